@@ -1,0 +1,301 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from guardian.models import UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import Role
+from accounts.scope import team_ids_for
+from tasks.choices import Priority, TaskKind
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Program(models.Model):
+    """A service line: chronic care management, post-discharge, diabetes, referrals..."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PatientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only object-scope rule for patients: patients of the user's care teams, unless
+        restricted, plus patients granted to the user one by one. Deny by default."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        granted = PatientUserObjectPermission.objects.filter(
+            user=user, permission__codename="view_patient"
+        ).values("content_object_id")
+        return self.filter(Q(care_team_id__in=team_ids_for(user), is_restricted=False) | Q(pk__in=granted))
+
+    def for_list(self):
+        return self.select_related("care_team", "location", "primary_provider").order_by(
+            "last_name", "first_name", "pk"
+        )
+
+
+class Patient(models.Model):
+    """Minimum necessary: identifiers, demographics and scheduling context. No clinical narrative."""
+
+    mrn = models.CharField("MRN", max_length=40)
+    ehr_id = models.CharField("EHR id", max_length=80, blank=True)
+    ehr_url = models.URLField("EHR link", blank=True)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    birth_date = models.DateField()
+    phone = models.CharField(max_length=30, blank=True)
+    primary_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    care_team = models.ForeignKey("accounts.CareTeam", on_delete=models.PROTECT, related_name="patients")
+    location = models.ForeignKey("accounts.Location", on_delete=models.PROTECT, related_name="patients")
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.LOW)
+    is_restricted = models.BooleanField(
+        default=False, help_text="Only users granted this patient one by one may see it."
+    )
+    programs = models.ManyToManyField(Program, through="Enrollment", related_name="patients")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [models.UniqueConstraint(fields=["mrn"], name="patient_mrn_unique")]
+        indexes = [
+            # Patient list: a team's patients by name.
+            models.Index(fields=["care_team", "last_name", "first_name"], name="patient_team_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patient_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class PatientUserObjectPermission(UserObjectPermissionBase):
+    """Per-patient grants: a consulting provider outside the team, or access to a restricted patient."""
+
+    content_object = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="user_grants")
+    history = HistoricalRecords()
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "patient grant"
+
+
+class EnrollmentStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class Enrollment(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="enrollments")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="enrollments")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "program"],
+                condition=Q(status="active"),
+                name="enrollment_one_active_per_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="enrollment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} enrollment #{self.pk}"
+
+
+class CarePlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETED = "completed", "Completed"
+    REVOKED = "revoked", "Revoked"
+
+
+class CarePlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(patient__in=Patient.objects.visible_to(user))
+
+    def for_patient_page(self):
+        return (
+            self.select_related("program", "author").prefetch_related("goals").order_by("-starts_on", "-pk")
+        )
+
+
+class CarePlan(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="care_plans")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="care_plans")
+    template = models.ForeignKey(
+        "CarePlanTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="care_plans",
+    )
+    status = models.CharField(max_length=12, choices=CarePlanStatus.choices, default=CarePlanStatus.DRAFT)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    interventions = models.TextField(blank=True, help_text="Clinical: providers edit, front desk never sees.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = CarePlanQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            ("view_clinical", "Can see goals and interventions"),
+            ("edit_clinical", "Can edit goals and interventions"),
+            ("apply_template", "Can apply a care plan template"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="careplan_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "status"], name="careplan_patient_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.program} plan #{self.pk}"
+
+
+class GoalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACTIVE = "active", "Active"
+    ACHIEVED = "achieved", "Achieved"
+    NOT_ACHIEVED = "not_achieved", "Not achieved"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Goal(models.Model):
+    care_plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="goals")
+    description = models.CharField(max_length=300)
+    target = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=14, choices=GoalStatus.choices, default=GoalStatus.ACTIVE)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"goal #{self.pk}"
+
+
+class CarePlanTemplate(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="templates")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["program__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="template_name_per_program")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DueAnchor(models.TextChoices):
+    PLAN_START = "plan_start", "Plan start"
+    NEXT_APPOINTMENT = "next_appointment", "Next appointment"
+
+
+class TemplateTask(models.Model):
+    template = models.ForeignKey(CarePlanTemplate, on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=TaskKind.choices, default=TaskKind.OTHER)
+    assignee_role = models.CharField(max_length=30, choices=Role.choices, default=Role.COORDINATOR)
+    due_anchor = models.CharField(max_length=20, choices=DueAnchor.choices, default=DueAnchor.PLAN_START)
+    due_offset_days = models.IntegerField(default=0)
+    recurrence_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Repeat every N days."
+    )
+    recurrence_count = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many occurrences in all; empty with recurrence = until plan end.",
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    depends_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="dependents"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["template", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recurrence_count__isnull=True) | Q(recurrence_days__isnull=False),
+                name="templatetask_count_needs_interval",
+            ),
+            models.CheckConstraint(
+                condition=Q(recurrence_days__isnull=True) | Q(recurrence_days__gte=1),
+                name="templatetask_interval_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Appointment(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField()
+    provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=80, blank=True)
+    source = models.CharField(max_length=40, default="manual")
+    external_id = models.CharField(max_length=80, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="appointment_external_id_unique",
+            )
+        ]
+        indexes = [
+            # Patient page and intake: "this patient's next appointment".
+            models.Index(fields=["patient", "starts_at"], name="appointment_patient_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appointment #{self.pk}"

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views as account_views
+from careplans import views as careplan_views
+from dashboards import views as dashboard_views
+from tasks import views as task_views
+
+admin.site.site_header = "Followthrough administration"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", careplan_views.patient_list, name="patient_list"),
+    path("patients/<int:pk>/", careplan_views.patient_detail, name="patient_detail"),
+    path("tasks/<int:pk>/", task_views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/<slug:verb>/", task_views.task_action, name="task_action"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,18 @@
+"""The only way a view gets a task. Not visible → 404; visible without the right → 403."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from tasks.models import Task
+
+
+def get_task_for_user(user, pk: int, perm: str = "tasks.view_task") -> Task:
+    task = get_object_or_404(
+        Task.objects.visible_to(user).select_related(
+            "patient", "owner", "care_team", "care_plan__program", "completed_by"
+        ),
+        pk=pk,
+    )
+    if not user.has_perm(perm):
+        raise PermissionDenied
+    return task

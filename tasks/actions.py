@@ -1,0 +1,382 @@
+"""Every change to a task's status or owner goes through one function here.
+
+Each action: checks the actor's right, checks the rule from the status table (refusing with the
+rule's name), locks the row, compares versions (a stale copy is a conflict, never an overwrite),
+saves, writes one Activity and one history row with the actor and the reason, all in one
+transaction. `by=None` means the system (a scheduled job), which holds every right.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.scope import managed_team_ids, user_ids_in_team
+from tasks.choices import (
+    FRONT_DESK_KINDS,
+    OPEN_STATUSES,
+    ActivityKind,
+    ContactOutcome,
+    Priority,
+    Status,
+    WaitingReason,
+)
+from tasks.models import Activity, Task
+
+
+class ActionError(Exception):
+    """A refused action. `rule` names the rule; `message` says it to a person."""
+
+    rule = "refused"
+
+    def __init__(self, message: str, *, rule: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if rule:
+            self.rule = rule
+
+
+class RuleViolation(ActionError):
+    pass
+
+
+class NotAllowed(ActionError, PermissionDenied):
+    rule = "not-allowed"
+
+
+class VersionConflict(ActionError):
+    rule = "version-conflict"
+
+    def __init__(self, *, current: Task, changed_by: str):
+        super().__init__(
+            f"This task was changed by {changed_by} while you were looking at it. "
+            "Reload to see the current version; nothing you entered was saved.",
+        )
+        self.current = current
+        self.changed_by = changed_by
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    allowed_from: tuple[str, ...]
+    to: str
+    rule: str
+
+
+START = Transition("start", (Status.NEW,), Status.IN_PROGRESS, "start-only-from-new")
+WAIT = Transition(
+    "wait", (Status.NEW, Status.IN_PROGRESS), Status.WAITING, "wait-only-from-new-or-in-progress"
+)
+RESUME = Transition("resume", (Status.WAITING,), Status.IN_PROGRESS, "resume-only-from-waiting")
+COMPLETE = Transition("complete", OPEN_STATUSES, Status.COMPLETED, "complete-only-open-tasks")
+CANCEL = Transition(
+    "cancel", (Status.NEW, Status.IN_PROGRESS), Status.CANCELLED, "cancel-only-new-or-in-progress"
+)
+REOPEN = Transition("reopen", (Status.COMPLETED, Status.CANCELLED), Status.IN_PROGRESS, "reopen-only-closed")
+
+
+# ---- rights -------------------------------------------------------------------------------
+
+
+def manages_team(user, team_id: int) -> bool:
+    return managed_team_ids(user).filter(pk=team_id).exists()
+
+
+def is_team_member(user_id: int, team_id: int) -> bool:
+    return user_ids_in_team(team_id).filter(user_id=user_id, user__is_active=True).exists()
+
+
+def can_work(user, task: Task) -> bool:
+    if user is None:
+        return True
+    if not user.has_perm("tasks.work_task"):
+        return False
+    return task.owner_id == user.pk or manages_team(user, task.care_team_id)
+
+
+def can_reassign(user, task: Task) -> bool:
+    if user is None:
+        return True
+    if user.has_perm("tasks.reassign_any_task") and manages_team(user, task.care_team_id):
+        return True
+    return user.has_perm("tasks.reassign_own_task") and task.owner_id == user.pk
+
+
+def can_reopen(user, task: Task) -> bool:
+    if user is None:
+        return True
+    return user.has_perm("tasks.reopen_task") and manages_team(user, task.care_team_id)
+
+
+def can_note(user, task: Task) -> bool:
+    return user is None or user.has_perm("tasks.work_task")
+
+
+def can_create(user, *, kind: str) -> bool:
+    if user is None or user.has_perm("tasks.add_task"):
+        return True
+    return user.has_perm("tasks.add_scheduling_task") and kind in FRONT_DESK_KINDS
+
+
+# ---- internals ----------------------------------------------------------------------------
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def _lock(task: Task, expected_version: int | None) -> Task:
+    locked = Task.objects.select_for_update().select_related("patient").get(pk=task.pk)
+    expected = task.version if expected_version is None else expected_version
+    if locked.version != expected:
+        last = locked.activities.select_related("actor").order_by("-created_at", "-pk").first()
+        who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else "someone else"
+        raise VersionConflict(current=locked, changed_by=who)
+    return locked
+
+
+def _save(task: Task, *, by, reason: str) -> None:
+    task.version += 1
+    task._history_user = by
+    task._change_reason = reason[:100] if reason else None
+    task.save()
+
+
+def _record(task: Task, *, kind: str, by, **fields) -> Activity:
+    return Activity.objects.create(task=task, patient_id=task.patient_id, kind=kind, actor=by, **fields)
+
+
+def _transition(task: Task, t: Transition, *, by, expected_version, reason: str = "", **changes) -> Task:
+    locked = _lock(task, expected_version)
+    if locked.status not in t.allowed_from:
+        allowed = ", ".join(Status(s).label for s in t.allowed_from)
+        raise RuleViolation(
+            f"Cannot {t.name} a task that is {locked.get_status_display()}: only {allowed} tasks can.",
+            rule=t.rule,
+        )
+    from_status = locked.status
+    locked.status = t.to
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    _save(locked, by=by, reason=reason or t.name)
+    _record(
+        locked,
+        kind=ActivityKind.STATUS_CHANGE,
+        by=by,
+        from_status=from_status,
+        to_status=t.to,
+        body=reason,
+    )
+    return locked
+
+
+def _require_text(value: str, *, rule: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise RuleViolation(message, rule=rule)
+    return value
+
+
+# ---- actions ------------------------------------------------------------------------------
+
+
+def create_task(
+    *,
+    patient,
+    by,
+    title: str,
+    kind: str,
+    owner,
+    due_on: datetime.date,
+    priority: int = Priority.NORMAL,
+    care_plan=None,
+    template_task=None,
+    occurrence: int = 1,
+    recurrence_days: int | None = None,
+    recurrence_ends_on: datetime.date | None = None,
+    depends_on: Task | None = None,
+    note: str = "",
+) -> Task:
+    _require(can_create(by, kind=kind), "Your role cannot create this kind of task.")
+    title = _require_text(title, rule="task-needs-title", message="A task needs a title.")
+    if owner is None:
+        raise RuleViolation("A task needs an owner.", rule="task-needs-owner")
+    if due_on is None:
+        raise RuleViolation("A task needs a due date.", rule="task-needs-due-date")
+    if not is_team_member(owner.pk, patient.care_team_id):
+        raise RuleViolation(
+            "The owner must be an active member of the patient's care team.",
+            rule="owner-in-care-team",
+        )
+    with transaction.atomic():
+        task = Task(
+            patient=patient,
+            care_plan=care_plan,
+            template_task=template_task,
+            occurrence=occurrence,
+            title=title,
+            kind=kind,
+            owner=owner,
+            care_team_id=patient.care_team_id,
+            due_on=due_on,
+            priority=priority,
+            recurrence_days=recurrence_days,
+            recurrence_ends_on=recurrence_ends_on,
+            depends_on=depends_on,
+            created_by=by,
+        )
+        task._history_user = by
+        task._change_reason = "created"
+        task.save()
+        _record(task, kind=ActivityKind.CREATED, by=by, to_status=Status.NEW, to_owner=owner, body=note)
+    return task
+
+
+def start_task(task: Task, *, by, expected_version: int | None = None) -> Task:
+    _require(can_work(by, task), "Only the task's owner or the team's manager can start it.")
+    with transaction.atomic():
+        return _transition(task, START, by=by, expected_version=expected_version)
+
+
+def wait_task(
+    task: Task,
+    *,
+    by,
+    reason: str,
+    until: datetime.date,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Task:
+    _require(can_work(by, task), "Only the task's owner or the team's manager can set it waiting.")
+    if reason not in WaitingReason.values:
+        raise RuleViolation("Choose why the task is waiting.", rule="waiting-needs-reason")
+    if until is None:
+        raise RuleViolation("Give the date the wait ends.", rule="waiting-needs-until-date")
+    if until < timezone.localdate():
+        raise RuleViolation("The waiting-until date cannot be in the past.", rule="waiting-until-not-past")
+    text = f"{WaitingReason(reason).label} until {until.isoformat()}" + (
+        f": {note.strip()}" if note.strip() else ""
+    )
+    with transaction.atomic():
+        return _transition(
+            task,
+            WAIT,
+            by=by,
+            expected_version=expected_version,
+            reason=text,
+            waiting_reason=reason,
+            waiting_until=until,
+        )
+
+
+def resume_task(task: Task, *, by, note: str = "", expected_version: int | None = None) -> Task:
+    _require(can_work(by, task), "Only the task's owner or the team's manager can resume it.")
+    with transaction.atomic():
+        return _transition(
+            task,
+            RESUME,
+            by=by,
+            expected_version=expected_version,
+            reason=note.strip(),
+            waiting_reason="",
+            waiting_until=None,
+        )
+
+
+def complete_task(task: Task, *, by, outcome: str, expected_version: int | None = None) -> Task:
+    _require(can_work(by, task), "Only the task's owner or the team's manager can complete it.")
+    outcome = _require_text(
+        outcome, rule="completion-needs-outcome", message="Record the outcome to complete the task."
+    )
+    with transaction.atomic():
+        return _transition(
+            task,
+            COMPLETE,
+            by=by,
+            expected_version=expected_version,
+            reason=outcome,
+            outcome=outcome,
+            completed_at=timezone.now(),
+            completed_by=by,
+            waiting_reason="",
+            waiting_until=None,
+        )
+
+
+def cancel_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
+    _require(can_work(by, task), "Only the task's owner or the team's manager can cancel it.")
+    reason = _require_text(reason, rule="cancel-needs-reason", message="Give a reason to cancel the task.")
+    with transaction.atomic():
+        return _transition(
+            task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason
+        )
+
+
+def reopen_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
+    _require(can_reopen(by, task), "Only a manager of the task's team can reopen it.")
+    reason = _require_text(reason, rule="reopen-needs-reason", message="Give a reason to reopen the task.")
+    with transaction.atomic():
+        return _transition(
+            task,
+            REOPEN,
+            by=by,
+            expected_version=expected_version,
+            reason=reason,
+            outcome="",
+            completed_at=None,
+            completed_by=None,
+        )
+
+
+def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | None = None) -> Task:
+    _require(
+        can_reassign(by, task),
+        "Coordinators reassign their own tasks; managers reassign tasks of the teams they manage.",
+    )
+    reason = _require_text(
+        reason, rule="reassign-needs-reason", message="Give a reason for the reassignment."
+    )
+    if to is None:
+        raise RuleViolation("Choose the new owner.", rule="reassign-needs-owner")
+    with transaction.atomic():
+        locked = _lock(task, expected_version)
+        if locked.status not in OPEN_STATUSES:
+            raise RuleViolation("Only open tasks can be reassigned.", rule="reassign-only-open")
+        if to.pk == locked.owner_id:
+            raise RuleViolation("The task already belongs to that person.", rule="reassign-to-someone-else")
+        if not is_team_member(to.pk, locked.care_team_id):
+            raise RuleViolation(
+                "The new owner must be an active member of the task's care team.",
+                rule="owner-in-care-team",
+            )
+        from_owner_id = locked.owner_id
+        locked.owner = to
+        _save(locked, by=by, reason=reason)
+        _record(
+            locked,
+            kind=ActivityKind.REASSIGNMENT,
+            by=by,
+            from_owner_id=from_owner_id,
+            to_owner=to,
+            body=reason,
+        )
+        return locked
+
+
+def add_note(task: Task, *, by, body: str, contact_outcome: str = "") -> Activity:
+    """A note or a contact attempt. It changes nothing on the task, so it needs no version."""
+    _require(can_note(by, task), "Your role cannot add notes to tasks.")
+    body = body.strip()
+    if contact_outcome and contact_outcome not in ContactOutcome.values:
+        raise RuleViolation("Choose a contact outcome from the list.", rule="contact-outcome-valid")
+    if not body and not contact_outcome:
+        raise RuleViolation("Write a note or choose a contact outcome.", rule="note-needs-text")
+    kind = ActivityKind.CONTACT_ATTEMPT if contact_outcome else ActivityKind.NOTE
+    with transaction.atomic():
+        return _record(task, kind=kind, by=by, body=body, contact_outcome=contact_outcome)

@@ -1,0 +1,70 @@
+from django import forms
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scope import user_ids_in_team
+from tasks.choices import ContactOutcome, WaitingReason
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StartForm(VersionedForm):
+    pass
+
+
+class WaitForm(VersionedForm):
+    reason = forms.ChoiceField(choices=[("", "Choose a reason"), *WaitingReason.choices])
+    until = forms.DateField(label="Waiting until", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until < timezone.localdate():
+            raise forms.ValidationError("The waiting-until date cannot be in the past.")
+        return until
+
+
+class ResumeForm(VersionedForm):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompleteForm(VersionedForm):
+    outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CancelForm(VersionedForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(VersionedForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReassignForm(VersionedForm):
+    to = forms.ModelChoiceField(label="New owner", queryset=User.objects.none())
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            User.objects.filter(pk__in=user_ids_in_team(task.care_team_id), is_active=True)
+            .exclude(pk=task.owner_id)
+            .order_by("last_name", "first_name", "username")
+        )
+
+
+class NoteForm(forms.Form):
+    contact_outcome = forms.ChoiceField(
+        label="Contact attempt",
+        required=False,
+        choices=[("", "Not a contact attempt"), *ContactOutcome.choices],
+    )
+    body = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("body", "").strip() and not data.get("contact_outcome"):
+            raise forms.ValidationError("Write a note or choose a contact outcome.")
+        return data

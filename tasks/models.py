@@ -1,0 +1,212 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from careplans.models import Patient
+from tasks.choices import (
+    CLOSED_STATUSES,
+    FRONT_DESK_KINDS,
+    OPEN_STATUSES,
+    ActivityKind,
+    ContactOutcome,
+    Priority,
+    Status,
+    TaskKind,
+    WaitingReason,
+)
+
+_OPEN = Q(status__in=OPEN_STATUSES)
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Tasks inherit their patient's scope. Without the clinical right (front desk) a user
+        sees scheduling and outreach work, and whatever they own."""
+        qs = self.filter(patient__in=Patient.objects.visible_to(user))
+        if not user.has_perm("careplans.view_clinical"):
+            qs = qs.filter(Q(kind__in=FRONT_DESK_KINDS) | Q(owner=user))
+        return qs
+
+    def open(self):
+        return self.filter(_OPEN)
+
+    def overdue(self, today: datetime.date | None = None):
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+    def for_patient_page(self):
+        return self.select_related("owner", "care_plan__program").order_by("due_on", "pk")
+
+    def for_list(self):
+        return self.select_related("patient", "owner", "care_plan__program").order_by(
+            "due_on", "-priority", "pk"
+        )
+
+
+class Task(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="tasks")
+    care_plan = models.ForeignKey(
+        "careplans.CarePlan", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    template_task = models.ForeignKey(
+        "careplans.TemplateTask", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurrence = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=TaskKind.choices, default=TaskKind.OTHER)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_tasks")
+    care_team = models.ForeignKey("accounts.CareTeam", on_delete=models.PROTECT, related_name="tasks")
+    due_on = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    waiting_reason = models.CharField(max_length=20, choices=WaitingReason.choices, blank=True)
+    waiting_until = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True, help_text="Completion outcome or cancellation reason.")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    depends_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous_occurrence = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recurrence_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    recurrence_ends_on = models.DateField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            ("work_task", "Can move own tasks through statuses"),
+            ("add_scheduling_task", "Can create scheduling and outreach tasks"),
+            ("reassign_own_task", "Can reassign own tasks within the team"),
+            ("reassign_any_task", "Can reassign any task of a managed team"),
+            ("reopen_task", "Can reopen completed or cancelled tasks"),
+            ("view_dashboard", "Can view team dashboards"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) & Q(due_on__isnull=False),
+                name="task_has_owner_and_due_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.WAITING)
+                | (~Q(waiting_reason="") & Q(waiting_until__isnull=False)),
+                name="task_waiting_has_reason_and_until",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.COMPLETED) | (~Q(outcome="") & Q(completed_at__isnull=False)),
+                name="task_completed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.CANCELLED) | ~Q(outcome=""),
+                name="task_cancelled_has_reason",
+            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="task_status_valid"),
+            models.CheckConstraint(
+                condition=Q(recurrence_days__isnull=True) | Q(recurrence_days__gte=1),
+                name="task_recurrence_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["care_plan", "template_task", "occurrence"],
+                condition=Q(template_task__isnull=False),
+                name="task_generated_once_per_plan_occurrence",
+            ),
+        ]
+        indexes = [
+            # My work: a user's open tasks by due date.
+            models.Index(fields=["owner", "due_on"], condition=_OPEN, name="task_open_owner_due_idx"),
+            # Team queue and dashboards: a team's open tasks by due date.
+            models.Index(fields=["care_team", "due_on"], condition=_OPEN, name="task_open_team_due_idx"),
+            # Patient page: a patient's tasks.
+            models.Index(fields=["patient", "due_on"], name="task_patient_due_idx"),
+            # Dashboards: completions over a date range.
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(status=Status.COMPLETED),
+                name="task_completed_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"task #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("task_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.is_open and self.due_on < (today or timezone.localdate())
+
+    def wait_expired(self, today: datetime.date | None = None) -> bool:
+        return self.status == Status.WAITING and self.waiting_until < (today or timezone.localdate())
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_timeline(self):
+        return self.select_related("actor", "from_owner", "to_owner").order_by("-created_at", "-pk")
+
+
+class Activity(models.Model):
+    """The timeline: append-only typed events. Time-in-status and reassignment metrics come from here."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="activities")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="activities")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_outcome = models.CharField(max_length=20, choices=ContactOutcome.choices, blank=True)
+    body = models.TextField(blank=True, help_text="Note text, reason or outcome.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        indexes = [
+            # Task page timeline.
+            models.Index(fields=["task", "created_at"], name="activity_task_time_idx"),
+            # Patient page timeline.
+            models.Index(fields=["patient", "created_at"], name="activity_patient_time_idx"),
+            # Flow metrics: time in status and reassignment rate over a period.
+            models.Index(fields=["kind", "created_at"], name="activity_kind_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Activities are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Activities are append-only")
