@@ -1,0 +1,117 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from careplans.models import (
+    Appointment,
+    CarePlan,
+    CarePlanTemplate,
+    Enrollment,
+    Goal,
+    Patient,
+    PatientUserObjectPermission,
+    Program,
+    TemplateTask,
+)
+
+
+@admin.register(Program)
+class ProgramAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class TemplateTaskInline(admin.TabularInline):
+    model = TemplateTask
+    fk_name = "template"
+    extra = 1
+    fields = [
+        "position",
+        "title",
+        "kind",
+        "assignee_role",
+        "due_anchor",
+        "due_offset_days",
+        "recurrence_days",
+        "recurrence_count",
+        "priority",
+        "depends_on",
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A dependency may only name a task of the same template.
+        if db_field.name == "depends_on":
+            template_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = TemplateTask.objects.filter(template_id=template_id or 0)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(CarePlanTemplate)
+class CarePlanTemplateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "program", "is_active"]
+    list_select_related = ["program"]
+    list_filter = ["program", "is_active"]
+    search_fields = ["name"]
+    inlines = [TemplateTaskInline]
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    extra = 0
+    autocomplete_fields = ["program"]
+
+
+class PatientGrantInline(admin.TabularInline):
+    model = PatientUserObjectPermission
+    fk_name = "content_object"
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = "one-by-one grant"
+    verbose_name_plural = "one-by-one grants (consulting providers, restricted patients)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "permission":
+            from django.contrib.auth.models import Permission
+
+            kwargs["queryset"] = Permission.objects.filter(
+                content_type__app_label="careplans", codename="view_patient"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Patient)
+class PatientAdmin(SimpleHistoryAdmin):
+    list_display = ["mrn", "last_name", "first_name", "care_team", "risk_level", "is_restricted"]
+    list_select_related = ["care_team"]
+    list_filter = ["care_team", "location", "risk_level", "is_restricted"]
+    search_fields = ["=mrn", "last_name"]
+    autocomplete_fields = ["primary_provider", "care_team", "location"]
+    show_full_result_count = False
+    inlines = [EnrollmentInline, PatientGrantInline]
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    extra = 0
+
+
+@admin.register(CarePlan)
+class CarePlanAdmin(SimpleHistoryAdmin):
+    list_display = ["pk", "patient", "program", "status", "starts_on", "author"]
+    list_select_related = ["patient", "program", "author"]
+    list_filter = ["status", "program"]
+    search_fields = ["=patient__mrn"]
+    autocomplete_fields = ["patient", "author", "program"]
+    show_full_result_count = False
+    inlines = [GoalInline]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    list_display = ["starts_at", "patient", "provider", "kind", "source"]
+    list_select_related = ["patient", "provider"]
+    list_filter = ["source"]
+    search_fields = ["=patient__mrn", "=external_id"]
+    autocomplete_fields = ["patient", "provider"]
+    show_full_result_count = False

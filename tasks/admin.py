@@ -1,0 +1,44 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin import ReadOnlyMixin
+from tasks.models import Activity, Task
+
+
+class ActivityInline(admin.TabularInline):
+    model = Activity
+    fields = ["created_at", "kind", "actor", "from_status", "to_status", "from_owner", "to_owner", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "from_owner", "to_owner")
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+    """Read-only: tasks are created and changed in the app, through tasks/actions.py, so every
+    change is checked, versioned and recorded on the timeline."""
+
+    list_display = ["pk", "title", "patient", "owner", "status", "due_on", "care_team"]
+    list_select_related = ["patient", "owner", "care_team"]
+    list_filter = ["status", "kind", "care_team"]
+    search_fields = ["=id", "=patient__mrn"]
+    ordering = ["-pk"]
+    raw_id_fields = ["patient", "care_plan", "owner", "depends_on", "previous_occurrence"]
+    inlines = [ActivityInline]
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "task_id", "actor"]
+    list_select_related = ["actor"]
+    list_filter = ["kind"]
+    search_fields = ["=task__id"]
+    ordering = ["-pk"]
+    raw_id_fields = ["task", "patient", "actor", "from_owner", "to_owner"]
