@@ -168,6 +168,8 @@ class CarePlan(models.Model):
     ends_on = models.DateField(null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     interventions = models.TextField(blank=True, help_text="Clinical: providers edit, front desk never sees.")
+    # One key per intake form: a double click or a retry finds the plan instead of making a second.
+    intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

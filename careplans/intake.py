@@ -1,0 +1,114 @@
+"""Care plan intake: turn a template into the tasks it will create, before anything is saved.
+
+The preview is a pure read; careplans.actions.apply_template saves it. Each planned task carries
+its stable key (template task, occurrence) so that saving twice creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.scope import user_ids_in_team
+from careplans.models import Appointment, CarePlanTemplate, DueAnchor, Patient, TemplateTask
+from tasks.choices import OPEN_STATUSES
+
+
+@dataclass
+class PlannedTask:
+    template_task: TemplateTask
+    title: str
+    kind: str
+    owner: User | None
+    due_on: datetime.date
+    priority: int
+    recurrence_days: int | None = None
+    recurrence_ends_on: datetime.date | None = None
+    occurrence: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.template_task.pk}:{self.occurrence}"
+
+
+def next_appointment(patient: Patient, *, on_or_after: datetime.date) -> Appointment | None:
+    start = timezone.make_aware(datetime.datetime.combine(on_or_after, datetime.time.min))
+    return patient.appointments.filter(starts_at__gte=start).order_by("starts_at").first()
+
+
+def candidates_by_role(patient: Patient) -> dict[str, list[User]]:
+    """Active members of the patient's care team per role, least open work first (ties by name),
+    so generated work spreads across the team. One query."""
+    members = (
+        User.objects.filter(pk__in=user_ids_in_team(patient.care_team_id), is_active=True)
+        .annotate(open_load=Count("owned_tasks", filter=Q(owned_tasks__status__in=OPEN_STATUSES)))
+        .prefetch_related("groups")
+        .order_by("open_load", "last_name", "first_name", "pk")
+    )
+    by_role: dict[str, list[User]] = {}
+    for member in members:
+        for group in member.groups.all():
+            by_role.setdefault(group.name, []).append(member)
+    return by_role
+
+
+def resolve_owner(role: str, patient: Patient, by_role: dict[str, list[User]]) -> User | None:
+    people = by_role.get(role, [])
+    if role == Role.PROVIDER and patient.primary_provider_id:
+        for person in people:
+            if person.pk == patient.primary_provider_id:
+                return person
+    return people[0] if people else None
+
+
+def preview(
+    *,
+    patient: Patient,
+    template: CarePlanTemplate,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+) -> list[PlannedTask]:
+    by_role = candidates_by_role(patient)
+    appointment = next_appointment(patient, on_or_after=starts_on)
+    appointment_day = timezone.localdate(appointment.starts_at) if appointment else None
+    planned = []
+    for tt in template.tasks.order_by("position", "pk"):
+        notes = []
+        anchor = starts_on
+        if tt.due_anchor == DueAnchor.NEXT_APPOINTMENT:
+            if appointment_day:
+                anchor = appointment_day
+            else:
+                notes.append("No upcoming appointment: dated from the plan start.")
+        owner = resolve_owner(tt.assignee_role, patient, by_role)
+        if owner is None:
+            notes.append(f"Nobody in the care team has the role {tt.assignee_role}: choose an owner.")
+        recurrence_ends_on = None
+        if tt.recurrence_days:
+            due = anchor + datetime.timedelta(days=tt.due_offset_days)
+            if tt.recurrence_count:
+                recurrence_ends_on = due + datetime.timedelta(
+                    days=tt.recurrence_days * (tt.recurrence_count - 1)
+                )
+            else:
+                recurrence_ends_on = ends_on
+        planned.append(
+            PlannedTask(
+                template_task=tt,
+                title=tt.title,
+                kind=tt.kind,
+                owner=owner,
+                due_on=anchor + datetime.timedelta(days=tt.due_offset_days),
+                priority=tt.priority,
+                recurrence_days=tt.recurrence_days,
+                recurrence_ends_on=recurrence_ends_on,
+                notes=notes,
+            )
+        )
+    return planned
