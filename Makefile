@@ -3,11 +3,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export DJANGO_SETTINGS_MODULE ?= config.settings
+# pytest-xdist workers; the CI machine has two cores.
+PYTEST_WORKERS ?= 2
 
-.PHONY: install assets run serve migrate demo test lint format bench ci clean
+.PHONY: install assets run migrate demo test lint format bench ci clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Followthrough needs Python 3.11+; try: make PYTHON=python3.11 ..." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-dev: requirements-dev.lock | $(BIN)/python
@@ -25,16 +28,28 @@ assets: node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
 
-# The embedded default: SQLite, filesystem Celery broker, web + worker + beat under honcho.
-run: export DJANGO_DEBUG ?= 1
-run: install
+# The embedded default: debug on, SQLite and the filesystem Celery broker under var/, unless the
+# shell already sets DATABASE_URL / REDIS_URL. (Target-specific exports reach the prerequisites.)
+run migrate demo: export DJANGO_DEBUG ?= 1
+
+migrate: install
 	mkdir -p var/broker var/broker-processed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/honcho start -f Procfile
 
+demo: migrate
+	$(BIN)/python manage.py seed_demo --if-empty
+
+# Web + worker + beat under honcho. `-e /dev/null`: .env belongs to docker compose; reading it
+# here would run web and worker against a different database than the one just migrated.
+run: demo
+	$(BIN)/honcho start -f Procfile -e /dev/null
+
+# Test settings are forced: a DJANGO_SETTINGS_MODULE left in the shell must not win over them.
+# pytest exits 5 when it collected nothing; that is a broken selection, never a pass.
 test: install
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	@rc=0; DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); check tests/ and PYTEST_ARGS" >&2; fi; \
+	exit $$rc
 
 lint: install
 	$(BIN)/ruff check .
@@ -51,4 +66,4 @@ bench: install
 ci: lint test
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor var
+	rm -rf $(VENV) node_modules static/vendor var test-artifacts
