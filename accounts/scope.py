@@ -32,3 +32,11 @@ def user_ids_in_team(team_id, *codenames: str):
     return CareTeamUserObjectPermission.objects.filter(
         content_object_id=team_id, permission__codename__in=codenames
     ).values("user_id")
+
+
+def member_ids_of(teams, *codenames: str):
+    """User ids holding a team right on any of `teams` (a queryset or ids)."""
+    codenames = codenames or (WORK, MANAGE)
+    return CareTeamUserObjectPermission.objects.filter(
+        content_object__in=teams, permission__codename__in=codenames
+    ).values("user_id")

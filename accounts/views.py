@@ -1,20 +1,24 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 
 @require_GET
 def home(request):
-    """Each role lands where its day starts. Managers get the dashboard; everyone else the patient
-    list until the work queue lands."""
-    if request.user.has_perm("tasks.view_dashboard"):
+    """Each role lands where its day starts: managers on the dashboard, providers on their
+    patients, everyone who works tasks on My work."""
+    user = request.user
+    if user.has_perm("tasks.view_dashboard"):
         return redirect("dashboard")
-    if request.user.has_perm("careplans.view_patient"):
-        return redirect("patient_list")
-    if request.user.is_staff:
+    if user.has_perm("careplans.edit_clinical"):
+        return redirect(reverse("patient_list") + "?mine=1")
+    if user.has_perm("tasks.work_task"):
+        return redirect("my_work")
+    if user.is_staff:
         return redirect("admin:index")
-    return redirect("patient_list")
+    return render(request, "no_role.html", status=403)
 
 
 @login_not_required

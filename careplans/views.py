@@ -17,8 +17,11 @@ def patient_list(request):
         patients = patients.filter(
             Q(mrn__iexact=query) | Q(last_name__istartswith=query) | Q(first_name__istartswith=query)
         )
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        patients = patients.filter(primary_provider=request.user)
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
-    return render(request, "careplans/patient_list.html", {"page": page, "query": query})
+    return render(request, "careplans/patient_list.html", {"page": page, "query": query, "mine": mine})
 
 
 @require_GET

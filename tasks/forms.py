@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scope import user_ids_in_team
+from accounts.scope import member_ids_of, team_ids_for, user_ids_in_team
 from tasks.choices import ContactOutcome, WaitingReason
 
 
@@ -68,3 +68,20 @@ class NoteForm(forms.Form):
         if not data.get("body", "").strip() and not data.get("contact_outcome"):
             raise forms.ValidationError("Write a note or choose a contact outcome.")
         return data
+
+
+class BulkReassignForm(forms.Form):
+    task_ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Tasks")
+    to = forms.ModelChoiceField(label="New owner", queryset=User.objects.none())
+    reason = forms.CharField(max_length=500)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = team_ids_for(user)
+        self.fields["to"].queryset = User.objects.filter(
+            is_active=True, pk__in=member_ids_of(teams)
+        ).order_by("last_name", "first_name", "username")
+        if self.is_bound:
+            # Any id may be posted; the view only acts on the ones visible to the user.
+            self.fields["task_ids"].choices = [(v, v) for v in self.data.getlist("task_ids") if v.isdigit()]

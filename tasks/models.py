@@ -38,6 +38,20 @@ class TaskQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date | None = None):
         return self.open().filter(due_on__lt=today or timezone.localdate())
 
+    def due_today(self, today: datetime.date | None = None):
+        return self.open().filter(due_on=today or timezone.localdate())
+
+    def upcoming(self, today: datetime.date | None = None, days: int = 7):
+        today = today or timezone.localdate()
+        return self.open().filter(due_on__gt=today, due_on__lte=today + datetime.timedelta(days=days))
+
+    def waiting_expired(self, today: datetime.date | None = None):
+        return self.filter(status=Status.WAITING, waiting_until__lt=today or timezone.localdate())
+
+    def for_queue(self):
+        """Exactly what a queue row renders: patient, owner and program with the task."""
+        return self.select_related("patient", "owner", "care_plan__program")
+
     def for_patient_page(self):
         return self.select_related("owner", "care_plan__program").order_by("due_on", "pk")
 

@@ -1,10 +1,20 @@
+import csv
+
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tasks import actions, forms
+from tasks import actions, forms, queues
 from tasks.access import get_task_for_user
-from tasks.models import Activity
+from tasks.filters import TaskFilter
+from tasks.forms import BulkReassignForm
+from tasks.models import Activity, Task
+
+QUEUE_PAGE_SIZE = 100
 
 # verb → (form, how to call the action with the cleaned data, may the user do it?)
 VERBS = {
@@ -78,6 +88,7 @@ def _forms_for(task, user, bound=None):
 def _render_task(request, task, *, bound=None, error=None, status=200):
     context = {
         "task": task,
+        "conflict": status == 409,
         "forms": _forms_for(task, request.user, bound),
         "error": error,
         "activities": Activity.objects.filter(task=task).for_timeline()[:50],
@@ -112,6 +123,124 @@ def task_action(request, pk: int, verb: str):
         return _render_task(request, task, bound=(verb, form), error=refused.message, status=400)
     if request.htmx:
         task = get_task_for_user(request.user, pk)
-        return _render_task(request, task)
+        response = _render_task(request, task)
+        response["HX-Trigger"] = "taskChanged"  # queues on the page refresh their rows
+        return response
     messages.success(request, "Saved.")
     return redirect(task)
+
+
+# ---- queues -------------------------------------------------------------------------------
+
+
+@require_GET
+def my_work(request):
+    work = queues.my_work(request.user, today=timezone.localdate())
+    sections = queues.my_work_sections(work, owner_id=request.user.pk)
+    template = "tasks/_my_work_sections.html" if request.htmx else "tasks/my_work.html"
+    return render(request, template, {"work": work, "sections": sections})
+
+
+def _filtered(request):
+    base = Task.objects.visible_to(request.user).for_queue()
+    return TaskFilter(request.GET, queryset=base, request=request)
+
+
+@require_GET
+def team_queue(request):
+    filterset = _filtered(request)
+    page = Paginator(filterset.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "today": timezone.localdate(),
+        "querystring": _querystring_without_page(request),
+        "reassign_form": BulkReassignForm(user=request.user),
+    }
+    template = "tasks/_queue_table.html" if request.htmx else "tasks/team_queue.html"
+    return render(request, template, context)
+
+
+def _querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+EXPORT_COLUMNS = [
+    ("Task id", lambda t: t.pk),
+    ("Patient", lambda t: f"{t.patient.last_name}, {t.patient.first_name}"),
+    ("MRN", lambda t: t.patient.mrn),
+    ("Task", lambda t: t.title),
+    ("Type", lambda t: t.get_kind_display()),
+    ("Program", lambda t: t.care_plan.program.name if t.care_plan else ""),
+    ("Owner", lambda t: str(t.owner)),
+    ("Due", lambda t: t.due_on.isoformat()),
+    ("Status", lambda t: t.get_status_display()),
+    ("Priority", lambda t: t.get_priority_display()),
+    ("Waiting reason", lambda t: t.get_waiting_reason_display() if t.waiting_reason else ""),
+    ("Waiting until", lambda t: t.waiting_until.isoformat() if t.waiting_until else ""),
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_GET
+def export_csv(request):
+    """Exactly the filtered queue, as CSV. The same FilterSet over the same visible_to()."""
+    filterset = _filtered(request)
+    if not filterset.is_valid():
+        return HttpResponseBadRequest("Fix the filters before exporting.")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
+        for task in filterset.qs.iterator(chunk_size=2000):
+            yield writer.writerow([_csv_safe(get(task)) for _, get in EXPORT_COLUMNS])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="followthrough-tasks-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv_safe(value):
+    """Spreadsheet formula injection: a cell starting with = + - @ is read as text."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@require_POST
+def bulk_reassign(request):
+    form = BulkReassignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Choose tasks, a new owner and a reason. "
+            + " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+        return redirect(request.POST.get("next") or "team_queue")
+    done, refused = 0, []
+    visible = Task.objects.visible_to(request.user)
+    for task in visible.filter(pk__in=form.cleaned_data["task_ids"]).select_related("patient"):
+        try:
+            actions.reassign_task(
+                task, by=request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"]
+            )
+            done += 1
+        except actions.ActionError as refused_action:
+            refused.append(f"task #{task.pk}: {refused_action.message}")
+    if done:
+        messages.success(request, f"Reassigned {done} task{'s' if done != 1 else ''}.")
+    for line in refused:
+        messages.error(request, line)
+    target = request.POST.get("next", "")
+    return redirect(
+        target
+        if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        else "team_queue"
+    )

@@ -1,5 +1,66 @@
-// Behaviour lives here, never inline (strict CSP). htmx sends the CSRF token on every request.
-document.addEventListener("htmx:configRequest", (event) => {
-  const token = document.querySelector("input[name=csrfmiddlewaretoken]");
-  if (token) event.detail.headers["X-CSRFToken"] = token.value;
-});
+// Behaviour lives here, never inline (strict CSP).
+(() => {
+  "use strict";
+
+  // htmx sends the CSRF token on every request.
+  document.addEventListener("htmx:configRequest", (event) => {
+    const token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (token) event.detail.headers["X-CSRFToken"] = token.value;
+  });
+
+  const rows = () => Array.from(document.querySelectorAll(".queue-row"));
+  const panel = () => document.getElementById("work-panel");
+
+  function openRow(row) {
+    rows().forEach((r) => r.classList.remove("selected"));
+    row.classList.add("selected");
+    const url = row.dataset.taskUrl;
+    if (panel() && window.htmx) {
+      window.htmx.ajax("GET", url, { target: "#work-panel", swap: "innerHTML" });
+    } else {
+      window.location.href = url;
+    }
+  }
+
+  function moveFocus(step) {
+    const list = rows();
+    if (!list.length) return;
+    const index = list.indexOf(document.activeElement);
+    const next = list[Math.max(0, Math.min(list.length - 1, index + step))] || list[0];
+    next.focus();
+  }
+
+  // Open the task in the side panel from its link (plain link still works without JavaScript).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest(".queue-row .task-link");
+    if (link) link.closest(".queue-row").classList.add("selected");
+  });
+
+  // Keyboard: j/k move between rows, Enter opens; in the panel s/w/c/n/r open an action.
+  document.addEventListener("keydown", (event) => {
+    const tag = (event.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || event.metaKey || event.ctrlKey || event.altKey) return;
+    if (event.key === "j") { moveFocus(1); event.preventDefault(); return; }
+    if (event.key === "k") { moveFocus(-1); event.preventDefault(); return; }
+    if (event.key === "Enter" && event.target.classList.contains("queue-row")) {
+      openRow(event.target); event.preventDefault(); return;
+    }
+    const verbs = { s: "start", w: "wait", c: "complete", n: "note", r: "reassign", u: "resume" };
+    const verb = verbs[event.key];
+    if (!verb) return;
+    const details = document.querySelector(`.task-panel details[data-verb="${verb}"]`);
+    if (!details) return;
+    details.open = true;
+    const field = details.querySelector("select, textarea, input:not([type=hidden]), button[type=submit]");
+    if (field) field.focus();
+    event.preventDefault();
+  });
+
+  // A reload button on a version conflict re-fetches the panel.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-reload-panel]");
+    if (!button || !window.htmx) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", button.dataset.reloadPanel, { target: button.closest(".task-panel"), swap: "outerHTML" });
+  });
+})();

@@ -1,0 +1,90 @@
+"""Queue filters. They narrow `Task.objects.visible_to(user)`; they never widen it."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import CareTeam, Location, User
+from accounts.scope import member_ids_of, team_ids_for
+from careplans.models import Program, RiskLevel
+from tasks.choices import OPEN_STATUSES, Priority, Status, TaskKind
+
+
+class DueWindow:
+    OVERDUE = "overdue"
+    TODAY = "today"
+    NEXT_7 = "next7"
+    WAIT_ENDED = "wait_ended"
+    CHOICES = [
+        (OVERDUE, "Overdue"),
+        (TODAY, "Due today"),
+        (NEXT_7, "Due in the next 7 days"),
+        (WAIT_ENDED, "Waiting past its date"),
+    ]
+
+
+SORTS = [
+    ("due_on", "Due date"),
+    ("priority", "Priority"),
+    ("patient__last_name", "Patient"),
+    ("status", "Status"),
+    ("kind", "Type"),
+]
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Patient name or MRN", method="filter_patient")
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
+    kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, label="Type")
+    program = django_filters.ModelChoiceFilter(
+        field_name="care_plan__program", queryset=Program.objects.all(), label="Program"
+    )
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, label="Priority")
+    risk = django_filters.ChoiceFilter(
+        field_name="patient__risk_level", choices=RiskLevel.choices, label="Risk"
+    )
+    location = django_filters.ModelChoiceFilter(
+        field_name="patient__location", queryset=Location.objects.all(), label="Location"
+    )
+    care_team = django_filters.ModelChoiceFilter(queryset=CareTeam.objects.none(), label="Care team")
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Owner")
+    due = django_filters.ChoiceFilter(choices=DueWindow.CHOICES, method="filter_due", label="Due")
+    due_on = django_filters.DateFromToRangeFilter(label="Due between")
+    sort = django_filters.OrderingFilter(fields=[(f, f) for f, _ in SORTS], field_labels=dict(SORTS))
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        teams = CareTeam.objects.filter(pk__in=team_ids_for(request.user))
+        self.filters["care_team"].queryset = teams
+        self.filters["owner"].queryset = User.objects.filter(
+            is_active=True, pk__in=member_ids_of(teams)
+        ).order_by("last_name", "first_name", "username")
+
+    def filter_patient(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(patient__mrn__iexact=value)
+            | Q(patient__last_name__istartswith=value)
+            | Q(patient__first_name__istartswith=value)
+        )
+
+    def filter_due(self, queryset, name, value):
+        today = timezone.localdate()
+        windows = {
+            DueWindow.OVERDUE: queryset.overdue,
+            DueWindow.TODAY: queryset.due_today,
+            DueWindow.NEXT_7: queryset.upcoming,
+            DueWindow.WAIT_ENDED: queryset.waiting_expired,
+        }
+        return windows[value](today)
+
+    def filter_queryset(self, queryset):
+        # An unfiltered queue shows open work; asking for a status shows exactly that status.
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("sort"):
+            queryset = queryset.order_by("due_on", "-priority", "pk")
+        return queryset

@@ -1,0 +1,109 @@
+"""Selectors for the work queues: each returns exactly what its page renders, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from tasks.choices import Status
+from tasks.models import Task
+
+SECTION_LIMIT = 100
+
+
+@dataclass
+class MyWork:
+    today: datetime.date
+    overdue: list[Task] = field(default_factory=list)
+    due_today: list[Task] = field(default_factory=list)
+    upcoming: list[Task] = field(default_factory=list)
+    waiting: list[Task] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def next_task(self) -> Task | None:
+        for section in (
+            self.overdue,
+            self.due_today,
+            [t for t in self.waiting if t.wait_expired(self.today)],
+        ):
+            if section:
+                return section[0]
+        return self.upcoming[0] if self.upcoming else None
+
+
+def my_work(user, *, today: datetime.date) -> MyWork:
+    """The user's own open work: five queries whatever its size (counts, then a page per section).
+
+    Waiting tasks are listed under Waiting only (ended waits first), even when past due, so a
+    task never shows twice; the Overdue count on dashboards still includes them."""
+    week = today + datetime.timedelta(days=7)
+    mine = Task.objects.visible_to(user).filter(owner=user).open()
+    not_waiting = ~Q(status=Status.WAITING)
+    counts = mine.aggregate(
+        overdue=Count("pk", filter=not_waiting & Q(due_on__lt=today)),
+        due_today=Count("pk", filter=not_waiting & Q(due_on=today)),
+        upcoming=Count("pk", filter=not_waiting & Q(due_on__gt=today, due_on__lte=week)),
+        waiting=Count("pk", filter=Q(status=Status.WAITING)),
+        waiting_ended=Count("pk", filter=Q(status=Status.WAITING, waiting_until__lt=today)),
+        later=Count("pk", filter=not_waiting & Q(due_on__gt=week)),
+    )
+    by_due = ("due_on", "-priority", "pk")
+    sections = {
+        "overdue": mine.filter(not_waiting, due_on__lt=today).order_by(*by_due),
+        "due_today": mine.filter(not_waiting, due_on=today).order_by(*by_due),
+        "upcoming": mine.filter(not_waiting, due_on__gt=today, due_on__lte=week).order_by(*by_due),
+        "waiting": mine.filter(status=Status.WAITING).order_by("waiting_until", "due_on", "pk"),
+    }
+    rows = {name: list(qs.for_queue()[:SECTION_LIMIT]) for name, qs in sections.items()}
+    return MyWork(today=today, counts=counts, **rows)
+
+
+@dataclass
+class Section:
+    key: str
+    label: str
+    count: int
+    rows: list[Task]
+    empty: str
+    queue_query: str  # the team queue filter showing all of this section's rows
+
+
+def my_work_sections(work: MyWork, *, owner_id: int) -> list[Section]:
+    owner = f"owner={owner_id}"
+    return [
+        Section(
+            "overdue",
+            "Overdue",
+            work.counts["overdue"],
+            work.overdue,
+            "Nothing overdue.",
+            f"{owner}&due=overdue&status=new&status=in_progress",
+        ),
+        Section(
+            "due_today",
+            "Due today",
+            work.counts["due_today"],
+            work.due_today,
+            "Nothing else due today.",
+            f"{owner}&due=today&status=new&status=in_progress",
+        ),
+        Section(
+            "upcoming",
+            "Upcoming (7 days)",
+            work.counts["upcoming"],
+            work.upcoming,
+            "Nothing due in the next 7 days.",
+            f"{owner}&due=next7&status=new&status=in_progress",
+        ),
+        Section(
+            "waiting",
+            "Waiting",
+            work.counts["waiting"],
+            work.waiting,
+            "Nothing waiting.",
+            f"{owner}&status=waiting",
+        ),
+    ]
