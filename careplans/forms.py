@@ -1,0 +1,66 @@
+from django import forms
+
+from accounts.models import User
+from accounts.scope import user_ids_in_team
+from careplans.models import CarePlanTemplate
+from tasks.choices import Priority
+
+
+class IntakeForm(forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=CarePlanTemplate.objects.filter(is_active=True).select_related("program"),
+        label="Care plan template",
+    )
+    starts_on = forms.DateField(label="Plan starts", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label="Plan ends", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].label_from_instance = lambda t: f"{t.program} — {t.name}"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", "The plan cannot end before it starts.")
+        return data
+
+
+class ClinicalForm(forms.Form):
+    """Goals and interventions: shown and accepted for providers only."""
+
+    goals = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One goal per line; add a target after a | (e.g. A1c below 8 | by March).",
+    )
+    interventions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def goal_lines(self) -> list[tuple[str, str]]:
+        lines = []
+        for line in self.cleaned_data.get("goals", "").splitlines():
+            description, _, target = line.partition("|")
+            if description.strip():
+                lines.append((description.strip(), target.strip()))
+        return lines
+
+
+class PlannedRowForm(forms.Form):
+    include = forms.BooleanField(required=False, initial=True)
+    title = forms.CharField(max_length=200)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+
+    def __init__(self, *args, team_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=user_ids_in_team(team_id), is_active=True
+        ).order_by("last_name", "first_name", "username")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("include") and not data.get("owner"):
+            self.add_error("owner", "Choose who owns this task.")
+        return data
