@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import PatientAccessLog
 from careplans import actions as careplan_actions
-from careplans import intake
+from careplans import intake, timeline
 from careplans.access import get_patient_for_user
 from careplans.forms import ClinicalForm, IntakeForm, PlannedRowForm
 from careplans.models import Patient
-from tasks.models import Activity, Task
+from tasks.models import Task
 
 
 @require_GET
@@ -40,7 +40,6 @@ def patient_detail(request, pk: int):
     tasks = Task.objects.visible_to(request.user).filter(patient=patient).for_patient_page()
     open_tasks = [t for t in tasks.open()[:100]]
     recent_closed = list(tasks.exclude(pk__in=[t.pk for t in open_tasks]).order_by("-updated_at")[:20])
-    visible_task_ids = Task.objects.visible_to(request.user).filter(patient=patient).values("pk")
     context = {
         "patient": patient,
         "clinical": clinical,
@@ -50,7 +49,11 @@ def patient_detail(request, pk: int):
         "recent_closed": recent_closed,
         "next_task": open_tasks[0] if open_tasks else None,
         "appointments": patient.appointments.select_related("provider").order_by("-starts_at")[:10],
-        "activities": Activity.objects.filter(patient=patient, task__in=visible_task_ids).for_timeline()[:50],
+        "timeline": timeline.patient_timeline(
+            patient,
+            visible_tasks=Task.objects.visible_to(request.user).filter(patient=patient),
+            clinical=clinical,
+        ),
     }
     return render(request, "careplans/patient_detail.html", context)
 
