@@ -135,8 +135,10 @@ def _lock(task: Task, expected_version: int | None) -> Task:
     locked = Task.objects.select_for_update().select_related("patient").get(pk=task.pk)
     expected = task.version if expected_version is None else expected_version
     if locked.version != expected:
-        last = locked.activities.select_related("actor").order_by("-created_at", "-pk").first()
-        who = (last.actor.get_full_name() or last.actor.username) if last and last.actor else "someone else"
+        # The latest history row is the last save; the latest Activity may be a note, which saves nothing.
+        last = locked.history.select_related("history_user").first()
+        editor = last.history_user if last else None
+        who = (editor.get_full_name() or editor.username) if editor else "someone else"
         raise VersionConflict(current=locked, changed_by=who)
     return locked
 
