@@ -1,0 +1,166 @@
+"""Fixtures for the browser smoke tests: Debian's Chromium driven by Playwright's sync API against
+pytest-django's live server, plus a small practice built with the ORM and the real actions."""
+
+import datetime
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a thread
+# with a running loop unless told this is deliberate. Only the test process sets it, never the app.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it in CI)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class ConsoleLog:
+    """Everything the page reported that a person would not see: console errors and warnings,
+    uncaught exceptions, and failed requests (a CSP violation is a console error in Chromium)."""
+
+    def __init__(self, page):
+        self.messages: list[str] = []
+        self.errors: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("requestfailed", lambda req: self.errors.append(f"requestfailed: {req.url} {req.failure}"))
+        page.on(
+            "response",
+            lambda resp: resp.status >= 400 and self.errors.append(f"HTTP {resp.status}: {resp.url}"),
+        )
+
+    def _on_console(self, message):
+        where = message.location.get("url", "")
+        line = f"console.{message.type}: {message.text} [{where}:{message.location.get('lineNumber')}]"
+        self.messages.append(line)
+        if message.type in ("error", "warning"):
+            self.errors.append(line)
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.messages if "Content Security Policy" in m]
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.console_log = ConsoleLog(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """screenshot("name") saves test-artifacts/<test>-<n>-<name>.png (gitignored) and returns it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    counter = iter(range(1, 100))
+
+    def take(name: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{next(counter):02d}-{name}.png"
+        # caret="initial": Playwright's caret hiding writes style attributes into the page, which
+        # htmx then copies while settling a swap, and the strict CSP rightly reports that.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
+        return path
+
+    return take
+
+
+@pytest.fixture
+def practice(django_db_blocker):
+    """One team with a coordinator, a provider, a patient on a care plan, and two open tasks."""
+    from accounts.models import CareTeam, Location, User
+    from accounts.roles import Role, sync_role_permissions
+    from careplans.models import CarePlan, CarePlanStatus, Enrollment, Goal, Patient, Program, RiskLevel
+    from tasks.actions import create_task
+    from tasks.choices import Priority, TaskKind
+
+    # Roles come from a data migration; a transactional test before this one may have flushed
+    # them, so put them back (idempotent) rather than depend on test order.
+    sync_role_permissions()
+
+    today = timezone.localdate()
+    location = Location.objects.create(name="Main Street Clinic")
+    team = CareTeam.objects.create(name="Team Blue", location=location)
+
+    def member(username, first, last, role):
+        user = User.objects.create_user(username, password=PASSWORD, first_name=first, last_name=last)
+        user.groups.add(Group.objects.get(name=role))
+        assign_perm("accounts.work_in_careteam", user, team)
+        return user
+
+    coordinator = member("coordinator", "Casey", "Coleman", Role.COORDINATOR)
+    provider = member("provider", "Priya", "Patel", Role.PROVIDER)
+
+    program = Program.objects.create(code="ccm", name="Chronic Care Management")
+    patient = Patient.objects.create(
+        mrn="MRN-1001",
+        first_name="Ada",
+        last_name="Lovelace",
+        birth_date=datetime.date(1950, 12, 10),
+        phone="(555) 010-1234",
+        primary_provider=provider,
+        care_team=team,
+        location=location,
+        risk_level=RiskLevel.HIGH,
+    )
+    Enrollment.objects.create(patient=patient, program=program, started_on=today - datetime.timedelta(days=30))
+    plan = CarePlan.objects.create(
+        patient=patient,
+        program=program,
+        status=CarePlanStatus.ACTIVE,
+        starts_on=today - datetime.timedelta(days=30),
+        author=provider,
+        interventions="Monthly check-in call; quarterly A1c.",
+    )
+    Goal.objects.create(care_plan=plan, description="A1c below 7.5%", target="7.5%")
+
+    call = create_task(
+        patient=patient,
+        by=provider,
+        title="Call about A1c lab order",
+        kind=TaskKind.OUTREACH_CALL,
+        owner=coordinator,
+        due_on=today + datetime.timedelta(days=2),
+        priority=Priority.HIGH,
+        care_plan=plan,
+    )
+    create_task(
+        patient=patient,
+        by=provider,
+        title="Schedule quarterly visit",
+        kind=TaskKind.SCHEDULING,
+        owner=coordinator,
+        due_on=today + datetime.timedelta(days=10),
+        care_plan=plan,
+    )
+    return {"coordinator": coordinator, "patient": patient, "task": call, "today": today}
