@@ -3,7 +3,6 @@ pytest-django's live server, plus a small practice built with the ORM and the re
 
 import datetime
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -133,7 +132,9 @@ def practice(django_db_blocker):
         location=location,
         risk_level=RiskLevel.HIGH,
     )
-    Enrollment.objects.create(patient=patient, program=program, started_on=today - datetime.timedelta(days=30))
+    Enrollment.objects.create(
+        patient=patient, program=program, started_on=today - datetime.timedelta(days=30)
+    )
     plan = CarePlan.objects.create(
         patient=patient,
         program=program,
@@ -163,4 +164,10 @@ def practice(django_db_blocker):
         due_on=today + datetime.timedelta(days=10),
         care_plan=plan,
     )
-    return {"coordinator": coordinator, "patient": patient, "task": call, "today": today}
+    return {
+        "coordinator": coordinator,
+        "password": PASSWORD,
+        "patient": patient,
+        "task": call,
+        "today": today,
+    }
