@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
@@ -18,6 +19,7 @@ from tasks.models import Task
 
 
 @require_GET
+@permission_required("careplans.view_patient", raise_exception=True)
 def patient_list(request):
     patients = Patient.objects.visible_to(request.user).for_list()
     query = request.GET.get("q", "").strip()

@@ -1,6 +1,7 @@
 import csv
 
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -134,6 +135,7 @@ def task_action(request, pk: int, verb: str):
 
 
 @require_GET
+@permission_required("tasks.view_task", raise_exception=True)
 def my_work(request):
     work = queues.my_work(request.user, today=timezone.localdate())
     sections = queues.my_work_sections(work, owner_id=request.user.pk)
@@ -147,6 +149,7 @@ def _filtered(request):
 
 
 @require_GET
+@permission_required("tasks.view_task", raise_exception=True)
 def team_queue(request):
     filterset = _filtered(request)
     page = Paginator(filterset.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -189,6 +192,7 @@ class _Echo:
 
 
 @require_GET
+@permission_required("tasks.view_task", raise_exception=True)
 def export_csv(request):
     """Exactly the filtered queue, as CSV. The same FilterSet over the same visible_to()."""
     filterset = _filtered(request)
