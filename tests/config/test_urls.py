@@ -1,0 +1,328 @@
+"""The authorization matrix, built from the URL configuration.
+
+Every URL name in config.urls (admin and static aside) must have a row below, or
+test_every_url_has_a_row_in_the_matrix fails: a new page cannot ship without saying who may use
+it. Each row gives the expected answer per role for an object of the user's own team (the
+outsider works in another team, so for them it is someone else's object), anonymous access, and a
+method the URL refuses. Objects of another team are 404 for everyone.
+"""
+
+from dataclasses import dataclass, replace
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.urls import URLResolver, get_resolver, resolve, reverse
+
+from tasks.choices import Status, TaskKind, WaitingReason
+from tasks.models import Activity, Task
+from tasks.views import VERBS
+from tests.conftest import ROLE_FIXTURES as ROLES
+from tests.factories import TaskFactory, in_days
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    to: str | None = None  # a redirect's target, as a view name
+    writes: bool | None = None  # for POSTs: whether the change was applied
+
+
+OK = Expect(200)
+DENIED = Expect(403)
+HIDDEN = Expect(404)
+LOGIN = Expect(302, to="login")
+# For POSTs the matrix also says nothing was written.
+DENIED_UNCHANGED = Expect(403, writes=False)
+HIDDEN_UNCHANGED = Expect(404, writes=False)
+
+
+def to(view_name: str, *, writes: bool | None = None) -> Expect:
+    return Expect(302, to=view_name, writes=writes)
+
+
+def every(expect: Expect, **exceptions: Expect) -> dict[str, Expect]:
+    assert set(exceptions) <= set(ROLES), exceptions
+    return {role: exceptions.get(role, expect) for role in ROLES}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    target: str | None  # "patient", "task" or None: what the URL's pk points at
+    roles: dict[str, Expect]
+    anonymous: Expect
+    wrong_method: str
+
+
+CLINICAL_PAGE = every(OK, admin=DENIED, outsider=HIDDEN)
+WORK_PAGE = every(OK, admin=DENIED)
+DONE = to("task_detail", writes=True)
+OWN_TASK_VERB = every(DONE, admin=DENIED_UNCHANGED, outsider=HIDDEN_UNCHANGED)
+
+# task_action, per verb. The task is in a status the verb accepts and belongs to the user
+# (to a coordinator when the user is the outsider), so only the role decides.
+VERB_MATRIX: dict[str, dict[str, Expect]] = {
+    "start": OWN_TASK_VERB,
+    "wait": OWN_TASK_VERB,
+    "resume": OWN_TASK_VERB,
+    "complete": OWN_TASK_VERB,
+    "cancel": OWN_TASK_VERB,
+    "note": OWN_TASK_VERB,
+    "reopen": every(DENIED_UNCHANGED, manager=DONE, outsider=HIDDEN_UNCHANGED),
+    "reassign": every(
+        DENIED_UNCHANGED, coordinator=DONE, medical_assistant=DONE, manager=DONE, outsider=HIDDEN_UNCHANGED
+    ),
+}
+
+MATRIX: dict[str, Row] = {
+    "home": Row(
+        "get",
+        None,
+        {
+            "provider": to("patient_list"),
+            "coordinator": to("my_work"),
+            "medical_assistant": to("my_work"),
+            "front_desk": to("my_work"),
+            "manager": to("dashboard"),
+            "admin": to("admin:index"),
+            "outsider": to("my_work"),
+        },
+        anonymous=LOGIN,
+        wrong_method="post",
+    ),
+    "healthz": Row("get", None, every(OK), anonymous=OK, wrong_method="post"),
+    "login": Row("get", None, every(to("home")), anonymous=OK, wrong_method="delete"),
+    "logout": Row("post", None, every(to("login")), anonymous=LOGIN, wrong_method="get"),
+    "patient_list": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "care_plan_intake": Row(
+        "get", "patient", every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN), LOGIN, "put"
+    ),
+    "my_work": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "team_queue": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "queue_export": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
+    # Bulk reassignment always returns to the queue; the rights decide whether anything moved.
+    "bulk_reassign": Row(
+        "post",
+        None,
+        every(
+            to("team_queue", writes=False),
+            coordinator=to("team_queue", writes=True),
+            medical_assistant=to("team_queue", writes=True),
+            manager=to("team_queue", writes=True),
+        ),
+        anonymous=LOGIN,
+        wrong_method="get",
+    ),
+    "task_detail": Row("get", "task", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "task_action": Row("post", "task", {}, anonymous=LOGIN, wrong_method="get"),  # see VERB_MATRIX
+    "dashboard": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
+}
+
+
+def _url_names(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern).lstrip("^")
+        if route.startswith(("admin/", settings.STATIC_URL.lstrip("/"))):
+            continue
+        if isinstance(entry, URLResolver):
+            yield from _url_names(entry.url_patterns, route)
+        else:
+            yield entry.name or f"<unnamed: {route}>"
+
+
+URL_NAMES = sorted(set(_url_names(get_resolver().url_patterns)))
+# One case per URL name; task_action expands into one case per verb.
+CASES = [
+    pytest.param(name, verb, id=f"{name}-{verb}" if verb else name)
+    for name in URL_NAMES
+    for verb in (VERB_MATRIX if name == "task_action" else [None])
+]
+OBJECT_CASES = [case for case in CASES if case.values[0] in MATRIX and MATRIX[case.values[0]].target]
+
+
+# ---- making the requests ------------------------------------------------------------------
+
+VERB_STATUS = {
+    "start": Status.NEW,
+    "wait": Status.IN_PROGRESS,
+    "resume": Status.WAITING,
+    "complete": Status.IN_PROGRESS,
+    "cancel": Status.NEW,
+    "reopen": Status.COMPLETED,
+    "reassign": Status.NEW,
+    "note": Status.NEW,
+}
+
+
+def verb_data(verb: str, task: Task, *, reassign_to) -> dict:
+    fields = {
+        "start": {},
+        "wait": {"reason": WaitingReason.PATIENT_CALLBACK, "until": in_days(2).isoformat(), "note": ""},
+        "resume": {"note": ""},
+        "complete": {"outcome": "Visit booked"},
+        "cancel": {"reason": "Duplicate"},
+        "reopen": {"reason": "Booking fell through"},
+        "reassign": {"to": reassign_to.pk, "reason": "Covering"},
+        "note": {"body": "Called the patient", "contact_outcome": "no_answer"},
+    }[verb]
+    if verb != "note":
+        fields["version"] = task.version
+    return {f"{verb}-{key}": value for key, value in fields.items()}
+
+
+class World:
+    """The conftest fixtures, made on first use: a case builds only the users it asks for."""
+
+    def __init__(self, request):
+        self._request = request
+        self.users = _Users(request)
+
+    def __getattr__(self, name):  # patient, task, other_patient, other_task, colleague
+        return self._request.getfixturevalue(name)
+
+
+class _Users:
+    def __init__(self, request):
+        self._request = request
+
+    def __getitem__(self, role):
+        return self._request.getfixturevalue(role)
+
+
+@pytest.fixture
+def world(request, db):
+    return World(request)
+
+
+def _outcome(response, *, wrote: bool | None) -> Expect:
+    target = None
+    if response.status_code == 302:
+        target = resolve(urlparse(response["Location"]).path).view_name
+    return Expect(response.status_code, to=target, writes=wrote)
+
+
+def _owner_for(world: World, role: str | None):
+    return world.users["coordinator"] if role in (None, "outsider") else world.users[role]
+
+
+def _call(client, name: str, row: Row, world: World, role: str | None, *, foreign=False) -> Expect:
+    """One request as `role` (None: anonymous); what came back, and whether it wrote."""
+    patient = world.other_patient if foreign else world.patient
+    task = world.other_task if foreign else world.task
+    args = {"patient": [patient.pk], "task": [task.pk], None: []}[row.target]
+    url = reverse(name, args=args)
+    if name == "bulk_reassign":
+        mine = TaskFactory(patient=patient, owner=_owner_for(world, role))
+        response = client.post(
+            url, {"task_ids": [mine.pk], "to": world.colleague.pk, "reason": "Covering", "next": ""}
+        )
+        mine.refresh_from_db()
+        return _outcome(response, wrote=mine.owner_id == world.colleague.pk)
+    response = getattr(client, row.method)(url)
+    return _outcome(response, wrote=None if row.method == "get" else False)
+
+
+def _call_verb(client, verb: str, world: World, role: str | None, *, task=None) -> Expect:
+    """POST `verb`. Without `task`, on a fresh task in a status the verb accepts, owned by the
+    user (by a coordinator for the outsider), so that only the role decides."""
+    if task is None:
+        owner = _owner_for(world, role)
+        task = TaskFactory(
+            patient=world.patient, owner=owner, status=VERB_STATUS[verb], kind=TaskKind.OUTREACH_CALL
+        )
+    reassign_to = (
+        world.colleague if task.owner_id == world.users["coordinator"].pk else world.users["coordinator"]
+    )
+    before = Activity.objects.filter(task=task).count()
+    response = client.post(
+        reverse("task_action", args=[task.pk, verb]), verb_data(verb, task, reassign_to=reassign_to)
+    )
+    return _outcome(response, wrote=Activity.objects.filter(task=task).count() > before)
+
+
+def _as(client, world: World, role: str | None):
+    client.logout()
+    if role:
+        client.force_login(world.users[role])
+    return client
+
+
+# ---- the tests ----------------------------------------------------------------------------
+
+
+def _as_expected(actual: dict, expected: dict) -> dict:
+    """`actual` with `writes` dropped wherever the expectation does not mention it."""
+    return {
+        key: replace(value, writes=None) if key in expected and expected[key].writes is None else value
+        for key, value in actual.items()
+    }
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    assert set(URL_NAMES) - set(MATRIX) == set(), "add these URL names to MATRIX"
+    assert set(MATRIX) - set(URL_NAMES) == set(), "these MATRIX rows name no URL any more"
+
+
+def test_every_task_verb_has_a_row_in_the_verb_matrix():
+    assert set(VERB_MATRIX) == set(VERBS)
+    for verb, expected in VERB_MATRIX.items():
+        assert set(expected) == set(ROLES), verb
+
+
+@pytest.mark.parametrize(("name", "verb"), CASES)
+def test_each_role_gets_the_expected_answer(client, world, name, verb):
+    assert name in MATRIX, f"{name} has no row in the access matrix"
+    row = MATRIX[name]
+    if verb:
+        expected = VERB_MATRIX[verb]
+        actual = {role: _call_verb(_as(client, world, role), verb, world, role) for role in ROLES}
+    else:
+        expected = row.roles
+        assert set(expected) == set(ROLES), f"{name}: give every role an expectation"
+        actual = {role: _call(_as(client, world, role), name, row, world, role) for role in ROLES}
+    assert _as_expected(actual, expected) == expected
+
+
+@pytest.mark.parametrize(("name", "verb"), CASES)
+def test_anonymous_visitor(client, world, name, verb):
+    assert name in MATRIX, f"{name} has no row in the access matrix"
+    row = MATRIX[name]
+    if verb:
+        actual = {"anonymous": _call_verb(client, verb, world, None, task=world.task)}
+        expected = {"anonymous": replace(row.anonymous, writes=False)}
+    else:
+        actual = {"anonymous": _call(client, name, row, world, None)}
+        expected = {"anonymous": row.anonymous}
+    assert _as_expected(actual, expected) == expected
+
+
+@pytest.mark.parametrize(("name", "verb"), OBJECT_CASES)
+def test_another_teams_object_is_not_found_for_every_role(client, world, name, verb):
+    row = MATRIX[name]
+    roles = [role for role in ROLES if role != "outsider"]  # the other team is the outsider's own
+    if verb:
+        expected = dict.fromkeys(roles, HIDDEN_UNCHANGED)
+        actual = {
+            role: _call_verb(_as(client, world, role), verb, world, role, task=world.other_task)
+            for role in roles
+        }
+    else:
+        expected = dict.fromkeys(roles, HIDDEN)
+        actual = {
+            role: _call(_as(client, world, role), name, row, world, role, foreign=True) for role in roles
+        }
+    assert _as_expected(actual, expected) == expected
+
+
+@pytest.mark.parametrize(("name", "verb"), CASES)
+def test_wrong_method_is_refused(client, world, name, verb):
+    assert name in MATRIX, f"{name} has no row in the access matrix"
+    row = MATRIX[name]
+    if row.anonymous.status == 302:  # login required: ask as someone who may use the URL
+        client.force_login(world.users["manager"])
+    args = {"patient": [world.patient.pk], "task": [world.task.pk], None: []}[row.target]
+    url = reverse(name, args=[*args, verb] if verb else args)
+
+    assert client.generic(row.wrong_method.upper(), url).status_code == 405

@@ -1,0 +1,108 @@
+"""One fixture per role. Everyone but the outsider works in `team`; the outsider is a care
+coordinator of `other_team`. Roles are the groups seeded by accounts/migrations/0003_seed_roles."""
+
+import pytest
+
+from accounts.roles import Role
+from tests.factories import CareTeamFactory, PatientFactory, TaskFactory, UserFactory, member
+
+ROLE_FIXTURES = (
+    "provider",
+    "coordinator",
+    "medical_assistant",
+    "front_desk",
+    "manager",
+    "admin",
+    "outsider",
+)
+
+
+@pytest.fixture
+def team(db):
+    return CareTeamFactory(name="North team")
+
+
+@pytest.fixture
+def other_team(db):
+    return CareTeamFactory(name="South team")
+
+
+@pytest.fixture
+def provider(team):
+    return member(Role.PROVIDER, team, username="provider")
+
+
+@pytest.fixture
+def coordinator(team):
+    return member(Role.COORDINATOR, team, username="coordinator")
+
+
+@pytest.fixture
+def colleague(team):
+    """A second coordinator of the team: someone to reassign to."""
+    return member(Role.COORDINATOR, team, username="colleague")
+
+
+@pytest.fixture
+def medical_assistant(team):
+    return member(Role.MEDICAL_ASSISTANT, team, username="assistant")
+
+
+@pytest.fixture
+def front_desk(team):
+    return member(Role.FRONT_DESK, team, username="frontdesk")
+
+
+@pytest.fixture
+def manager(team):
+    """Works in and manages `team`."""
+    return member(Role.MANAGER, team, username="manager")
+
+
+@pytest.fixture
+def other_manager(other_team):
+    return member(Role.MANAGER, other_team, username="othermanager")
+
+
+@pytest.fixture
+def admin(team):
+    """The Admin role, staff for the Django admin. Also holds the team right, so that what
+    keeps them off patient records is their role, not their scope."""
+    return member(Role.ADMIN, team, username="admin", is_staff=True)
+
+
+@pytest.fixture
+def outsider(other_team):
+    return member(Role.COORDINATOR, other_team, username="outsider")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def patient(team, provider):
+    return PatientFactory(care_team=team, primary_provider=provider)
+
+
+@pytest.fixture
+def other_patient(other_team):
+    return PatientFactory(care_team=other_team)
+
+
+@pytest.fixture
+def task(patient, coordinator):
+    """A New outreach call on `patient`, owned by the coordinator."""
+    return TaskFactory(patient=patient, owner=coordinator)
+
+
+@pytest.fixture
+def other_task(other_patient, outsider):
+    return TaskFactory(patient=other_patient, owner=outsider)
+
+
+def pytest_configure(config):
+    # WhiteNoise warns on each request that STATIC_ROOT (var/staticfiles) was never collected;
+    # the suite serves no static files from it.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

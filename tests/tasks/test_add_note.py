@@ -1,0 +1,54 @@
+import pytest
+
+from tasks.actions import NotAllowed, RuleViolation, add_note
+from tasks.choices import ActivityKind, ContactOutcome
+from tests.helpers import activity_mark, changes_nothing, new_activities
+
+
+def test_note_is_added_to_the_timeline_without_touching_the_task(task, colleague):
+    history_rows = task.history.count()
+    mark = activity_mark()
+
+    add_note(task, by=colleague, body="  Daughter is the contact person  ")
+
+    (activity,) = new_activities(task, mark)
+    assert activity.kind == ActivityKind.NOTE
+    assert activity.actor == colleague
+    assert activity.body == "Daughter is the contact person"
+    assert activity.contact_outcome == ""
+    assert (activity.from_status, activity.to_status) == ("", "")
+    task.refresh_from_db()
+    assert task.version == 1
+    assert task.history.count() == history_rows
+
+
+def test_contact_attempt_records_its_outcome(task, front_desk):
+    mark = activity_mark()
+
+    add_note(task, by=front_desk, body="Mailbox full", contact_outcome=ContactOutcome.NO_ANSWER)
+
+    (activity,) = new_activities(task, mark)
+    assert activity.kind == ActivityKind.CONTACT_ATTEMPT
+    assert activity.actor == front_desk
+    assert (activity.contact_outcome, activity.body) == (ContactOutcome.NO_ANSWER, "Mailbox full")
+
+
+def test_contact_attempt_needs_no_text(task, coordinator):
+    activity = add_note(task, by=coordinator, body="", contact_outcome=ContactOutcome.LEFT_MESSAGE)
+
+    assert activity.kind == ActivityKind.CONTACT_ATTEMPT
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome", "rule"),
+    [("   ", "", "note-needs-text"), ("Called", "hung_up", "contact-outcome-valid")],
+)
+def test_empty_note_or_unknown_outcome_is_refused(task, coordinator, body, outcome, rule):
+    with changes_nothing(task), pytest.raises(RuleViolation) as refused:
+        add_note(task, by=coordinator, body=body, contact_outcome=outcome)
+    assert refused.value.rule == rule
+
+
+def test_admin_role_cannot_add_notes(task, admin):
+    with changes_nothing(task), pytest.raises(NotAllowed):
+        add_note(task, by=admin, body="Hello")

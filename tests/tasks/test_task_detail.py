@@ -1,0 +1,95 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tasks import actions
+from tasks.choices import Status, TaskKind
+from tests.factories import CarePlanFactory, TaskFactory
+
+
+def _page(task):
+    return reverse("task_detail", args=[task.pk])
+
+
+def test_owner_sees_task_patient_and_the_actions_open_to_them(client, coordinator, task):
+    client.force_login(coordinator)
+
+    response = client.get(_page(task))
+
+    assert response.status_code == 200
+    assert task.title in response.text
+    assert task.patient.mrn in response.text
+    assert set(response.context["forms"]) == {
+        "start",
+        "wait",
+        "resume",
+        "complete",
+        "cancel",
+        "reassign",
+        "note",
+    }
+    assert [t.name for t in response.templates][:2] == ["tasks/task_detail.html", "base.html"]
+
+
+def test_manager_is_offered_reopen_on_a_closed_task(client, manager, patient, coordinator):
+    task = TaskFactory(patient=patient, owner=coordinator, status=Status.COMPLETED)
+    client.force_login(manager)
+
+    assert "reopen" in client.get(_page(task)).context["forms"]
+
+
+def test_colleague_without_rights_on_the_task_may_only_add_notes(client, front_desk, task):
+    client.force_login(front_desk)
+
+    assert set(client.get(_page(task)).context["forms"]) == {"note"}
+
+
+def test_front_desk_cannot_open_a_clinical_task(client, front_desk, patient, coordinator):
+    lab = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.LAB)
+    client.force_login(front_desk)
+
+    assert client.get(_page(lab)).status_code == 404
+
+
+def test_htmx_request_renders_only_the_panel(client, coordinator, task):
+    client.force_login(coordinator)
+
+    response = client.get(_page(task), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "tasks/_task_panel.html"
+    assert "tasks/task_detail.html" not in [t.name for t in response.templates]
+    assert "<html" not in response.text
+    assert task.title in response.text
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def _add_history(task, count, *, people, patient):
+    """Other tasks of the patient, and notes and reassignments on this one by several people."""
+    task.refresh_from_db()
+    for i in range(count):
+        TaskFactory(patient=patient, owner=people[i % len(people)])
+        actions.add_note(task, by=people[i % len(people)], body=f"note {i}", contact_outcome="left_message")
+        task = actions.reassign_task(task, by=None, to=people[(i + 1) % len(people)], reason=f"cover {i}")
+
+
+def test_page_costs_the_same_queries_with_3_tasks_and_with_30(
+    client, manager, patient, coordinator, colleague, medical_assistant
+):
+    people = [coordinator, colleague, medical_assistant]
+    task = TaskFactory(patient=patient, owner=coordinator, care_plan=CarePlanFactory(patient=patient))
+    client.force_login(manager)
+    _add_history(task, 3, people=people, patient=patient)
+    client.get(_page(task))
+    few = _queries(client, _page(task))
+
+    _add_history(task, 27, people=people, patient=patient)
+    many = _queries(client, _page(task))
+
+    assert many == few
