@@ -2,6 +2,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -109,7 +110,9 @@ def task_action(request, pk: int, verb: str):
     task = get_task_for_user(request.user, pk, perm="tasks.view_task")
     if verb not in VERBS:
         return _render_task(request, task, error="Unknown action.", status=404)
-    form_class, run, _ = VERBS[verb]
+    form_class, run, allowed = VERBS[verb]
+    if not allowed(request.user, task):
+        raise PermissionDenied  # the right decides before the form does: never a 400 instead of a 403
     kwargs = {"task": task} if form_class is forms.ReassignForm else {}
     form = form_class(request.POST, prefix=verb, **kwargs)
     if not form.is_valid():
