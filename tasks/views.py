@@ -230,7 +230,7 @@ def bulk_reassign(request):
             "Choose tasks, a new owner and a reason. "
             + " ".join(str(e) for errors in form.errors.values() for e in errors),
         )
-        return redirect(request.POST.get("next") or "team_queue")
+        return _back_to_queue(request)
     done, refused = 0, []
     visible = Task.objects.visible_to(request.user)
     for task in visible.filter(pk__in=form.cleaned_data["task_ids"]).select_related("patient"):
@@ -245,6 +245,10 @@ def bulk_reassign(request):
         messages.success(request, f"Reassigned {done} task{'s' if done != 1 else ''}.")
     for line in refused:
         messages.error(request, line)
+    return _back_to_queue(request)
+
+
+def _back_to_queue(request):
     target = request.POST.get("next", "")
     return redirect(
         target
