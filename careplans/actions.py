@@ -64,6 +64,10 @@ def apply_template(
     if missing:
         raise RuleViolation("Every task needs an owner: " + ", ".join(missing) + ".", rule="task-needs-owner")
     existing = CarePlan.objects.filter(intake_key=intake_key).first()
+    if existing and existing.patient_id != patient.pk:
+        raise RuleViolation(
+            "This form belongs to another patient; reload the preview.", rule="intake-key-per-patient"
+        )
     if existing:
         return IntakeResult(plan=existing, created=False, task_count=existing.tasks.count())
     try:
