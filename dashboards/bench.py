@@ -1,0 +1,222 @@
+"""Benchmark cases and their runner (`manage.py bench`, `make bench`).
+
+A case is a name, the user it runs as, and a callable that picks its targets: URLs the test
+client GETs, or zero-argument callables (a job) to run. Add a page or a job by appending a Case
+to CASES. Targets differ from one request to the next (other patients, other tasks of the
+user's teams), so the numbers are not one cached row's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from careplans.models import Patient
+from tasks.models import Task
+
+Target = str | Callable[[], object]
+
+
+@dataclass
+class BenchContext:
+    user: object | None
+    rng: random.Random
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    targets: Callable[[BenchContext, int], list[Target]]
+    user: str | None = "coordinator"  # username, or None for an anonymous visitor
+
+
+def _sample(rng: random.Random, ids: list[int], n: int) -> list[int]:
+    if not ids:
+        raise LookupError("nothing visible to pick from: is the practice loaded?")
+    return rng.sample(ids, n) if len(ids) >= n else [rng.choice(ids) for _ in range(n)]
+
+
+def patient_pages(ctx: BenchContext, n: int) -> list[Target]:
+    ids = list(Patient.objects.visible_to(ctx.user).values_list("pk", flat=True))
+    return [reverse("patient_detail", args=[pk]) for pk in _sample(ctx.rng, ids, n)]
+
+
+def task_pages(ctx: BenchContext, n: int) -> list[Target]:
+    """Half the user's own open tasks (the work they open most), half any task of their teams."""
+    visible = Task.objects.visible_to(ctx.user)
+    own = list(visible.open().filter(owner=ctx.user).values_list("pk", flat=True))
+    team = list(visible.values_list("pk", flat=True))
+    picks = _sample(ctx.rng, own or team, n // 2) + _sample(ctx.rng, team, n - n // 2)
+    ctx.rng.shuffle(picks)
+    return [reverse("task_detail", args=[pk]) for pk in picks]
+
+
+def patient_list_pages(ctx: BenchContext, n: int) -> list[Target]:
+    return [reverse("patient_list")] * n
+
+
+def login_pages(ctx: BenchContext, n: int) -> list[Target]:
+    return [reverse("login")] * n
+
+
+CASES: list[Case] = [
+    Case("patient page", patient_pages),
+    Case("task page", task_pages),
+    Case("patient list", patient_list_pages),
+    Case("login page", login_pages, user=None),
+]
+
+
+# ---- runner ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    user: str | None
+    requests: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    queries_min: int
+    queries_max: int
+    statuses: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def queries(self) -> str:
+        if self.error:
+            return "-"
+        if self.queries_min == self.queries_max:
+            return str(self.queries_min)
+        return f"{self.queries_min}-{self.queries_max}"
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: a value that was actually measured."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _run_target(client: Client, target: Target):
+    if callable(target):
+        target()
+        return None
+    return client.get(target, secure=True)
+
+
+def run_case(case: Case, *, requests: int, warmup: int, seed: int) -> Result:
+    user = None
+    if case.user:
+        user = get_user_model().objects.get(username=case.user)
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    targets = case.targets(BenchContext(user=user, rng=random.Random(seed)), warmup + requests)
+    for target in targets[:warmup]:
+        _run_target(client, target)
+    measured = targets[warmup:]
+    timings, statuses = [], {}
+    for target in measured:
+        started = time.perf_counter()
+        response = _run_target(client, target)
+        timings.append((time.perf_counter() - started) * 1000)
+        status = "ok" if response is None else str(response.status_code)
+        statuses[status] = statuses.get(status, 0) + 1
+    # Counted in a second pass: capturing wraps every cursor and would tax the timings.
+    counts = []
+    for target in measured:
+        with CaptureQueriesContext(connection) as captured:
+            _run_target(client, target)
+        counts.append(len(captured.captured_queries))
+    return Result(
+        name=case.name,
+        user=case.user,
+        requests=len(timings),
+        p50_ms=round(statistics.median(timings), 1),
+        p95_ms=round(percentile(timings, 95), 1),
+        max_ms=round(max(timings), 1),
+        queries_min=min(counts),
+        queries_max=max(counts),
+        statuses=statuses,
+    )
+
+
+def run(
+    *, names: list[str] | None = None, requests: int = 50, warmup: int = 5, seed: int = 1
+) -> list[Result]:
+    cases = [c for c in CASES if not names or c.name in names]
+    results = []
+    # Production-like: no debug (no query log, no debug pages), HTTPS requests as behind TLS.
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        for case in cases:
+            try:
+                results.append(run_case(case, requests=requests, warmup=warmup, seed=seed))
+            except Exception as error:  # one broken case must not hide the others' numbers
+                results.append(
+                    Result(case.name, case.user, 0, 0, 0, 0, 0, 0, error=f"{type(error).__name__}: {error}")
+                )
+    return results
+
+
+def table(results: list[Result]) -> str:
+    header = ("case", "user", "requests", "p50 ms", "p95 ms", "max ms", "queries/request", "status")
+    rows = [header]
+    for r in results:
+        status = r.error or ", ".join(f"{code}: {n}" for code, n in sorted(r.statuses.items()))
+        rows.append(
+            (
+                r.name,
+                r.user or "anonymous",
+                str(r.requests),
+                f"{r.p50_ms:.1f}",
+                f"{r.p95_ms:.1f}",
+                f"{r.max_ms:.1f}",
+                r.queries,
+                status,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    numeric = {2, 3, 4, 5, 6}
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.rjust(w) if i in numeric else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def environment() -> dict:
+    return {
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "database": f"{connection.vendor}:{connection.settings_dict.get('NAME')}",
+        "patients": Patient.objects.count(),
+        "tasks": Task.objects.count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+    }
+
+
+def write_json(results: list[Result], path: Path, *, env: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {**env, "cases": [{**asdict(r), "queries": r.queries} for r in results]}
+    path.write_text(json.dumps(payload, indent=2) + "\n")
