@@ -21,7 +21,7 @@ def test_manager_sees_headline_counts_of_own_teams_open_work_only(
     assert (response.context["overdue"], response.context["due_today"], response.context["open"]) == (2, 1, 4)
 
 
-def test_coordinator_has_no_dashboard(client, coordinator):
-    client.force_login(coordinator)
+def test_front_desk_has_no_dashboard(client, front_desk):
+    client.force_login(front_desk)
 
     assert client.get(reverse("dashboard")).status_code == 403

@@ -165,3 +165,20 @@ def test_version_conflict_is_409_with_the_message_and_overwrites_nothing(
     assert (task.status, task.outcome) == (Status.IN_PROGRESS, "")
     assert response.context["forms"]["complete"].initial["version"] == task.version
     assert ("<html" in response.text) is not bool(headers)
+
+
+@pytest.mark.parametrize(
+    ("who", "verb"), [("front_desk", "reopen"), ("provider", "reassign"), ("colleague", "complete")]
+)
+def test_role_without_the_right_gets_403_even_when_the_form_is_invalid(
+    client, request, patient, coordinator, who, verb
+):
+    task = TaskFactory(
+        patient=patient, owner=coordinator, status=Status.COMPLETED if verb == "reopen" else Status.NEW
+    )
+    client.force_login(request.getfixturevalue(who))
+
+    with changes_nothing(task):
+        response = client.post(_url(task, verb), {f"{verb}-version": task.version})
+
+    assert response.status_code == 403

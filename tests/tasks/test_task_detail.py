@@ -38,7 +38,7 @@ def test_manager_is_offered_reopen_on_a_closed_task(client, manager, patient, co
     assert "reopen" in client.get(_page(task)).context["forms"]
 
 
-def test_colleague_without_rights_on_the_task_may_only_add_notes(client, front_desk, task):
+def test_front_desk_on_a_coordinators_task_may_only_add_notes(client, front_desk, task):
     client.force_login(front_desk)
 
     assert set(client.get(_page(task)).context["forms"]) == {"note"}

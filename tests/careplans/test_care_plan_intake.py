@@ -1,0 +1,183 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from careplans.models import CarePlan, DueAnchor, Goal
+from tasks.choices import ActivityKind, TaskKind
+from tasks.models import Task
+from tests.factories import (
+    AppointmentFactory,
+    CarePlanTemplateFactory,
+    PatientFactory,
+    TemplateTaskFactory,
+    in_days,
+)
+
+
+@pytest.fixture
+def template(db):
+    template = CarePlanTemplateFactory(name="Diabetes starter")
+    TemplateTaskFactory(
+        template=template, position=1, title="Welcome call", kind=TaskKind.OUTREACH_CALL, due_offset_days=2
+    )
+    TemplateTaskFactory(
+        template=template,
+        position=2,
+        title="Review glucose log",
+        kind=TaskKind.CHECK_IN,
+        assignee_role=Role.PROVIDER,
+        due_anchor=DueAnchor.NEXT_APPOINTMENT,
+        due_offset_days=1,
+        recurrence_days=30,
+        recurrence_count=3,
+    )
+    return template
+
+
+def _url(patient):
+    return reverse("care_plan_intake", args=[patient.pk])
+
+
+def _picked(template):
+    return {"template": template.pk, "starts_on": in_days(0).isoformat(), "ends_on": ""}
+
+
+def _save_data(response, **overrides):
+    """The preview's own POST form, as a browser would send it."""
+    data = {"intake_key": str(response.context["intake_key"]), **response.context["picked"]}
+    for _, row_form in response.context["rows"]:
+        for name in row_form.fields:
+            value = row_form[name].value()
+            if value not in (None, False):
+                data[row_form.add_prefix(name)] = value.isoformat() if hasattr(value, "isoformat") else value
+    return {**data, **overrides}
+
+
+def test_preview_proposes_owners_and_dates_and_writes_nothing(
+    client, coordinator, provider, patient, template
+):
+    AppointmentFactory(patient=patient, starts_at=f"{in_days(10).isoformat()}T15:00:00Z")
+    client.force_login(coordinator)
+
+    response = client.get(_url(patient), _picked(template))
+
+    assert response.status_code == 200
+    rows = [(r.title, r.owner, r.due_on, r.recurrence_ends_on) for r, _ in response.context["rows"]]
+    assert rows == [
+        ("Welcome call", coordinator, in_days(2), None),
+        ("Review glucose log", provider, in_days(11), in_days(71)),
+    ]
+    assert not CarePlan.objects.exists()
+    assert not Task.objects.exists()
+
+
+def test_saving_creates_the_plan_and_its_tasks_once(client, coordinator, provider, patient, template):
+    client.force_login(coordinator)
+    preview = client.get(_url(patient), _picked(template))
+    data = _save_data(preview)
+
+    first = client.post(_url(patient), data)
+    second = client.post(_url(patient), data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    plan = CarePlan.objects.get()
+    assert (plan.patient, plan.author, plan.template) == (patient, coordinator, template)
+    tasks = list(plan.tasks.order_by("template_task__position"))
+    assert [(t.title, t.owner) for t in tasks] == [
+        ("Welcome call", coordinator),
+        ("Review glucose log", provider),
+    ]
+    created = tasks[0].activities.get()
+    assert (created.kind, created.actor, created.body) == (
+        ActivityKind.CREATED,
+        coordinator,
+        "From template Diabetes starter",
+    )
+    assert tasks[0].history.latest().history_user == coordinator
+    assert patient.enrollments.filter(program=template.program).count() == 1
+
+
+def test_edited_rows_are_saved_and_unticked_rows_left_out(client, coordinator, colleague, patient, template):
+    client.force_login(coordinator)
+    preview = client.get(_url(patient), _picked(template))
+    (_, first_form), (_, second_form) = preview.context["rows"]
+    data = _save_data(preview)
+    data[first_form.add_prefix("owner")] = colleague.pk
+    data[first_form.add_prefix("title")] = "Welcome call in Spanish"
+    del data[second_form.add_prefix("include")]
+
+    client.post(_url(patient), data)
+
+    assert [(t.title, t.owner) for t in Task.objects.all()] == [("Welcome call in Spanish", colleague)]
+
+
+def test_row_owner_outside_the_care_team_is_refused(client, coordinator, outsider, patient, template):
+    client.force_login(coordinator)
+    preview = client.get(_url(patient), _picked(template))
+    data = _save_data(preview)
+    data[preview.context["rows"][0][1].add_prefix("owner")] = outsider.pk
+
+    response = client.post(_url(patient), data)
+
+    assert response.status_code == 400
+    assert not CarePlan.objects.exists()
+    assert not Task.objects.exists()
+
+
+def test_provider_records_goals_and_interventions_with_the_plan(
+    client, provider, coordinator, patient, template
+):
+    client.force_login(provider)
+    preview = client.get(_url(patient), _picked(template))
+
+    client.post(
+        _url(patient),
+        _save_data(preview, goals="A1c below 8 | by March\nWalk daily", interventions="Metformin 500 mg"),
+    )
+
+    plan = CarePlan.objects.get()
+    assert plan.interventions == "Metformin 500 mg"
+    assert list(plan.goals.values_list("description", "target")) == [
+        ("A1c below 8", "by March"),
+        ("Walk daily", ""),
+    ]
+
+
+def test_goals_posted_by_a_coordinator_are_not_recorded(client, coordinator, patient, template):
+    client.force_login(coordinator)
+    preview = client.get(_url(patient), _picked(template))
+
+    client.post(_url(patient), _save_data(preview, goals="Lose weight", interventions="Diet"))
+
+    plan = CarePlan.objects.get()
+    assert (plan.interventions, Goal.objects.count()) == ("", 0)
+
+
+def test_missing_intake_key_saves_nothing(client, coordinator, patient, template):
+    client.force_login(coordinator)
+    preview = client.get(_url(patient), _picked(template))
+
+    response = client.post(_url(patient), _save_data(preview, intake_key="not-a-key"))
+
+    assert response.status_code == 400
+    assert not CarePlan.objects.exists()
+
+
+def test_intake_key_of_another_patients_plan_is_refused_not_answered_with_that_plan(
+    client, coordinator, patient, team, template
+):
+    other = PatientFactory(care_team=team)
+    client.force_login(coordinator)
+    key = str(uuid.uuid4())
+    client.post(_url(other), _save_data(client.get(_url(other), _picked(template)), intake_key=key))
+
+    response = client.post(
+        _url(patient), _save_data(client.get(_url(patient), _picked(template)), intake_key=key)
+    )
+
+    assert response.status_code == 400
+    assert "belongs to another patient" in response.text
+    assert not CarePlan.objects.filter(patient=patient).exists()
+    assert CarePlan.objects.get(intake_key=key).patient == other

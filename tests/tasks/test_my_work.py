@@ -1,0 +1,66 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tasks.choices import Status
+from tests.factories import TaskFactory, in_days
+
+
+def _sections(response):
+    return {s.key: [t.title for t in s.rows] for s in response.context["sections"]}
+
+
+def test_my_work_sorts_own_open_tasks_into_sections(client, coordinator, colleague, patient):
+    TaskFactory(patient=patient, owner=coordinator, title="late", due_on=in_days(-2))
+    TaskFactory(patient=patient, owner=coordinator, title="today", due_on=in_days(0))
+    TaskFactory(patient=patient, owner=coordinator, title="soon", due_on=in_days(3))
+    TaskFactory(patient=patient, owner=coordinator, title="parked", due_on=in_days(-1), status=Status.WAITING)
+    TaskFactory(patient=patient, owner=coordinator, title="done", due_on=in_days(-1), status=Status.COMPLETED)
+    TaskFactory(patient=patient, owner=colleague, title="not mine", due_on=in_days(0))
+    client.force_login(coordinator)
+
+    response = client.get(reverse("my_work"))
+
+    assert _sections(response) == {
+        "overdue": ["late"],
+        "due_today": ["today"],
+        "upcoming": ["soon"],
+        "waiting": ["parked"],
+    }
+    assert response.context["work"].next_task.title == "late"
+
+
+def test_htmx_refresh_renders_only_the_sections(client, coordinator, task):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("my_work"), headers={"HX-Request": "true"})
+
+    assert response.templates[0].name == "tasks/_my_work_sections.html"
+    assert "<html" not in response.text
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def _add(count, *, patient, owner):
+    for i in range(count):
+        TaskFactory(
+            patient=patient,
+            owner=owner,
+            due_on=in_days(i % 9 - 3),
+            status=Status.WAITING if i % 4 == 0 else Status.NEW,
+        )
+
+
+def test_my_work_costs_the_same_queries_with_3_tasks_and_with_30(client, coordinator, patient):
+    client.force_login(coordinator)
+    _add(3, patient=patient, owner=coordinator)
+    client.get(reverse("my_work"))
+    few = _queries(client, reverse("my_work"))
+
+    _add(27, patient=patient, owner=coordinator)
+
+    assert _queries(client, reverse("my_work")) == few

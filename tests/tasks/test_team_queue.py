@@ -1,0 +1,115 @@
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tasks.choices import Status, TaskKind
+from tests.factories import PatientFactory, TaskFactory, in_days
+
+
+@pytest.fixture
+def queue(patient, team, coordinator, colleague, other_task):
+    grace = PatientFactory(care_team=team, first_name="Grace", last_name="Hopper", mrn="Q-1")
+    return {
+        "call": TaskFactory(patient=patient, owner=coordinator, title="Call", due_on=in_days(-1)),
+        "lab": TaskFactory(patient=grace, owner=colleague, title="=HYPERLINK(1)", kind=TaskKind.LAB),
+        "done": TaskFactory(patient=patient, owner=coordinator, title="Done", status=Status.COMPLETED),
+        "elsewhere": other_task,
+    }
+
+
+def _rows(response):
+    return [t.title for t in response.context["page"]]
+
+
+def test_queue_shows_the_teams_open_work_only(client, coordinator, queue):
+    client.force_login(coordinator)
+
+    assert _rows(client.get(reverse("team_queue"))) == ["Call", "=HYPERLINK(1)"]
+
+
+def test_front_desk_queue_leaves_out_clinical_work(client, front_desk, queue):
+    client.force_login(front_desk)
+
+    assert _rows(client.get(reverse("team_queue"))) == ["Call"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "hopper"}, ["=HYPERLINK(1)"]),
+        ({"q": "Q-1"}, ["=HYPERLINK(1)"]),
+        ({"due": "overdue"}, ["Call"]),
+        ({"kind": "lab"}, ["=HYPERLINK(1)"]),
+        ({"status": "completed"}, ["Done"]),
+    ],
+)
+def test_filters_narrow_the_visible_queue(client, coordinator, queue, params, expected):
+    client.force_login(coordinator)
+
+    assert _rows(client.get(reverse("team_queue"), params)) == expected
+
+
+def test_filter_by_another_teams_owner_shows_none_of_their_tasks(client, coordinator, queue, outsider):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("team_queue"), {"owner": outsider.pk})
+
+    assert queue["elsewhere"].title not in _rows(response)
+
+
+def test_htmx_refresh_renders_only_the_table(client, coordinator, queue):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("team_queue"), headers={"HX-Request": "true"})
+
+    assert response.templates[0].name == "tasks/_queue_table.html"
+    assert "<html" not in response.text
+
+
+def test_export_is_exactly_the_filtered_visible_queue_with_formulas_defused(client, coordinator, queue):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("queue_export"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["Task"] for r in rows] == ["Call", "'=HYPERLINK(1)"]
+    assert rows[1]["MRN"] == "Q-1"
+
+
+def test_front_desk_export_leaves_out_clinical_work(client, front_desk, queue):
+    client.force_login(front_desk)
+
+    content = b"".join(client.get(reverse("queue_export")).streaming_content).decode()
+
+    assert "HYPERLINK" not in content
+    assert "Call" in content
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_queue_costs_the_same_queries_with_3_tasks_and_with_30(
+    client, manager, patient, coordinator, colleague
+):
+    people = [coordinator, colleague]
+    client.force_login(manager)
+    for i in range(3):
+        TaskFactory(patient=patient, owner=people[i % 2], due_on=in_days(i - 1))
+    client.get(reverse("team_queue"))
+    few = _queries(client, reverse("team_queue"))
+
+    for i in range(27):
+        TaskFactory(
+            patient=PatientFactory(care_team=patient.care_team), owner=people[i % 2], due_on=in_days(i - 5)
+        )
+
+    assert _queries(client, reverse("team_queue")) == few
