@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "careplans",
     "tasks",
     "dashboards",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Followthrough <followthrough@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Emails link back to the site (never carry patient details): its address as users reach it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Logs carry ids and paths, never patient names: no request bodies, no object reprs.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import views as account_views
 from careplans import views as careplan_views
 from dashboards import views as dashboard_views
+from notifications import views as notification_views
 from tasks import views as task_views
 
 admin.site.site_header = "Followthrough administration"
@@ -24,5 +25,9 @@ urlpatterns = [
     path("tasks/<int:pk>/", task_views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/<slug:verb>/", task_views.task_action, name="task_action"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("notifications/", notification_views.inbox, name="inbox"),
+    path("notifications/badge/", notification_views.inbox_badge, name="inbox_badge"),
+    path("notifications/read/", notification_views.mark_read, name="notifications_read"),
+    path("notifications/preferences/", notification_views.preferences, name="notification_preferences"),
     path("admin/", admin.site.urls),
 ]

@@ -9,13 +9,20 @@ transaction. `by=None` means the system (a scheduled job), which holds every rig
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, Value
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from accounts.scope import managed_team_ids, user_ids_in_team
+from accounts.models import CareTeamUserObjectPermission
+from accounts.scope import MANAGE, WORK, managed_team_ids, user_ids_in_team
+from careplans.models import CarePlanStatus
+from notifications.sql import PlusDays, id_set, insert_select, update_returning
 from tasks.choices import (
     FRONT_DESK_KINDS,
     OPEN_STATUSES,
@@ -26,6 +33,8 @@ from tasks.choices import (
     WaitingReason,
 )
 from tasks.models import Activity, Task
+
+log = logging.getLogger(__name__)
 
 
 class ActionError(Exception):
@@ -297,7 +306,7 @@ def complete_task(task: Task, *, by, outcome: str, expected_version: int | None 
         outcome, rule="completion-needs-outcome", message="Record the outcome to complete the task."
     )
     with transaction.atomic():
-        return _transition(
+        completed = _transition(
             task,
             COMPLETE,
             by=by,
@@ -309,6 +318,9 @@ def complete_task(task: Task, *, by, outcome: str, expected_version: int | None 
             waiting_reason="",
             waiting_until=None,
         )
+        if completed.recurrence_days:
+            _queue_next_occurrence(completed.pk)
+        return completed
 
 
 def cancel_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
@@ -382,3 +394,192 @@ def add_note(task: Task, *, by, body: str, contact_outcome: str = "") -> Activit
     kind = ActivityKind.CONTACT_ATTEMPT if contact_outcome else ActivityKind.NOTE
     with transaction.atomic():
         return _record(task, kind=kind, by=by, body=body, contact_outcome=contact_outcome)
+
+
+# ---- system actions: the jobs call these (by the system, set-based) ------------------------
+
+
+def _queue_next_occurrence(task_id: int) -> None:
+    """After commit, a worker makes the next occurrence. A broker outage must not turn a saved
+    completion into an error page (robust): the hourly recurrence job makes it anyway."""
+    from tasks.jobs import create_next_occurrence  # tasks.jobs imports this module
+
+    transaction.on_commit(partial(create_next_occurrence.delay, task_id), robust=True)
+
+
+def _history_rows(tasks, *, when, reason: str, history_type: str, by=None):
+    """(columns, values_list) that copy `tasks` into their history table as simple_history's
+    save() would: every tracked field, plus when, why, what and who."""
+    history = Task.history.model
+    meta = {
+        "history_date": Value(when),
+        "history_change_reason": Value(reason[:100]),
+        "history_type": Value(history_type),
+        "history_user": Value(by.pk if by else None, output_field=BigIntegerField()),
+    }
+    columns = [f.name for f in history._meta.concrete_fields if f.name != "history_id"]
+    values = [meta[name] if name in meta else F(history._meta.get_field(name).attname) for name in columns]
+    return history, columns, tasks.values_list(*values)
+
+
+def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | None = None) -> list[int]:
+    """Raise the open tasks of `tasks` that are below `level` to it, each with an escalation
+    Activity and a history row, by the system. One conditional UPDATE claims the rows (a task
+    already at `level` is left alone, so a second run, a retry or a second beat raises nothing
+    twice), then one INSERT ... SELECT each writes the Activities and the history: three
+    statements whatever the number of tasks. Returns the ids raised."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        raised = update_returning(
+            Task.objects.filter(
+                status__in=OPEN_STATUSES, escalation_level__lt=level, pk__in=tasks.values("pk")
+            ),
+            escalation_level=level,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        if not raised:
+            return []
+        rows = Task.objects.filter(pk__in=id_set(raised))
+        insert_select(
+            Activity,
+            ["task", "patient", "kind", "from_status", "to_status", "contact_outcome", "body", "created_at"],
+            rows.values_list(
+                "pk",
+                "patient_id",
+                Value(ActivityKind.ESCALATION.value),
+                Value(""),
+                Value(""),
+                Value(""),
+                Value(reason),
+                Value(now),
+            ),
+        )
+        history, columns, values = _history_rows(rows, when=now, reason=reason, history_type="~")
+        insert_select(history, columns, values)
+    return raised
+
+
+def continuing_series(tasks):
+    """The recurring tasks of `tasks` whose series goes on past them: not cancelled, the next
+    due date (one interval on) within the recurrence's end, and within an active care plan that
+    has not ended by then. Annotated with that `next_due`."""
+    return (
+        tasks.filter(recurrence_days__isnull=False)
+        .exclude(status=Status.CANCELLED)
+        .annotate(next_due=PlusDays("due_on", "recurrence_days"))
+        .filter(Q(recurrence_ends_on__isnull=True) | Q(recurrence_ends_on__gte=F("next_due")))
+        .filter(
+            Q(care_plan__isnull=True)
+            | Q(care_plan__status=CarePlanStatus.ACTIVE, care_plan__ends_on__isnull=True)
+            | Q(care_plan__status=CarePlanStatus.ACTIVE, care_plan__ends_on__gte=F("next_due"))
+        )
+    )
+
+
+def without_next_occurrence(tasks):
+    return tasks.filter(~Exists(Task.objects.filter(previous_occurrence=OuterRef("pk"))))
+
+
+def _team_rights(team_ids) -> dict[int, dict]:
+    """Per team: its active members' ids, and its first active manager (a fallback owner)."""
+    teams = {team_id: {"members": set(), "manager": None} for team_id in team_ids}
+    rights = CareTeamUserObjectPermission.objects.filter(
+        content_object_id__in=team_ids,
+        permission__codename__in=(WORK, MANAGE),
+        permission__content_type__app_label="accounts",
+        user__is_active=True,
+    ).order_by("user_id")
+    for team_id, user_id, codename in rights.values_list(
+        "content_object_id", "user_id", "permission__codename"
+    ):
+        teams[team_id]["members"].add(user_id)
+        if codename == MANAGE and teams[team_id]["manager"] is None:
+            teams[team_id]["manager"] = user_id
+    return teams
+
+
+def create_next_occurrences(tasks, *, now: datetime.datetime | None = None) -> list[Task]:
+    """The next occurrence of each task of `tasks` whose series goes on (continuing_series) and
+    that has none yet, due one interval after it, by the system. It keeps its owner while they
+    are an active member of the patient's care team, else goes to the team's first manager.
+
+    Exactly once, for template tasks (care plan, template task, occurrence) and ad-hoc series
+    alike: the previous occurrences are locked, then looked up for a next one in a fresh
+    statement, so the completion hook, the hourly job and a retry never make two. Set-based: a
+    fixed number of statements per batch."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        previous = list(
+            continuing_series(Task.objects.filter(pk__in=tasks.values("pk")))
+            .select_for_update(of=("self",))
+            .select_related("patient")
+            .order_by("pk")
+        )
+        if not previous:
+            return []
+        done = set(
+            Task.objects.filter(previous_occurrence__in=id_set(t.pk for t in previous)).values_list(
+                "previous_occurrence_id", flat=True
+            )
+        )
+        previous = [t for t in previous if t.pk not in done]
+        teams = _team_rights({t.patient.care_team_id for t in previous})
+        made = []
+        for prev in previous:
+            team = teams[prev.patient.care_team_id]
+            owner_id = prev.owner_id if prev.owner_id in team["members"] else team["manager"]
+            if owner_id is None:
+                log.warning(
+                    "task %s: no active owner or manager in its care team for the next occurrence", prev.pk
+                )
+                continue
+            made.append(
+                Task(
+                    patient_id=prev.patient_id,
+                    care_plan_id=prev.care_plan_id,
+                    template_task_id=prev.template_task_id,
+                    occurrence=prev.occurrence + 1,
+                    title=prev.title,
+                    kind=prev.kind,
+                    owner_id=owner_id,
+                    care_team_id=prev.patient.care_team_id,
+                    due_on=prev.due_on + datetime.timedelta(days=prev.recurrence_days),
+                    priority=prev.priority,
+                    previous_occurrence_id=prev.pk,
+                    recurrence_days=prev.recurrence_days,
+                    recurrence_ends_on=prev.recurrence_ends_on,
+                    created_at=now,
+                )
+            )
+        if not made:
+            return []
+        made = bulk_create_with_history(made, Task, default_change_reason="next occurrence", default_date=now)
+        Activity.objects.bulk_create(
+            Activity(
+                task=task,
+                patient_id=task.patient_id,
+                kind=ActivityKind.CREATED,
+                to_status=Status.NEW,
+                to_owner_id=task.owner_id,
+                body=f"Next occurrence after task #{task.previous_occurrence_id}",
+                created_at=now,
+            )
+            for task in made
+        )
+    return made
+
+
+def create_due_occurrences(*, today: datetime.date, batch_size: int = 500, max_batches: int = 200) -> int:
+    """Recurring tasks that fell due (due today or earlier) get their next occurrence even if
+    nobody completed them, batch by batch in id order; a next occurrence that is itself due
+    has a higher id, so a series behind by several intervals catches up in one run."""
+    made, after = 0, 0
+    for _ in range(max_batches):
+        due = without_next_occurrence(continuing_series(Task.objects.filter(due_on__lte=today, pk__gt=after)))
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        made += len(create_next_occurrences(Task.objects.filter(pk__in=id_set(ids))))
+        after = ids[-1]
+    return made

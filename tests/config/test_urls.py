@@ -115,6 +115,12 @@ MATRIX: dict[str, Row] = {
         anonymous=LOGIN,
         wrong_method="get",
     ),
+    # Everyone signed in has an inbox. A notification is its recipient's alone: anyone else gets
+    # a 404 (tests/notifications/test_inbox.py). A mark-read POST without an id marks all read.
+    "inbox": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
+    "inbox_badge": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
+    "notifications_read": Row("post", None, every(to("inbox")), anonymous=LOGIN, wrong_method="get"),
+    "notification_preferences": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
     "task_detail": Row("get", "task", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
     "task_action": Row("post", "task", {}, anonymous=LOGIN, wrong_method="get"),  # see VERB_MATRIX
     "dashboard": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),

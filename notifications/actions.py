@@ -1,0 +1,253 @@
+"""Every write of the notifications app.
+
+The producers (overdue, wait ended, escalation, digest) share one rule: insert the notice first,
+keyed (recipient, task, kind, level, day), and report only the rows this call created. The jobs
+email exactly those, so a second run, a retry, a crash halfway or a second beat sends nothing
+twice. Producers are set-based: one INSERT ... SELECT per batch, whatever the number of tasks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import BigIntegerField, BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import CareTeamUserObjectPermission, User
+from accounts.scope import MANAGE, WORK
+from notifications import emails, escalation
+from notifications.models import (
+    DEFAULT_DELIVERY,
+    DEFAULT_DIGEST_HOUR,
+    Delivery,
+    EscalationPolicy,
+    Kind,
+    Notification,
+    NotificationPreference,
+)
+from notifications.sql import id_set, insert_select
+from tasks import actions as task_actions
+from tasks.choices import Status
+from tasks.models import Task
+
+log = logging.getLogger(__name__)
+
+# "Newly" overdue: a task that slipped longer ago than this and was never announced (the app
+# was down, or just installed on an old backlog) is left to escalation and the digest.
+LOOKBACK_DAYS = 7
+# The relay re-queues an email that has not gone this long after its notice was made: its
+# Celery message was lost (a crash between commit and publish, a broker outage).
+RELAY_AFTER = datetime.timedelta(hours=1)
+RELAY_WITHIN = datetime.timedelta(days=1)
+
+COLUMNS = ["recipient", "task", "kind", "level", "day", "send_email", "created_at"]
+Created = list[tuple[int, bool]]  # (notification id, whether to email it)
+
+
+def _wants_email_now(user_path: str) -> Case:
+    """True when the user at `user_path` asked for an email per notice and can receive one."""
+    return Case(
+        When(
+            Q(**{f"{user_path}notification_preference__delivery": Delivery.IMMEDIATE.value})
+            & Q(**{f"{user_path}is_active": True})
+            & ~Q(**{f"{user_path}email": ""}),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def _insert(rows) -> Created:
+    return insert_select(Notification, COLUMNS, rows, ignore_conflicts=True, returning=("id", "send_email"))
+
+
+def _notify_owners(tasks, *, kind: str, day: str, now: datetime.datetime) -> Created:
+    """One notice per task to its owner, keyed on the task's `day` field."""
+    kind = str(kind)
+    announced = Notification.objects.filter(
+        recipient=OuterRef("owner_id"), task=OuterRef("pk"), kind=kind, level=0, day=OuterRef(day)
+    )
+    rows = tasks.filter(~Exists(announced)).values_list(
+        "owner_id", "pk", Value(kind), Value(0), day, _wants_email_now("owner__"), Value(now)
+    )
+    return _insert(rows)
+
+
+def notify_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
+    """Owners hear once of each task that went overdue (New or In progress; a Waiting task is
+    announced when its wait ends). The key's day is the missed due date, so the notice is a
+    function of the task: any number of runs, at any hour, make it once; a new owner after a
+    reassignment hears of it too."""
+    tasks = Task.objects.filter(
+        status__in=(Status.NEW, Status.IN_PROGRESS),
+        due_on__lt=today,
+        due_on__gte=today - datetime.timedelta(days=LOOKBACK_DAYS),
+    )
+    return _notify_owners(tasks, kind=Kind.OVERDUE, day="due_on", now=now or timezone.now())
+
+
+def notify_waiting_expired(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
+    """A Waiting task whose waiting-until date has passed comes back to its owner (the queues
+    already flag it "wait ended"); keyed on that date, so a new wait brings a new notice."""
+    tasks = Task.objects.filter(
+        status=Status.WAITING,
+        waiting_until__lt=today,
+        waiting_until__gte=today - datetime.timedelta(days=LOOKBACK_DAYS),
+    )
+    return _notify_owners(tasks, kind=Kind.WAITING_EXPIRED, day="waiting_until", now=now or timezone.now())
+
+
+def _recipients(step: escalation.Step, raised: list[int]):
+    """Team rights joined to the raised tasks: managers for level 1; for level 2, members of
+    the task's team holding the step's role."""
+    rights = CareTeamUserObjectPermission.objects.filter(
+        user__is_active=True,
+        permission__content_type__app_label="accounts",
+        content_object__tasks__in=id_set(raised),
+    )
+    if step.role is escalation.MANAGERS:
+        return rights.filter(permission__codename=MANAGE)
+    return rights.filter(permission__codename__in=(WORK, MANAGE), user__groups__name=step.role)
+
+
+def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
+    """Raise overdue tasks past their policy's thresholds and tell the next level, one step
+    (level, threshold, role) at a time, each in its own transaction. The task's escalation
+    level is the claim: a task already at the level is skipped, so nobody hears twice."""
+    now = now or timezone.now()
+    created: Created = []
+    for step in escalation.steps(list(EscalationPolicy.objects.all())):
+        with transaction.atomic():
+            raised = task_actions.escalate_tasks(
+                step.candidates(today=today), level=step.level, reason=step.reason, now=now
+            )
+            if not raised:
+                continue
+            rows = (
+                _recipients(step, raised)
+                .values_list(
+                    "user_id",
+                    "content_object__tasks__id",
+                    Value(Kind.ESCALATION.value),
+                    Value(step.level),
+                    "content_object__tasks__due_on",
+                    _wants_email_now("user__"),
+                    Value(now),
+                )
+                .distinct()
+            )
+            made = _insert(rows)
+            created += made
+            log.info("escalation level %s: %s tasks raised, %s notices", step.level, len(raised), len(made))
+    return created
+
+
+# ---- digest -------------------------------------------------------------------------------
+
+
+def digest_recipients(*, today: datetime.date, hour: int):
+    """Users who take a digest, whose hour has come today and who have had none today. No
+    preference row means the defaults."""
+    had_one = Notification.objects.filter(recipient=OuterRef("pk"), kind=Kind.DIGEST, task=None, day=today)
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .annotate(
+            delivery=Coalesce("notification_preference__delivery", Value(DEFAULT_DELIVERY.value)),
+            hour=Coalesce("notification_preference__digest_hour", Value(DEFAULT_DIGEST_HOUR)),
+        )
+        .filter(delivery=Delivery.DIGEST.value, hour__lte=hour)
+        .filter(~Exists(had_one))
+    )
+
+
+def claim_digests(*, now: datetime.datetime | None = None) -> Created:
+    """One digest per user per day, at their hour or the first run after it, for users with
+    something to report. A user with nothing is looked at again next hour."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    today = local.date()
+    due = list(digest_recipients(today=today, hour=local.hour).values_list("pk", flat=True))
+    counts = emails.digest_counts(due, today=today)
+    reporting = [user_id for user_id in due if counts[user_id].anything]
+    if not reporting:
+        return []
+    rows = User.objects.filter(pk__in=id_set(reporting)).values_list(
+        "pk",
+        Value(None, output_field=BigIntegerField()),
+        Value(Kind.DIGEST.value),
+        Value(0),
+        Value(today),
+        Value(True),
+        Value(now),
+    )
+    return _insert(rows)
+
+
+# ---- email --------------------------------------------------------------------------------
+
+
+def deliver_email(notification_id: int) -> bool:
+    """Send one notice's email and stamp emailed_at, only after the send succeeded; an SMTP
+    error propagates (the Celery task retries it) and leaves the row unsent. The row is locked
+    while sending and rows already sent are skipped, so a duplicate message sends nothing."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient", "task")
+            .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        recipient = notification.recipient
+        if not recipient.is_active or not recipient.email:
+            Notification.objects.filter(pk=notification.pk).update(send_email=False)
+            return False
+        subject, body = emails.render(notification)
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]).send()
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def unsent_emails(*, now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:
+    """Notices whose email should have gone long ago: their message was lost. Recent ones may
+    still be in the queue or retrying, and older than a day is news no longer."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            send_email=True,
+            emailed_at__isnull=True,
+            created_at__gte=now - RELAY_WITHIN,
+            created_at__lte=now - RELAY_AFTER,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+# ---- inbox and preferences ----------------------------------------------------------------
+
+
+def mark_read(notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def mark_all_read(user) -> int:
+    return Notification.objects.unread_for(user).update(read_at=timezone.now())
+
+
+def save_preference(user, *, delivery: str, digest_hour: int) -> NotificationPreference:
+    preference = NotificationPreference.for_user(user)
+    preference.delivery = delivery
+    preference.digest_hour = digest_hour
+    preference._history_user = user
+    preference.full_clean()
+    preference.save()
+    return preference

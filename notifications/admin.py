@@ -1,0 +1,38 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.admin import ReadOnlyMixin
+from notifications.models import EscalationPolicy, Notification, NotificationPreference
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "__str__",
+        "first_level_after_days",
+        "second_level_after_days",
+        "second_level_role",
+    ]
+    list_select_related = ["program"]
+    list_filter = ["risk_level", "program"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "delivery", "digest_hour"]
+    list_select_related = ["user"]
+    list_filter = ["delivery"]
+    search_fields = ["user__username", "user__last_name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read-only: notices are made by the jobs and read in the inbox."""
+
+    list_display = ["created_at", "kind", "level", "recipient", "task_id", "day", "read_at", "emailed_at"]
+    list_select_related = ["recipient"]
+    list_filter = ["kind", "send_email"]
+    search_fields = ["=task__id", "recipient__username"]
+    ordering = ["-pk"]
+    raw_id_fields = ["recipient", "task"]

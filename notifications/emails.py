@@ -1,0 +1,126 @@
+"""What an email says. No patient name, MRN, date of birth, task title or note ever goes into
+one: an email leaves our systems, so it carries counts, dates, kinds and a link to sign in."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import CareTeamUserObjectPermission
+from accounts.scope import MANAGE
+from notifications.models import Kind, Notification
+from notifications.sql import id_set
+from tasks.choices import OPEN_STATUSES, Status
+from tasks.models import Task
+
+UPCOMING_DAYS = 7
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@dataclass
+class DigestCounts:
+    overdue: int = 0
+    due_today: int = 0
+    wait_ended: int = 0
+    upcoming: int = 0
+    unread: int = 0
+    escalated: int | None = None  # only for managers: open escalated tasks of their teams
+
+    @property
+    def anything(self) -> bool:
+        return any(
+            (self.overdue, self.due_today, self.wait_ended, self.upcoming, self.unread, self.escalated)
+        )
+
+
+def digest_counts(user_ids: list[int], *, today: datetime.date) -> dict[int, DigestCounts]:
+    """The digest's figures for many users in three queries: their own open work (the My work
+    sections), their unread notices, and open escalated work in the teams they manage."""
+    counts = {user_id: DigestCounts() for user_id in user_ids}
+    if not user_ids:
+        return counts
+    users = id_set(user_ids)
+    not_waiting = ~Q(status=Status.WAITING)
+    week = today + datetime.timedelta(days=UPCOMING_DAYS)
+    own = (
+        Task.objects.open()
+        .filter(owner_id__in=users)
+        .values("owner_id")
+        .annotate(
+            overdue=Count("pk", filter=not_waiting & Q(due_on__lt=today)),
+            due_today=Count("pk", filter=not_waiting & Q(due_on=today)),
+            wait_ended=Count("pk", filter=Q(status=Status.WAITING, waiting_until__lt=today)),
+            upcoming=Count("pk", filter=not_waiting & Q(due_on__gt=today, due_on__lte=week)),
+        )
+        .order_by()
+    )
+    for row in own:
+        figures = counts[row.pop("owner_id")]
+        for name, value in row.items():
+            setattr(figures, name, value)
+    unread = (
+        Notification.objects.filter(recipient_id__in=users, read_at__isnull=True)
+        .exclude(kind=Kind.DIGEST)
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in unread:
+        counts[row["recipient_id"]].unread = row["n"]
+    managed = (
+        CareTeamUserObjectPermission.objects.filter(
+            user_id__in=users, permission__codename=MANAGE, permission__content_type__app_label="accounts"
+        )
+        .values("user_id")
+        .annotate(
+            n=Count(
+                "content_object__tasks",
+                filter=Q(
+                    content_object__tasks__status__in=OPEN_STATUSES,
+                    content_object__tasks__escalation_level__gte=1,
+                ),
+            )
+        )
+        .order_by()
+    )
+    for row in managed:
+        counts[row["user_id"]].escalated = row["n"]
+    return counts
+
+
+def render(notification: Notification) -> tuple[str, str]:
+    """(subject, body) of a notice's email."""
+    if notification.kind == Kind.DIGEST:
+        today = notification.day
+        figures = digest_counts([notification.recipient_id], today=today)[notification.recipient_id]
+        context = {
+            "day": today,
+            "figures": figures,
+            "upcoming_days": UPCOMING_DAYS,
+            "my_work_url": absolute(reverse("my_work")),
+            "dashboard_url": absolute(reverse("dashboard")),
+        }
+        template = "notifications/email/digest.txt"
+    else:
+        task = notification.task
+        context = {
+            "notification": notification,
+            "due_on": task.due_on,
+            "task_kind": task.get_kind_display(),
+            "task_url": absolute(task.get_absolute_url()),
+        }
+        template = "notifications/email/notice.txt"
+    context.update(
+        inbox_url=absolute(reverse("inbox")),
+        preferences_url=absolute(reverse("notification_preferences")),
+    )
+    subject = f"Followthrough: {notification.headline}"
+    return subject, render_to_string(template, context)

@@ -1,0 +1,219 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from accounts.roles import Role
+from careplans.models import Program, RiskLevel
+from tasks.models import Task
+
+
+class Kind(models.TextChoices):
+    OVERDUE = "overdue", "Overdue"
+    ESCALATION = "escalation", "Escalation"
+    WAITING_EXPIRED = "waiting_expired", "Wait ended"
+    DIGEST = "digest", "Daily digest"
+
+
+TASK_KINDS = (Kind.OVERDUE, Kind.ESCALATION, Kind.WAITING_EXPIRED)
+
+
+class Delivery(models.TextChoices):
+    DIGEST = "digest", "One digest email a day"
+    IMMEDIATE = "immediate", "An email for each notification"
+    OFF = "off", "No email: the inbox only"
+
+
+DEFAULT_DELIVERY = Delivery.DIGEST
+DEFAULT_DIGEST_HOUR = 7
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_inbox(self, user):
+        """A user's notices, newest first, with their task; `task_visible` says whether the user
+        may still see that task (a notice outlives a move to another team), so the page shows
+        the task's title and patient only then."""
+        return (
+            self.filter(recipient=user, kind__in=TASK_KINDS)
+            .select_related("task__patient")
+            .annotate(task_visible=Exists(Task.objects.visible_to(user).filter(pk=OuterRef("task_id"))))
+            .order_by("-created_at", "-pk")
+        )
+
+    def unread_for(self, user):
+        return self.filter(recipient=user, kind__in=TASK_KINDS, read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One notice to one person. Its key (recipient, task, kind, level, day) is unique, and jobs
+    insert the row before anything is sent: a second run, a retry or a second beat finds the key
+    taken and sends nothing."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(default=0, help_text="Escalation level; 0 for other kinds.")
+    day = models.DateField(
+        help_text="The practice-local date the notice is about: the missed due date (overdue, "
+        "escalation), the date the wait ended (wait ended), the digest's date."
+    )
+    send_email = models.BooleanField(
+        default=False, help_text="Decided from the recipient's preference when the notice was made."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "task", "kind", "level", "day"],
+                condition=Q(task__isnull=False),
+                name="notification_once_per_key",
+            ),
+            # Digests have no task, and NULLs never collide in a unique index.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "level", "day"],
+                condition=Q(task__isnull=True),
+                name="notification_once_per_taskless_key",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notification_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.DIGEST, task__isnull=True)
+                | (~Q(kind=Kind.DIGEST) & Q(task__isnull=False)),
+                name="notification_task_unless_digest",
+            ),
+        ]
+        indexes = [
+            # Inbox: a user's notices, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # Header badge: a user's unread count.
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"
+            ),
+            # Email relay: notices whose email has not gone yet.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(send_email=True, emailed_at__isnull=True),
+                name="notification_unsent_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} notice #{self.pk}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def headline(self) -> str:
+        """What happened, in words that name no patient: safe for email subjects."""
+        if self.kind == Kind.OVERDUE:
+            return "A task you own is overdue"
+        if self.kind == Kind.ESCALATION:
+            return f"Escalation (level {self.level}): a task of your team is overdue"
+        if self.kind == Kind.WAITING_EXPIRED:
+            return "A wait you set has ended"
+        return "Your daily Followthrough digest"
+
+
+class NotificationPreference(models.Model):
+    """How a person hears about their notices. No row means the defaults: a digest at 7:00."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preference",
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=DEFAULT_DELIVERY)
+    digest_hour = models.PositiveSmallIntegerField(
+        default=DEFAULT_DIGEST_HOUR,
+        validators=[MaxValueValidator(23)],
+        help_text="Hour of the day, in the practice's time zone, when the digest goes out.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery__in=Delivery.values), name="preference_delivery_valid"
+            ),
+            models.CheckConstraint(condition=Q(digest_hour__lte=23), name="preference_digest_hour_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"notification preference of user #{self.user_id}"
+
+    @classmethod
+    def for_user(cls, user) -> "NotificationPreference":
+        """The user's saved preference, or an unsaved one holding the defaults."""
+        try:
+            return cls.objects.get(user=user)
+        except cls.DoesNotExist:
+            return cls(user=user)
+
+
+class EscalationPolicy(models.Model):
+    """When overdue work goes up the line. For a task, the most specific row wins: its program
+    and its patient's risk level, then its program, then the risk level, then the row naming
+    neither (the practice default). A task matched by no row never escalates."""
+
+    program = models.ForeignKey(
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty: every program, and tasks outside any care plan.",
+    )
+    risk_level = models.CharField(
+        max_length=10, choices=RiskLevel.choices, blank=True, help_text="Empty: every risk level."
+    )
+    first_level_after_days = models.PositiveSmallIntegerField(
+        help_text="Once a task has been overdue for more than this many days, the care team's "
+        "managers are told (0: as soon as it is overdue)."
+    )
+    second_level_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Once overdue for more than this many days, the second level is told. Empty: no second level.",
+    )
+    second_level_role = models.CharField(
+        max_length=30,
+        choices=Role.choices,
+        default=Role.PROVIDER,
+        help_text="The second level: members of the task's care team who hold this role.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "escalation policies"
+        ordering = ["program__name", "risk_level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "risk_level"],
+                condition=Q(program__isnull=False),
+                name="escalation_one_per_program_risk",
+            ),
+            models.UniqueConstraint(
+                fields=["risk_level"], condition=Q(program__isnull=True), name="escalation_one_per_risk"
+            ),
+            models.CheckConstraint(
+                condition=Q(second_level_after_days__isnull=True)
+                | Q(second_level_after_days__gt=models.F("first_level_after_days")),
+                name="escalation_second_level_later",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        program = self.program.name if self.program_id else "Any program"
+        risk = self.get_risk_level_display() if self.risk_level else "any risk"
+        return f"{program}, {risk}"
