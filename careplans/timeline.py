@@ -68,7 +68,11 @@ def _history_events(rows, fields: dict[str, str], subject: str) -> list[Event]:
 
 
 def patient_timeline(patient: Patient, *, visible_tasks, clinical: bool, limit: int = 50) -> list[Event]:
-    activities = Activity.objects.filter(patient=patient, task__in=visible_tasks.values("pk")).for_timeline()
+    activities = (
+        Activity.objects.filter(patient=patient, task__in=visible_tasks.values("pk"))
+        .for_timeline()
+        .select_related("task")
+    )
     events = [
         Event(a.created_at, a.get_kind_display(), str(a.actor) if a.actor_id else "system", a.body, a)
         for a in activities[:limit]

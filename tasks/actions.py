@@ -87,6 +87,7 @@ CANCEL = Transition(
     "cancel", (Status.NEW, Status.IN_PROGRESS), Status.CANCELLED, "cancel-only-new-or-in-progress"
 )
 REOPEN = Transition("reopen", (Status.COMPLETED, Status.CANCELLED), Status.IN_PROGRESS, "reopen-only-closed")
+REASSIGN_FROM = OPEN_STATUSES
 
 
 # ---- rights -------------------------------------------------------------------------------
@@ -360,7 +361,7 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
         raise RuleViolation("Choose the new owner.", rule="reassign-needs-owner")
     with transaction.atomic():
         locked = _lock(task, expected_version)
-        if locked.status not in OPEN_STATUSES:
+        if locked.status not in REASSIGN_FROM:
             raise RuleViolation("Only open tasks can be reassigned.", rule="reassign-only-open")
         if to.pk == locked.owner_id:
             raise RuleViolation("The task already belongs to that person.", rule="reassign-to-someone-else")

@@ -72,10 +72,25 @@ VERBS = {
 }
 
 
+# The statuses each verb applies to, from the status table in actions; a verb not listed applies
+# to any status. Offering only these keeps the page from showing buttons the rules would refuse.
+VERB_STATUSES = {
+    "start": actions.START.allowed_from,
+    "wait": actions.WAIT.allowed_from,
+    "resume": actions.RESUME.allowed_from,
+    "complete": actions.COMPLETE.allowed_from,
+    "cancel": actions.CANCEL.allowed_from,
+    "reopen": actions.REOPEN.allowed_from,
+    "reassign": actions.REASSIGN_FROM,
+}
+
+
 def _forms_for(task, user, bound=None):
     """The unbound forms for every verb this user may use now, plus the bound one that failed."""
     available = {}
     for verb, (form_class, _, allowed) in VERBS.items():
+        if verb in VERB_STATUSES and task.status not in VERB_STATUSES[verb]:
+            continue
         if not allowed(user, task):
             continue
         if bound and bound[0] == verb:

@@ -19,16 +19,18 @@ def test_owner_sees_task_patient_and_the_actions_open_to_them(client, coordinato
     assert response.status_code == 200
     assert task.title in response.text
     assert task.patient.mrn in response.text
-    assert set(response.context["forms"]) == {
-        "start",
-        "wait",
-        "resume",
-        "complete",
-        "cancel",
-        "reassign",
-        "note",
-    }
+    # A New task: Resume is not offered because the status table would refuse it.
+    assert set(response.context["forms"]) == {"start", "wait", "complete", "cancel", "reassign", "note"}
     assert [t.name for t in response.templates][:2] == ["tasks/task_detail.html", "base.html"]
+
+
+def test_waiting_task_offers_only_the_moves_its_status_allows(client, coordinator, patient):
+    task = TaskFactory(patient=patient, owner=coordinator, status=Status.WAITING)
+    client.force_login(coordinator)
+
+    forms = client.get(_page(task)).context["forms"]
+
+    assert set(forms) == {"resume", "complete", "reassign", "note"}
 
 
 def test_manager_is_offered_reopen_on_a_closed_task(client, manager, patient, coordinator):
