@@ -8,7 +8,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error \
     && mkdir -p static/vendor \
     && cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js \
-    && cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+    && cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css \
+    && cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/
 
 # --- The application. ---
 FROM python:3.11-slim

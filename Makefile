@@ -27,6 +27,7 @@ assets: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/
 
 # The embedded default: debug on, SQLite and the filesystem Celery broker under var/, unless the
 # shell already sets DATABASE_URL / REDIS_URL. (Target-specific exports reach the prerequisites.)

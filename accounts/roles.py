@@ -17,19 +17,23 @@ class Role(models.TextChoices):
 _WORK = ["tasks.view_task", "tasks.work_task", "careplans.view_patient"]
 _CLINICAL_READ = ["careplans.view_clinical", "careplans.view_careplan", "careplans.view_goal"]
 _PLAN_OPS = ["tasks.add_task", "careplans.apply_template", "careplans.add_careplan"]
+# The dashboard shows each holder their own slice (dashboards.rowsets.Scope): managers their teams,
+# providers their patients, coordinators and assistants their own tasks.
+_DASHBOARD = ["tasks.view_dashboard"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.PROVIDER: [
         *_WORK,
         *_CLINICAL_READ,
         *_PLAN_OPS,
+        *_DASHBOARD,
         "careplans.change_careplan",
         "careplans.edit_clinical",
         "careplans.add_goal",
         "careplans.change_goal",
     ],
-    Role.COORDINATOR: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, "tasks.reassign_own_task"],
-    Role.MEDICAL_ASSISTANT: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, "tasks.reassign_own_task"],
+    Role.COORDINATOR: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
+    Role.MEDICAL_ASSISTANT: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
     Role.FRONT_DESK: [*_WORK, "tasks.add_scheduling_task"],
     Role.MANAGER: [
         *_WORK,
@@ -37,7 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PLAN_OPS,
         "tasks.reassign_any_task",
         "tasks.reopen_task",
-        "tasks.view_dashboard",
+        *_DASHBOARD,
     ],
     Role.ADMIN: [
         "accounts.view_user",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", task_views.task_detail, name="task_detail"),
     path("tasks/<int:pk>/<slug:verb>/", task_views.task_action, name="task_action"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/export.csv", dashboard_views.dashboard_export, name="dashboard_export"),
     path("notifications/", notification_views.inbox, name="inbox"),
     path("notifications/badge/", notification_views.inbox_badge, name="inbox_badge"),
     path("notifications/read/", notification_views.mark_read, name="notifications_read"),

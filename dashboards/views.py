@@ -1,20 +1,77 @@
+import csv
+
 from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from tasks.models import Task
+from dashboards import exports, rowsets, selectors
+from dashboards.forms import DashboardFilterForm, filter_choices
+
+
+def _slice(request):
+    """The user's slice of work, narrowed by the filters in the URL (invalid ones are shown with
+    their error and left out)."""
+    user = request.user
+    today = timezone.localdate()
+    scope = rowsets.scope_for(user)
+    choices = filter_choices(user, scope)
+    form = DashboardFilterForm(request.GET, choices=choices, today=today)
+    start, end = form.period()
+    work = selectors.Slice(
+        user=user,
+        scope=scope,
+        today=today,
+        start=start,
+        end=end,
+        care_team_id=form.value("care_team"),
+        location_id=form.value("location"),
+        program_id=form.value("program"),
+    )
+    names = selectors.Names(choices["teams"], choices["locations"], choices["programs"])
+    return work, form, names
 
 
 @require_GET
 @permission_required("tasks.view_dashboard", raise_exception=True)
 def dashboard(request):
-    """Placeholder until the dashboard issue: the headline counts of the user's visible tasks."""
-    today = timezone.localdate()
-    tasks = Task.objects.visible_to(request.user).open()
+    work, form, names = _slice(request)
+    board = selectors.dashboard(work, names=names)
     context = {
-        "overdue": tasks.filter(due_on__lt=today).count(),
-        "due_today": tasks.filter(due_on=today).count(),
-        "open": tasks.count(),
+        "board": board,
+        "form": form,
+        "scope_label": rowsets.Scope(work.scope).label,
+        "chart_data": board.chart_data(),
+        "querystring": request.GET.urlencode(),
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+@require_GET
+@permission_required("tasks.view_dashboard", raise_exception=True)
+def dashboard_export(request):
+    """The page's tables as CSV, for the same slice and filters: `?table=owners` one table, no
+    `table` every table, one after another, each under its name."""
+    table = request.GET.get("table")
+    if table and table not in exports.TABLES:
+        raise Http404("No such table")
+    work, _, names = _slice(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="followthrough-{table or "dashboard"}-{stamp}.csv"'
+    )
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    export = exports.Export(work, names)
+    for n, name in enumerate([table] if table else exports.TABLES):
+        title, make = exports.TABLES[name]
+        header, rows = make(export)
+        if not table:
+            if n:
+                writer.writerow([])
+            writer.writerow([title])
+        writer.writerow(header)
+        writer.writerows([exports.csv_safe(cell) for cell in row] for row in rows)
+    return response

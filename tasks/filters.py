@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import CareTeam, Location, User
 from accounts.scope import member_ids_of, team_ids_for
 from careplans.models import Program, RiskLevel
+from dashboards import rowsets
 from tasks.choices import OPEN_STATUSES, Priority, Status, TaskKind
 
 
@@ -37,7 +38,10 @@ class TaskFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
     kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, label="Type")
     program = django_filters.ModelChoiceFilter(
-        field_name="care_plan__program", queryset=Program.objects.all(), label="Program"
+        field_name="care_plan__program",
+        queryset=Program.objects.all(),
+        label="Program",
+        null_label="No program (ad hoc)",
     )
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label="Priority")
     risk = django_filters.ChoiceFilter(
@@ -50,6 +54,16 @@ class TaskFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Owner")
     due = django_filters.ChoiceFilter(choices=DueWindow.CHOICES, method="filter_due", label="Due")
     due_on = django_filters.DateFromToRangeFilter(label="Due between")
+    # Dashboard drill-down: the same row sets the dashboard counts with (dashboards.rowsets).
+    scope = django_filters.ChoiceFilter(
+        choices=rowsets.Scope.choices, method="filter_scope", label="Whose work"
+    )
+    event = django_filters.ChoiceFilter(choices=rowsets.Event.choices, method="filter_event", label="Event")
+    event_on = django_filters.DateFromToRangeFilter(method="filter_nothing", label="Event between")
+    timeliness = django_filters.ChoiceFilter(
+        choices=rowsets.Timeliness.choices, method="filter_timeliness", label="Completed"
+    )
+    reassigned = django_filters.BooleanFilter(method="filter_reassigned", label="Reassigned")
     sort = django_filters.OrderingFilter(fields=[(f, f) for f, _ in SORTS], field_labels=dict(SORTS))
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
@@ -80,9 +94,31 @@ class TaskFilter(django_filters.FilterSet):
         }
         return windows[value](today)
 
+    def filter_scope(self, queryset, name, value):
+        return rowsets.in_scope(queryset, user=self.request.user, scope=value)
+
+    def filter_event(self, queryset, name, value):
+        window = self.form.cleaned_data.get("event_on")  # a slice of local datetimes, or None
+        first = window.start.date() if window and window.start else None
+        last = window.stop.date() if window and window.stop else None
+        return rowsets.with_event(queryset, value, first, last)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # event_on only bounds `event`
+
+    def filter_timeliness(self, queryset, name, value):
+        return rowsets.with_timeliness(queryset, value)
+
+    def filter_reassigned(self, queryset, name, value):
+        return (
+            rowsets.reassigned(queryset) if value else queryset.exclude(pk__in=rowsets.reassigned(queryset))
+        )
+
     def filter_queryset(self, queryset):
-        # An unfiltered queue shows open work; asking for a status shows exactly that status.
-        if not self.form.cleaned_data.get("status"):
+        # An unfiltered queue shows open work; asking for a status shows exactly that status, and
+        # asking for an event (completed, closed, moved on) shows the tasks it happened to.
+        data = self.form.cleaned_data
+        if not data.get("status") and not data.get("event") and not data.get("timeliness"):
             queryset = queryset.filter(status__in=OPEN_STATUSES)
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("sort"):

@@ -30,11 +30,14 @@ def test_seeding_again_restores_exact_permissions_after_admin_edits(db):
     assert Group.objects.filter(name__in=Role.values).count() == len(Role)
 
 
-def test_only_managers_hold_reopen_and_dashboard_rights():
+def test_only_managers_hold_the_reopen_right():
     holders = {role for role, codes in ROLE_PERMISSIONS.items() if "tasks.reopen_task" in codes}
     assert holders == {Role.MANAGER}
+
+
+def test_everyone_who_works_tasks_but_front_desk_has_a_dashboard_of_their_own_slice():
     holders = {role for role, codes in ROLE_PERMISSIONS.items() if "tasks.view_dashboard" in codes}
-    assert holders == {Role.MANAGER}
+    assert holders == {Role.MANAGER, Role.PROVIDER, Role.COORDINATOR, Role.MEDICAL_ASSISTANT}
 
 
 def test_front_desk_and_admin_cannot_read_clinical_fields():

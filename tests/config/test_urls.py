@@ -59,6 +59,7 @@ CLINICAL_PAGE = every(OK, admin=DENIED, outsider=HIDDEN)
 WORK_PAGE = every(OK, admin=DENIED)
 DONE = to("task_detail", writes=True)
 OWN_TASK_VERB = every(DONE, admin=DENIED_UNCHANGED, outsider=HIDDEN_UNCHANGED)
+DASHBOARD = every(OK, front_desk=DENIED, admin=DENIED)
 
 # task_action, per verb. The task is in a status the verb accepts and belongs to the user
 # (to a coordinator when the user is the outsider), so only the role decides.
@@ -123,7 +124,10 @@ MATRIX: dict[str, Row] = {
     "notification_preferences": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
     "task_detail": Row("get", "task", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
     "task_action": Row("post", "task", {}, anonymous=LOGIN, wrong_method="get"),  # see VERB_MATRIX
-    "dashboard": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
+    # Each role sees its own slice (managers their teams, providers their patients, coordinators
+    # their tasks); front desk and admin have no dashboard.
+    "dashboard": Row("get", None, DASHBOARD, anonymous=LOGIN, wrong_method="post"),
+    "dashboard_export": Row("get", None, DASHBOARD, anonymous=LOGIN, wrong_method="post"),
 }
 
 

@@ -1,0 +1,18 @@
+"""Celery jobs of the dashboards. Thin: they take no objects and call dashboards.services."""
+
+import datetime
+
+from celery import shared_task
+from django.db import IntegrityError, OperationalError
+from django.utils import timezone
+
+from dashboards import services
+
+
+@shared_task(autoretry_for=(OperationalError, IntegrityError), retry_backoff=60, max_retries=5)
+def take_daily_snapshot(day: str | None = None) -> int:
+    """Snapshot the backlog at the start of `day` (ISO date; today in the practice's time zone
+    by default). Running it again, or concurrently, replaces the day's rows: a second run that
+    collides with the first on the unique constraint retries and replaces them."""
+    when = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    return services.take_snapshots(first=when, last=when).rows

@@ -1,0 +1,608 @@
+"""Dashboard selectors: each function returns exactly what one part of the page renders.
+
+Every count comes from a row set in dashboards.rowsets or a TaskQuerySet method (`overdue`,
+`due_today`...), and every count carries the team-queue URL whose FilterSet applies that same row
+set, so the figure and its drill-down list cannot disagree. The page costs a fixed number of
+queries whatever the practice's size: all counts in one query (`count_figures`: one UNION ALL
+branch per row set), time in status in one, the trend in one, owner names in one.
+
+`today` and the period are passed in (the view reads the practice's clock once), so the
+selectors are tested at midnight and across daylight saving changes without moving the clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.scope import managed_team_ids
+from careplans.models import RiskLevel
+from dashboards import rowsets
+from dashboards.aggregates import PercentilesCont, percentile_cont
+from dashboards.models import MetricSnapshot, SnapshotDay
+from tasks.choices import OPEN_STATUSES, ActivityKind, Status, TaskKind
+from tasks.filters import DueWindow
+from tasks.models import Activity, Task
+
+# An owner carrying more than this multiple of the average open load of the owners shown is
+# highlighted: relative, so it means the same on a small team and a large one.
+CAPACITY_FACTOR = 1.5
+
+
+# ---- the slice of work a dashboard shows ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Whose work (scope), narrowed by the page's filters, over a period, as of `today`."""
+
+    user: User
+    scope: str
+    today: datetime.date
+    start: datetime.date
+    end: datetime.date
+    care_team_id: int | None = None
+    location_id: int | None = None
+    program_id: int | None = None
+
+    def tasks(self):
+        """The tasks every figure counts from: what the user may see, in scope, filtered."""
+        tasks = rowsets.in_scope(Task.objects.visible_to(self.user), user=self.user, scope=self.scope)
+        if self.care_team_id:
+            tasks = tasks.filter(care_team_id=self.care_team_id)
+        if self.location_id:
+            tasks = tasks.filter(patient__location_id=self.location_id)
+        if self.program_id:
+            tasks = tasks.filter(care_plan__program_id=self.program_id)
+        return tasks
+
+    def queue_params(self) -> list[tuple[str, object]]:
+        """The team-queue filters that select `tasks()`."""
+        params = [("scope", self.scope)]
+        for name, value in (
+            ("care_team", self.care_team_id),
+            ("location", self.location_id),
+            ("program", self.program_id),
+        ):
+            if value:
+                params.append((name, value))
+        return params
+
+    def period_params(self, event: str, first: datetime.date | None = None) -> list[tuple[str, object]]:
+        return [
+            ("event", event),
+            ("event_on_after", (first or self.start).isoformat()),
+            ("event_on_before", self.end.isoformat()),
+        ]
+
+    def queue_url(self, params: Iterable[tuple[str, object]] = ()) -> str:
+        return reverse("team_queue") + "?" + urlencode([*self.queue_params(), *params])
+
+    @property
+    def week_start(self) -> datetime.date:
+        return rowsets.week_start(self.today)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count and the queue URL listing exactly the tasks it counts."""
+
+    value: int
+    url: str
+
+
+# ---- all counts, one query -----------------------------------------------------------------------
+
+# The breakdown dimensions, as (annotation, field path on Task, output field).
+DIMENSIONS = {
+    "owner": ("owner_id", BigIntegerField()),
+    "team": ("care_team_id", BigIntegerField()),
+    "program": ("care_plan__program_id", BigIntegerField()),
+    "risk": ("patient__risk_level", CharField()),
+    "location": ("patient__location_id", BigIntegerField()),
+    "kind": ("kind", CharField()),
+}
+WORKLOAD = ("owner", "program", "risk", "location", "kind")
+
+
+def _branch(name: str, rows, dims: Iterable[str], *, prefix: str = ""):
+    """One UNION ALL branch: `rows` counted per `dims`; the other dimensions are NULL, so every
+    branch has the same columns."""
+    dims = set(dims)
+    columns = {
+        # Typed NULLs: PostgreSQL reads an untyped NULL as text, which no bigint column matches.
+        f"d_{dim}": F(prefix + path) if dim in dims else Cast(Value(None), output)
+        for dim, (path, output) in DIMENSIONS.items()
+    }
+    return (
+        rows.order_by()
+        .annotate(figure=Value(name, output_field=CharField()), **columns)
+        .values("figure", *columns)
+        .annotate(n=Count("pk"))
+    )
+
+
+@dataclass
+class Counts:
+    """Counts per figure, per combination of dimensions."""
+
+    rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+
+    def total(self, figure: str, **match) -> int:
+        return sum(r["n"] for r in self.rows[figure] if all(r[f"d_{k}"] == v for k, v in match.items()))
+
+    def by(self, figure: str, dim: str) -> dict:
+        sums: dict = defaultdict(int)
+        for r in self.rows[figure]:
+            sums[r[f"d_{dim}"]] += r["n"]
+        return dict(sums)
+
+    def by_pair(self, figure: str, first: str, second: str) -> dict:
+        sums: dict = defaultdict(int)
+        for r in self.rows[figure]:
+            sums[(r[f"d_{first}"], r[f"d_{second}"])] += r["n"]
+        return dict(sums)
+
+
+def count_figures(s: Slice) -> Counts:
+    """Every count on the page in one query. Each branch is the row set its figure's drill-down
+    lists (the queue filter in the comment)."""
+    tasks = s.tasks()
+    completed = rowsets.completed_between(tasks, s.start, s.end)
+    this_week = rowsets.completed_between(tasks, s.week_start, s.today)
+    closed = rowsets.closed_between(tasks, s.start, s.end)
+    reassignments = Activity.objects.filter(kind=ActivityKind.REASSIGNMENT, task__in=closed)
+    branches = [
+        _branch("open", tasks.open(), WORKLOAD),  # (no filter: the queue shows open work)
+        _branch("overdue", tasks.overdue(s.today), WORKLOAD),  # due=overdue
+        _branch("due_today", tasks.due_today(s.today), ()),  # due=today
+        _branch("upcoming", tasks.upcoming(s.today), ()),  # due=next7
+        _branch("wait_ended", tasks.waiting_expired(s.today), ()),  # due=wait_ended
+        _branch("week_on_time", rowsets.on_time(this_week), ()),  # event=completed&timeliness=on_time
+        _branch("week_late", rowsets.late(this_week), ()),  # event=completed&timeliness=late
+        _branch("on_time", rowsets.on_time(completed), ("kind",)),
+        _branch("late", rowsets.late(completed), ("kind",)),
+        _branch("closed", closed, ("team", "owner")),  # event=closed
+        _branch("reassigned", rowsets.reassigned(closed), ("team", "owner")),  # ...&reassigned=true
+        _branch("reassignments", reassignments, ("team", "owner"), prefix="task__"),
+    ]
+    counts = Counts()
+    for row in branches[0].union(*branches[1:], all=True):
+        counts.rows[row["figure"]].append(row)
+    return counts
+
+
+# ---- tiles ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    figure: Figure
+    alert: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CompletedTile:
+    label: str
+    on_time: Figure
+    late: Figure
+
+    @property
+    def total(self) -> int:
+        return self.on_time.value + self.late.value
+
+
+def tiles(s: Slice, counts: Counts) -> tuple[list[Tile], CompletedTile]:
+    def due(key: str, window: str) -> Figure:
+        return Figure(counts.total(key), s.queue_url([("due", window)]))
+
+    overdue = due("overdue", DueWindow.OVERDUE)
+    week = [("event_on_after", s.week_start.isoformat()), ("event_on_before", s.today.isoformat())]
+    completed = [("event", rowsets.Event.COMPLETED), *week]
+    return (
+        [
+            Tile("overdue", "Overdue", overdue, alert=overdue.value > 0, note="open, due before today"),
+            Tile("due_today", "Due today", due("due_today", DueWindow.TODAY)),
+            Tile("upcoming", "Due in the next 7 days", due("upcoming", DueWindow.NEXT_7), note="after today"),
+            Tile(
+                "wait_ended",
+                "Waiting past its date",
+                due("wait_ended", DueWindow.WAIT_ENDED),
+                note="back to its owner",
+            ),
+            Tile(
+                "open",
+                "Open backlog",
+                Figure(counts.total("open"), s.queue_url()),
+                note="New, In progress, Waiting",
+            ),
+        ],
+        CompletedTile(
+            f"Completed this week (since {s.week_start:%a %b} {s.week_start.day})",
+            Figure(
+                counts.total("week_on_time"),
+                s.queue_url([*completed, ("timeliness", rowsets.Timeliness.ON_TIME)]),
+            ),
+            Figure(
+                counts.total("week_late"), s.queue_url([*completed, ("timeliness", rowsets.Timeliness.LATE)])
+            ),
+        ),
+    )
+
+
+# ---- open work by owner, program, risk, location, type ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    label: str
+    open: Figure
+    overdue: Figure
+    highlight: bool = False
+
+    @property
+    def overdue_share(self) -> float:
+        return self.overdue.value / self.open.value if self.open.value else 0.0
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    title: str
+    heading: str  # the first column's heading
+    rows: list[BreakdownRow]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names for the ids the counts carry, loaded with the filter choices."""
+
+    teams: dict[int, str]
+    locations: dict[int, str]
+    programs: dict[int, str]
+    owners: dict[int, str] = field(default_factory=dict)
+
+
+def owner_names(counts: Counts) -> dict[int, str]:
+    """One query for every owner the counts mention."""
+    ids = {r["d_owner"] for rows in counts.rows.values() for r in rows if r["d_owner"] is not None}
+    users = User.objects.filter(pk__in=ids).only("pk", "username", "first_name", "last_name")
+    return {user.pk: str(user) for user in users}
+
+
+def _breakdown_rows(s: Slice, counts: Counts, dim: str, label, param) -> list[BreakdownRow]:
+    open_, overdue = counts.by("open", dim), counts.by("overdue", dim)
+    rows = []
+    for key, n in open_.items():
+        base = [param(key)]
+        rows.append(
+            BreakdownRow(
+                label(key),
+                Figure(n, s.queue_url(base)),
+                Figure(overdue.get(key, 0), s.queue_url([*base, ("due", DueWindow.OVERDUE)])),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.open.value, r.label))
+
+
+def breakdowns(s: Slice, counts: Counts, names: Names) -> list[Breakdown]:
+    owners = _breakdown_rows(
+        s, counts, "owner", lambda pk: names.owners.get(pk, f"user #{pk}"), lambda pk: ("owner", pk)
+    )
+    threshold = CAPACITY_FACTOR * sum(r.open.value for r in owners) / len(owners) if owners else 0
+    owners = [BreakdownRow(r.label, r.open, r.overdue, highlight=r.open.value > threshold) for r in owners]
+    risk_labels = dict(RiskLevel.choices)
+    kind_labels = dict(TaskKind.choices)
+    return [
+        Breakdown(
+            "owners",
+            "Workload by owner",
+            "Owner",
+            owners,
+            note=(
+                f"Highlighted: more than {CAPACITY_FACTOR:g} times the average open load of the owners shown "
+                f"(over {threshold:.0f} open tasks)."
+                if len(owners) > 1
+                else ""
+            ),
+        ),
+        Breakdown(
+            "programs",
+            "By program",
+            "Program",
+            _breakdown_rows(
+                s,
+                counts,
+                "program",
+                lambda pk: names.programs.get(pk, f"program #{pk}") if pk else "No program (ad hoc)",
+                lambda pk: ("program", pk or "null"),
+            ),
+        ),
+        Breakdown(
+            "risk",
+            "By risk level",
+            "Risk",
+            _breakdown_rows(s, counts, "risk", lambda v: risk_labels.get(v, v), lambda v: ("risk", v)),
+        ),
+        Breakdown(
+            "locations",
+            "By location",
+            "Location",
+            _breakdown_rows(
+                s,
+                counts,
+                "location",
+                lambda pk: names.locations.get(pk, f"location #{pk}"),
+                lambda pk: ("location", pk),
+            ),
+        ),
+        Breakdown(
+            "kinds",
+            "By task type",
+            "Type",
+            _breakdown_rows(s, counts, "kind", lambda v: kind_labels.get(v, v), lambda v: ("kind", v)),
+        ),
+    ]
+
+
+# ---- flow: completion rate, reassignment rate, time in status ---------------------------------------
+
+
+@dataclass(frozen=True)
+class CompletionRow:
+    label: str
+    completed: Figure
+    on_time: Figure
+    late: Figure
+
+    @property
+    def on_time_rate(self) -> float:
+        return self.on_time.value / self.completed.value if self.completed.value else 0.0
+
+
+def completion_by_kind(s: Slice, counts: Counts) -> list[CompletionRow]:
+    """Tasks completed in the period, per type: on time (on or before the due date) or late."""
+    on_time, late = counts.by("on_time", "kind"), counts.by("late", "kind")
+    labels = dict(TaskKind.choices)
+    rows = []
+    for kind in TaskKind.values:
+        done = on_time.get(kind, 0) + late.get(kind, 0)
+        if not done:
+            continue
+        base = [*s.period_params(rowsets.Event.COMPLETED), ("kind", kind)]
+        rows.append(
+            CompletionRow(
+                labels[kind],
+                Figure(done, s.queue_url(base)),
+                Figure(
+                    on_time.get(kind, 0), s.queue_url([*base, ("timeliness", rowsets.Timeliness.ON_TIME)])
+                ),
+                Figure(late.get(kind, 0), s.queue_url([*base, ("timeliness", rowsets.Timeliness.LATE)])),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ReassignmentRow:
+    label: str
+    closed: Figure
+    reassigned: Figure
+    reassignments: int
+
+    @property
+    def rate(self) -> float:
+        """Reassignments per closed task."""
+        return self.reassignments / self.closed.value if self.closed.value else 0.0
+
+
+def reassignment_rates(s: Slice, counts: Counts, names: Names) -> dict[str, list[ReassignmentRow]]:
+    """Tasks closed in the period, by team and by (closing) owner: how often their work changed
+    hands. A task reassigned twice counts two reassignments and one reassigned task."""
+    closed = s.period_params(rowsets.Event.CLOSED)
+
+    def rows(dim: str, label, param) -> list[ReassignmentRow]:
+        done, moved, moves = (counts.by(f, dim) for f in ("closed", "reassigned", "reassignments"))
+        out = []
+        for key, n in done.items():
+            base = [*closed, param(key)]
+            out.append(
+                ReassignmentRow(
+                    label(key),
+                    Figure(n, s.queue_url(base)),
+                    Figure(moved.get(key, 0), s.queue_url([*base, ("reassigned", "true")])),
+                    moves.get(key, 0),
+                )
+            )
+        return sorted(out, key=lambda r: (-r.rate, r.label))
+
+    return {
+        "teams": rows("team", lambda pk: names.teams.get(pk, f"team #{pk}"), lambda pk: ("care_team", pk)),
+        "owners": rows("owner", lambda pk: names.owners.get(pk, f"user #{pk}"), lambda pk: ("owner", pk)),
+    }
+
+
+@dataclass(frozen=True)
+class StatusTime:
+    label: str
+    tasks: Figure  # the tasks that moved on from the status in the period
+    exits: int  # the samples: a task that waited twice gives two
+    median: datetime.timedelta | None
+    p90: datetime.timedelta | None
+
+
+def _exits(s: Slice):
+    """Each time a task in the slice left an open status in the period, with when it had entered
+    that status: the previous status event (creation or change) of the same task."""
+    previous = Activity.objects.filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
+        task=OuterRef("task"),
+        kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE),
+    ).order_by("-created_at", "-pk")
+    return (
+        rowsets.status_exits(s.start, s.end)
+        .filter(task__in=s.tasks())
+        .annotate(entered_at=Subquery(previous.values("created_at")[:1]))
+        .filter(entered_at__isnull=False)
+    )
+
+
+def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusTime]:
+    """Median and 90th percentile of the time spent in each open status before moving on, over
+    the moves made in the period. percentile_cont in PostgreSQL; the same interpolation in Python
+    elsewhere (`in_database=False` forces it, for tests)."""
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    exits = _exits(s)
+    stats: dict[str, tuple[int, int, datetime.timedelta | None, datetime.timedelta | None]] = {}
+    if in_database:
+        spent = F("created_at") - F("entered_at")
+        for row in exits.values("from_status").annotate(
+            tasks=Count("task", distinct=True),
+            exits=Count("pk"),
+            quantiles=PercentilesCont(spent, fractions=(0.5, 0.9)),
+        ):
+            stats[row["from_status"]] = (row["tasks"], row["exits"], *row["quantiles"])
+    else:
+        samples: dict[str, list[datetime.timedelta]] = defaultdict(list)
+        task_ids: dict[str, set[int]] = defaultdict(set)
+        for status, task_id, left_at, entered_at in exits.values_list(
+            "from_status", "task_id", "created_at", "entered_at"
+        ):
+            samples[status].append(left_at - entered_at)
+            task_ids[status].add(task_id)
+        for status, values in samples.items():
+            values.sort()
+            stats[status] = (
+                len(task_ids[status]),
+                len(values),
+                percentile_cont(values, 0.5),
+                percentile_cont(values, 0.9),
+            )
+    rows = []
+    for status in OPEN_STATUSES:
+        n_tasks, n_exits, median, p90 = stats.get(status, (0, 0, None, None))
+        event = rowsets.EVENT_FOR_STATUS[status]
+        rows.append(
+            StatusTime(
+                Status(status).label,
+                Figure(n_tasks, s.queue_url(s.period_params(event))),
+                n_exits,
+                median,
+                p90,
+            )
+        )
+    return rows
+
+
+# ---- trend ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: datetime.date
+    backlog: int
+    overdue: int
+
+
+def trend(s: Slice) -> list[TrendPoint] | None:
+    """Backlog and overdue at the start of each day of the period, from the nightly snapshots;
+    days without a snapshot are left out (a gap, not a zero). None where the snapshots cannot
+    answer: they are kept per team, location, program and owner, not per primary provider."""
+    if s.scope == rowsets.Scope.TEAMS:
+        rows = MetricSnapshot.objects.filter(care_team__in=managed_team_ids(s.user))
+    elif s.scope == rowsets.Scope.MINE:
+        rows = MetricSnapshot.objects.filter(owner=s.user)
+    else:
+        return None
+    for name, value in (
+        ("care_team_id", s.care_team_id),
+        ("location_id", s.location_id),
+        ("program_id", s.program_id),
+    ):
+        if value:
+            rows = rows.filter(**{name: value})
+    per_day = rows.filter(day=OuterRef("day")).order_by().values("day")
+
+    def total(column: str):
+        return Coalesce(Subquery(per_day.annotate(total=Sum(column)).values("total")), 0)
+
+    days = (
+        SnapshotDay.objects.filter(day__gte=s.start, day__lte=s.end)
+        .annotate(backlog=total("backlog"), overdue=total("overdue"))
+        .order_by("day")
+        .values_list("day", "backlog", "overdue")
+    )
+    return [TrendPoint(day, backlog, overdue) for day, backlog, overdue in days]
+
+
+# ---- the page ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    slice: Slice
+    tiles: list[Tile]
+    completed_week: CompletedTile
+    breakdowns: list[Breakdown]
+    completion: list[CompletionRow]
+    reassignment: dict[str, list[ReassignmentRow]]
+    time_in_status: list[StatusTime]
+    trend: list[TrendPoint] | None
+
+    def chart_data(self) -> dict:
+        """What static/js/dashboard.js draws (rendered with json_script, never executed)."""
+        return {
+            "trend": None
+            if self.trend is None
+            else {
+                "days": [p.day.isoformat() for p in self.trend],
+                "backlog": [p.backlog for p in self.trend],
+                "overdue": [p.overdue for p in self.trend],
+            },
+            "completion": {
+                "kinds": [r.label for r in self.completion],
+                "on_time": [r.on_time.value for r in self.completion],
+                "late": [r.late.value for r in self.completion],
+            },
+        }
+
+
+def dashboard(s: Slice, *, names: Names) -> Dashboard:
+    counts = count_figures(s)
+    names = Names(names.teams, names.locations, names.programs, owner_names(counts))
+    tile_list, week = tiles(s, counts)
+    return Dashboard(
+        slice=s,
+        tiles=tile_list,
+        completed_week=week,
+        breakdowns=breakdowns(s, counts, names),
+        completion=completion_by_kind(s, counts),
+        reassignment=reassignment_rates(s, counts, names),
+        time_in_status=time_in_status(s),
+        trend=trend(s),
+    )

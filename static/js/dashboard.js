@@ -1,0 +1,81 @@
+// Dashboard charts. The numbers come from the page's <script type="application/json"
+// id="dashboard-data"> block (Django's json_script: data, never executed, so the strict CSP holds);
+// each chart has a table with the same numbers next to it.
+(() => {
+  "use strict";
+
+  const BACKLOG = "#1d5fa8";
+  const OVERDUE = "#b3261e";
+  const ON_TIME = "#2e7d32";
+
+  function readData() {
+    const node = document.getElementById("dashboard-data");
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function shortDay(iso) {
+    // "2025-03-09" → "Mar 9", read as a calendar day (no time zone shift).
+    const [y, m, d] = iso.split("-").map(Number);
+    return new Date(y, m - 1, d).toLocaleDateString("en-US", { month: "short", day: "numeric" });
+  }
+
+  function drawTrend(Chart, trend) {
+    const canvas = document.getElementById("trend-chart");
+    if (!canvas || !trend || !trend.days.length) return;
+    new Chart(canvas, {
+      type: "line",
+      data: {
+        labels: trend.days.map(shortDay),
+        datasets: [
+          { label: "Open backlog", data: trend.backlog, borderColor: BACKLOG, backgroundColor: BACKLOG, pointRadius: 0, borderWidth: 2, tension: 0.2 },
+          { label: "Overdue", data: trend.overdue, borderColor: OVERDUE, backgroundColor: OVERDUE, pointRadius: 0, borderWidth: 2, borderDash: [6, 4], tension: 0.2 },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxTicksLimit: 12 } } },
+        plugins: { legend: { position: "top" } },
+      },
+    });
+  }
+
+  function drawCompletion(Chart, completion) {
+    const canvas = document.getElementById("completion-chart");
+    if (!canvas || !completion || !completion.kinds.length) return;
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: completion.kinds,
+        datasets: [
+          { label: "On time", data: completion.on_time, backgroundColor: ON_TIME },
+          { label: "Late", data: completion.late, backgroundColor: OVERDUE },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+        plugins: { legend: { position: "top" } },
+      },
+    });
+  }
+
+  function init() {
+    const Chart = window.Chart;
+    const data = readData();
+    if (!Chart || !data) return;
+    Chart.defaults.color = getComputedStyle(document.body).color;
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    drawTrend(Chart, data.trend);
+    drawCompletion(Chart, data.completion);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
