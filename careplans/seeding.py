@@ -4,9 +4,9 @@ made of, this module decides whether to load and generates its rows, careplans.s
 tells each task's story and writes the rows.
 
 The demo loads in one transaction. The scale practice on PostgreSQL, when the session may skip
-foreign-key triggers (a superuser: the rows are generated consistent), loads staff and teams
-first, then tasks on the main connection while a second connection loads patients, plans and
-appointments: on two cores, index maintenance is the cost and one backend is one core.
+foreign-key triggers (a superuser: the rows are generated consistent), commits staff and teams
+first, then loads in committed batches over three connections (see seeding_scale.PostgresSink):
+index maintenance is the cost of a load, and one backend is one core.
 """
 
 from __future__ import annotations
@@ -107,7 +107,10 @@ def seed(
         return SeedResult(False, f"Demo data skipped: the database already has {have_patients} patients.")
     if not force and have_patients:
         have_tasks = Task.objects.count()
-        narrated = Activity.objects.filter(kind="created").count() >= have_tasks
+        narrated = (
+            Activity.objects.filter(kind="created").count() >= have_tasks
+            and Task.history.filter(history_type="+").count() >= have_tasks
+        )
         if have_patients >= patients and have_tasks >= tasks and narrated:
             return SeedResult(
                 False,
@@ -142,7 +145,8 @@ def seed(
         )
 
     if not rich and can_skip_fk_checks():
-        # Committed first: the second connection must not wait on locks this transaction holds.
+        # Committed first: the loader's own connections must see the staff and teams, and must not
+        # wait on the locks a wipe holds.
         with transaction.atomic():
             if force:
                 _wipe()
@@ -170,7 +174,10 @@ def seed(
 
 
 def _load(practice, *, patients, tasks, rich, seed_value, parallel, progress) -> dict[str, int]:
-    sink = PostgresSink(parallel=parallel) if connection.vendor == "postgresql" else InsertSink()
+    if connection.vendor == "postgresql":
+        sink = PostgresSink(parallel=parallel, narrate=not rich)
+    else:
+        sink = InsertSink()
     narrator = TaskNarrator(
         rng=random.Random(seed_value),
         now=timezone.localtime(),
@@ -255,7 +262,7 @@ class PracticeLoader:
             if left == 1:
                 k = remaining
             else:
-                k = round(average * RISK_LOAD[risk] * (0.6 + 0.8 * self.rng.random()))
+                k = round(average * RISK_LOAD[risk] * (0.6 + 0.8 * self.narrator.random()))
                 k = max(1, min(k, remaining - (left - 1)))
             self._patient(risk, k)
             remaining -= k
@@ -270,13 +277,13 @@ class PracticeLoader:
     # -- one patient -------------------------------------------------------------------------
 
     def _patient(self, risk: str, k: int) -> None:
-        rng, today = self.rng, self.today
+        rng, today = self.narrator, self.today
         team = self.narrator.pick(self.team_pick)
         providers = team.members.get(PR) or team.members[C]
         provider = rng.choice(providers)
         pid = self.ids.take(Patient)
 
-        programs = programs_for(rng, risk, self.by_code)
+        programs = programs_for(self.rng, risk, self.by_code)
         adhoc = sum(1 for _ in range(k) if rng.random() < 0.12)
         budget = k - adhoc
         while len(programs) > 1 and sum(p.one_offs for p in programs) > budget:
@@ -330,7 +337,7 @@ class PracticeLoader:
             first,
             last,
             today - dt.timedelta(days=age_days),
-            f"({rng.choice(AREA_CODES)}) 555-01{rng.randrange(100):02d}",
+            f"({rng.choice(AREA_CODES)}) 555-01{rng.randint(0, 99):02d}",
             provider,
             team.id,
             team.location_id,
@@ -344,7 +351,7 @@ class PracticeLoader:
 
         for day, kind in appointments:
             aid = self.ids.take(Appointment)
-            minute = rng.randrange(8 * 4, 17 * 4) * 15
+            minute = rng.randint(8 * 4, 17 * 4 - 1) * 15
             starts_at = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self.tz)
             row = (aid, pid, starts_at, provider, kind or rng.choice(APPOINTMENT_KINDS), "ehr", f"APT{aid}")
             t["appointment"].rows.append(row)
@@ -381,7 +388,7 @@ class PracticeLoader:
 
         lo, hi = 3, self.max_span
         if count(hi) == count(lo):  # nothing recurring: any span gives the same work
-            return self.rng.randint(lo, hi)
+            return self.narrator.randint(lo, hi)
         if count(lo) >= budget:
             return lo
         while lo < hi:
@@ -393,7 +400,7 @@ class PracticeLoader:
         return lo
 
     def _plan(self, pid: int, program: ProgramInfo, start: dt.date, author: int, *, draft=False):
-        rng, today = self.rng, self.today
+        rng, today = self.narrator, self.today
         plan_id = self.ids.take(CarePlan)
         end = None if draft else program.end(start)
         ended = end is not None and end < today
@@ -443,10 +450,10 @@ class PracticeLoader:
 
     def _owner(self, team, role: str) -> int:
         members = team.members.get(role) or team.members.get(C) or next(iter(team.members.values()))
-        return self.rng.choice(members)
+        return self.narrator.choice(members)
 
     def _plan_tasks(self, patient, slots, plans) -> None:
-        rng = self.rng
+        rng = self.narrator
         pid, team, risk, provider = patient
         ids_by_step = {}  # (plan id, template task id, occurrence) -> task id
         owners = {}
@@ -488,7 +495,7 @@ class PracticeLoader:
             self.narrator.play(task, team, risk)
 
     def _adhoc_task(self, patient, first_day: dt.date, span: int) -> None:
-        rng, today = self.rng, self.today
+        rng, today = self.narrator, self.today
         pid, team, risk, _ = patient
         title, kind, role, wait_reason = rng.choice(AD_HOC)
         horizon = dt.timedelta(days=21 if self.rich else 10)

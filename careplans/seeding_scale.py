@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connection
 from django.db.models import AutoField, BigAutoField, Max, SmallAutoField
 
@@ -105,6 +106,17 @@ class Table:
     def column_names(self) -> list[str]:
         return [f.column for f in self.fields]
 
+    def binary_types(self) -> list[str] | None:
+        """PostgreSQL type names for a binary COPY (no text formatting here, no parsing there),
+        or None to fall back to text for a column type not listed."""
+        names = []
+        for f in self.fields:
+            db_type = (f.db_type(connection) or "").split("(")[0]
+            if db_type not in _BINARY_TYPES:
+                return None
+            names.append(_BINARY_TYPES[db_type])
+        return names
+
 
 def history_table(model, columns: Iterable[str]) -> Table:
     history_model = model.history.model
@@ -154,6 +166,7 @@ def new_task(
     return what + state + links
 
 
+_WAIT_REASON = {"lab": "lab_result", "referral": "referral_response", "screening": "lab_result"}
 _STATUS_VERBS = frozenset((IN_PROGRESS, WAITING, COMPLETED, CANCELLED))
 # Plain strings: an Enum member hashes by name, and these meet plain strings in sets and rows.
 _MIXES = {bucket: weighted([(str(v), w) for v, w in pairs]) for bucket, pairs in STATUS_MIX.items()}
@@ -177,29 +190,37 @@ class TaskNarrator:
         self.tasks = Table(Task, TASK_COLUMNS)
         self.history = history_table(Task, TASK_COLUMNS[:-1])
         self.activities = Table(Activity, ACTIVITY_COLUMNS)
+        self.random = rng.random  # randint/choice below: random.Random's are slow for millions
+        self._roles: dict[int, str | None] = {}
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
 
     def pick(self, mix):
         values, cumulative = mix
-        return values[bisect.bisect_left(cumulative, self.rng.random())]
+        return values[bisect.bisect_left(cumulative, self.random())]
 
     def moment(self, day: dt.date, after: dt.datetime | None = None) -> dt.datetime:
         """A working-hours time on `day`, later than `after`, never later than now."""
-        minute = self.rng.randrange(8 * 60, 18 * 60)
+        minute = 480 + int(self.random() * 600)
         t = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=self.tz)
         if after is not None and t <= after:
-            t = after + dt.timedelta(minutes=self.rng.randint(3, 90))
+            t = after + dt.timedelta(minutes=self.randint(3, 90))
         if t >= self.now:
             base = after or (self.now - dt.timedelta(hours=2))
-            t = base + (self.now - base) * (0.3 + 0.5 * self.rng.random())
+            t = base + (self.now - base) * (0.3 + 0.5 * self.random())
         return t
 
     def day_between(self, lo: dt.date, hi: dt.date) -> dt.date:
         span = (hi - lo).days
-        return lo if span <= 0 else lo + dt.timedelta(days=self.rng.randint(0, span))
+        return lo if span <= 0 else lo + dt.timedelta(days=int(self.random() * (span + 1)))
 
     def play(self, task: list, team, risk: str, wait_reason: str | None = None) -> None:
         """Decide where the task ends up, then write every step that got it there."""
-        rng, today = self.rng, self.today
+        random, today = self.random, self.today
         due = task[_DUE]
         delta = (due - today).days
         if delta > 0:
@@ -213,10 +234,10 @@ class TaskNarrator:
         else:
             bucket = "old"
         final = self.pick(_MIXES[bucket])
-        created_day = task[_CREATED_AT].astimezone(self.tz).date()
+        created_day = task[_CREATED_AT].date()  # made in the practice's time zone
         if final in (COMPLETED, CANCELLED):
             close = (
-                due + dt.timedelta(days=rng.randint(-4, 3))
+                due + dt.timedelta(days=self.randint(-4, 3))
                 if delta <= 0
                 else self.day_between(created_day, today)
             )
@@ -227,17 +248,14 @@ class TaskNarrator:
         kind = task[_KIND]
         steps = []  # (day, verb, extra)
 
-        role = self._role_of(team, owner)
-        others = [u for u in team.members.get(role, ()) if u != owner]
-        if not others and role in (C, MA):  # coordinators and assistants cover for each other
-            others = [u for r in (C, MA) for u in team.members.get(r, ()) if u != owner]
-        if others and rng.random() < (0.08 if self.rich else 0.02):
-            new_owner = rng.choice(others)
-            actor = owner if rng.random() < 0.5 or not team.managers else rng.choice(team.managers)
+        others = self._colleagues(team, owner) if random() < (0.08 if self.rich else 0.02) else None
+        if others:
+            new_owner = self.choice(others)
+            actor = owner if random() < 0.5 or not team.managers else self.choice(team.managers)
             steps.append((self.day_between(created_day, close), "reassign", (actor, new_owner)))
             owner = new_owner
 
-        wait = wait_reason or self._wait_reason(kind)
+        wait = wait_reason or _WAIT_REASON.get(kind, "patient_callback")
         calls = kind in ("outreach_call", "check_in", "scheduling")
         path = self._rich_path(final, delta) if self.rich else ([] if final == NEW else [final])
         days = sorted(self.day_between(created_day, close) for _ in path)
@@ -245,14 +263,14 @@ class TaskNarrator:
             days[-1] = close
         for day, verb in zip(days, path, strict=True):
             if self.rich and calls and verb in ("complete", "wait"):
-                for _ in range(rng.choice((0, 0, 1, 2))):
-                    steps.append((day, "contact", (owner, rng.choice(("no_answer", "left_message")))))
+                for _ in range(self.choice((0, 0, 1, 2))):
+                    steps.append((day, "contact", (owner, self.choice(("no_answer", "left_message")))))
                 if verb == "complete":
                     steps.append((day, "contact", (owner, "reached")))
-            actor = rng.choice(team.managers) if verb == "reopen" and team.managers else owner
+            actor = self.choice(team.managers) if verb == "reopen" and team.managers else owner
             steps.append((day, verb, (actor, wait)))
         if self.rich:
-            if rng.random() < 0.1:
+            if random() < 0.1:
                 steps.append((self.day_between(created_day, close), "note", (owner,)))
                 steps.sort(key=lambda s: s[0])
             if (
@@ -266,7 +284,7 @@ class TaskNarrator:
         self._write(task, steps, team)
 
     def _rich_path(self, final: str, delta: int) -> list[str]:
-        roll = self.rng.random()
+        roll = self.random()
         if final == IN_PROGRESS:
             if delta < -3 and roll < 0.08:
                 return ["start", "complete", "reopen"]
@@ -281,17 +299,15 @@ class TaskNarrator:
             return ["start", "cancel"] if roll < 0.3 else ["cancel"]
         return []
 
-    def _wait_reason(self, kind: str) -> str:
-        return {"lab": "lab_result", "referral": "referral_response", "screening": "lab_result"}.get(
-            kind, "patient_callback"
-        )
-
-    @staticmethod
-    def _role_of(team, user_id: int) -> str | None:
-        for role, members in team.members.items():
-            if user_id in members:
-                return role
-        return None
+    def _colleagues(self, team, owner: int) -> list[int]:
+        """Who could take the task over: same role; coordinators and assistants cover for each other."""
+        if owner not in self._roles:
+            self._roles[owner] = next((r for r, ids in team.members.items() if owner in ids), None)
+        role = self._roles[owner]
+        others = [u for u in team.members.get(role, ()) if u != owner]
+        if not others and role in (C, MA):
+            others = [u for r in (C, MA) for u in team.members.get(r, ()) if u != owner]
+        return others
 
     def _write(self, task: list, steps, team) -> None:
         """Turn steps into history and Activity rows, exactly as tasks.actions would, and land
@@ -307,7 +323,6 @@ class TaskNarrator:
                 task[_UPDATED_AT] = at
             self.tasks.rows.append(tuple(task))
             return
-        rng = self.rng
         tid, pid = task[_ID], task[_PATIENT]
         history = self.history.rows
         activities = self.activities.rows
@@ -323,10 +338,10 @@ class TaskNarrator:
                 activities.append((tid, pid, CONTACT, actor, "", "", None, None, extra[1], "", at))
                 continue
             if verb == "note":
-                activities.append((tid, pid, NOTE, actor, "", "", None, None, "", rng.choice(NOTES), at))
+                activities.append((tid, pid, NOTE, actor, "", "", None, None, "", self.choice(NOTES), at))
                 continue
             if verb == "reassign":
-                reason = rng.choice(REASSIGN_REASONS)
+                reason = self.choice(REASSIGN_REASONS)
                 new_owner = extra[1]
                 activities.append(
                     (tid, pid, REASSIGNMENT, actor, "", "", task[_OWNER], new_owner, "", reason, at)
@@ -349,7 +364,6 @@ class TaskNarrator:
     def _transition(self, task: list, verb: str, wait_reason: str, at: dt.datetime, day: dt.date):
         """Apply one status change to the row being built, with the same field changes as the
         action of that name. Returns (new status, reason, transition name)."""
-        rng = self.rng
         if verb in ("start", IN_PROGRESS):
             task[_STATUS] = IN_PROGRESS
             return IN_PROGRESS, "", "start"
@@ -357,30 +371,28 @@ class TaskNarrator:
             task[_STATUS], task[_WREASON], task[_WUNTIL] = IN_PROGRESS, "", None
             return IN_PROGRESS, "", "resume"
         if verb in ("wait", WAITING):
-            until = day + dt.timedelta(days=rng.randint(3, 21))
+            until = day + dt.timedelta(days=self.randint(3, 21))
             note = WAIT_NOTES.get(wait_reason, "")
             task[_STATUS], task[_WREASON], task[_WUNTIL] = WAITING, wait_reason, until
             return WAITING, f"{WAIT_LABELS[wait_reason]} until {until.isoformat()}: {note}", "wait"
         if verb in ("complete", COMPLETED):
-            outcome = rng.choice(_OUTCOMES[task[_KIND]])
+            outcome = self.choice(_OUTCOMES[task[_KIND]])
             task[_STATUS], task[_OUTCOME], task[_DONE_AT] = COMPLETED, outcome, at
             task[_DONE_BY] = task[_OWNER]
             task[_WREASON], task[_WUNTIL] = "", None
             return COMPLETED, outcome, "complete"
         if verb in ("cancel", CANCELLED):
-            reason = rng.choice(CANCEL_REASONS)
+            reason = self.choice(CANCEL_REASONS)
             task[_STATUS], task[_OUTCOME] = CANCELLED, reason
             return CANCELLED, reason, "cancel"
         if verb == "reopen":
-            reason = rng.choice(REOPEN_REASONS)
+            reason = self.choice(REOPEN_REASONS)
             task[_STATUS], task[_OUTCOME], task[_DONE_AT], task[_DONE_BY] = IN_PROGRESS, "", None, None
             return IN_PROGRESS, reason, "reopen"
         raise ValueError(verb)
 
 
 # ---- sinks ----------------------------------------------------------------------------------
-
-TASK_SIDE = (Task, Task.history.model, Activity)
 
 
 class InsertSink:
@@ -413,60 +425,102 @@ class InsertSink:
 
 
 class PostgresSink:
-    """COPY in worker threads, so PostgreSQL ingests one batch while Python builds the next.
+    """COPY from worker threads, so PostgreSQL ingests one batch while Python builds the next;
+    the timeline of one-step tasks is written set-based from their rows (PLAIN_TASK).
 
-    Tasks, their history and activities go through Django's connection (the caller's
-    transaction; the caller stays off it until close()), and so does the set-based narration
-    of one-step tasks, which reads the task rows of the same transaction. With `parallel`,
-    patients, plans, goals, enrollments and appointments go through a second connection in its
-    own transaction, committed by close() once everything succeeded."""
+    Not `parallel` (the demo, or a role that cannot skip foreign-key triggers): one worker on
+    Django's connection, inside the caller's transaction; the caller stays off the connection
+    until close(). `parallel`: a writer connection COPYs each batch and commits it, then two
+    narrator connections write the history and the activities of that committed batch. Three
+    backends share what one backend cannot do in time on two cores; the price is that a failed
+    load leaves committed batches behind (seed() then refuses to reuse them without --force)."""
 
-    narrates_plain_tasks = True
+    def __init__(self, *, parallel: bool, narrate: bool):
+        # Set-based narration is exact for lean stories only: a rich story's single "complete"
+        # or a note also leaves version 2, and the loader has narrated those already.
+        if parallel and not narrate:
+            raise ValueError("The parallel load narrates one-step tasks set-based: lean stories only.")
+        self.narrates_plain_tasks = narrate
+        narration = _narration_sql()
+        if not parallel:
+            connection.ensure_connection()
+            _bulk_session(connection.connection, ID_MODELS, lock=True)
+            statements = narration.statements if narrate else []
+            self.writer = _Worker(connection.connection, self._write_batch, statements=statements)
+            self.narrators: list[_Worker] = []
+        else:
+            history = [st for st in narration.statements if st[1] == "history"]
+            activities = [st for st in narration.statements if st[1] == "activities"]
+            self.narrators = [
+                _Worker(_own_connection(), self._narrate_committed, statements=history, queue_size=0),
+                _Worker(_own_connection(), self._narrate_committed, statements=activities, queue_size=0),
+            ]
+            self.writer = _Worker(_own_connection(), self._write_batch, statements=[])
+        self.params = narration.params
 
-    def __init__(self, *, parallel: bool):
-        self.narrated_history = self.narrated_activities = 0
-        connection.ensure_connection()
-        _bulk_session(connection.connection, [Task] if parallel else ID_MODELS)
-        self.tasks = _CopyWorker(connection.connection, narration=_narration_sql(), sink=self)
-        self.records = None
-        if parallel:
-            raw = connection.get_new_connection(connection.get_connection_params())
-            _bulk_session(raw, [m for m in ID_MODELS if m is not Task])
-            self.records = _CopyWorker(raw, narration=None, sink=self)
+    @property
+    def narrated_history(self) -> int:
+        return sum(w.counts.get("history", 0) for w in (self.writer, *self.narrators))
+
+    @property
+    def narrated_activities(self) -> int:
+        return sum(w.counts.get("activities", 0) for w in (self.writer, *self.narrators))
 
     def put(self, tables, task_ids: range) -> None:
-        task_side = [(t, rows) for t, rows in tables if t.model in TASK_SIDE or self.records is None]
-        self.tasks.put(task_side, task_ids)
-        if self.records is not None:
-            self.records.put([(t, rows) for t, rows in tables if t.model not in TASK_SIDE], None)
+        self.writer.put((tables, task_ids))
 
     def close(self) -> None:
-        workers = [w for w in (self.tasks, self.records) if w is not None]
-        for worker in workers:
+        self.writer.finish()
+        for worker in self.narrators:
             worker.finish()
-        error = next((w.error for w in workers if w.error is not None), None)
-        if self.records is not None:
-            raw = self.records.raw
-            raw.rollback() if error is not None else raw.commit()
-            raw.close()
+        for worker in (self.writer, *self.narrators):
+            if worker.own:
+                worker.raw.close()
+        error = next((w.error for w in (self.writer, *self.narrators) if w.error is not None), None)
         if error is not None:
             raise error
 
+    def _write_batch(self, worker: _Worker, cursor, item) -> None:
+        tables, task_ids = item
+        for table, rows in tables:
+            _copy(cursor, table, rows)
+        self._narrate(worker, cursor, task_ids)
+        if worker.own:
+            worker.raw.commit()
+            for narrator in self.narrators:  # the batch is visible to them now
+                narrator.put(task_ids)
 
-class _CopyWorker:
-    def __init__(self, raw, *, narration: _Narration | None, sink: PostgresSink):
+    def _narrate_committed(self, worker: _Worker, cursor, task_ids: range) -> None:
+        self._narrate(worker, cursor, task_ids)
+        worker.raw.commit()
+
+    def _narrate(self, worker: _Worker, cursor, task_ids: range) -> None:
+        if not task_ids:
+            return
+        params = {"lo": task_ids.start, "hi": task_ids.stop - 1, **self.params}
+        for sql, counter in worker.statements:
+            cursor.execute(sql, params)
+            worker.counts[counter] = worker.counts.get(counter, 0) + cursor.rowcount
+
+
+class _Worker:
+    """A thread that applies `handle(worker, cursor, item)` to queued items on one connection."""
+
+    def __init__(self, raw, handle, *, statements, queue_size: int = 2):
         self.raw = raw
-        self.narration = narration
-        self.sink = sink
+        self.own = raw is not connection.connection  # else: Django's, in the caller's transaction
+        self.handle = handle
+        self.statements = statements
+        self.counts: dict[str, int] = {}
         self.error: BaseException | None = None
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
-        self.thread = threading.Thread(target=self._work, name="seed-copy", daemon=True)
+        self.queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self.thread = threading.Thread(target=self._work, name="seed-sink", daemon=True)
         self.thread.start()
 
-    def put(self, tables, task_ids) -> None:
+    def put(self, item) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put((tables, task_ids))
+        self.queue.put(item)
 
     def finish(self) -> None:
         self.queue.put(None)
@@ -478,28 +532,43 @@ class _CopyWorker:
                 if self.error is not None:
                     continue  # keep draining so put() never blocks
                 try:
-                    tables, task_ids = item
-                    for table, rows in tables:
-                        _copy(cursor, table, rows)
-                    if task_ids and self.narration is not None:
-                        self._narrate(cursor, task_ids)
+                    self.handle(self, cursor, item)
                 except BaseException as error:
                     self.error = error
+                    if self.own:
+                        self.raw.rollback()
 
-    def _narrate(self, cursor, task_ids: range) -> None:
-        params = {"lo": task_ids.start, "hi": task_ids.stop - 1, **self.narration.params}
-        for sql, counter in self.narration.statements:
-            cursor.execute(sql, params)
-            setattr(self.sink, counter, getattr(self.sink, counter) + cursor.rowcount)
+
+_BINARY_TYPES = {
+    "bigint": "int8",
+    "integer": "int4",
+    "smallint": "int2",
+    "boolean": "bool",
+    "date": "date",
+    "timestamp with time zone": "timestamptz",
+    "varchar": "text",
+    "text": "text",
+    "uuid": "uuid",
+}
 
 
 def _copy(cursor, table: Table, rows: list[tuple]) -> None:
     qn = connection.ops.quote_name
     columns = ", ".join(qn(c) for c in table.column_names())
-    with cursor.copy(f"COPY {qn(table.model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+    types = table.binary_types()
+    binary = " (FORMAT BINARY)" if types else ""
+    with cursor.copy(f"COPY {qn(table.model._meta.db_table)} ({columns}) FROM STDIN{binary}") as copy:
+        if types:
+            copy.set_types(types)
         write = copy.write_row
         for row in rows:
             write(row)
+
+
+def _own_connection():
+    raw = psycopg.connect(**connection.get_connection_params())
+    _bulk_session(raw, ID_MODELS, lock=False)
+    return raw
 
 
 def can_skip_fk_checks() -> bool:
@@ -510,19 +579,24 @@ def can_skip_fk_checks() -> bool:
         return cursor.fetchone()[0]
 
 
-def _bulk_session(raw, locked_models) -> None:
-    """Lock the tables whose ids the loader hands out (it reads max(id) next), skip the WAL flush
-    wait at commit (a seed can be rerun) and, when allowed, per-row foreign-key triggers: the
-    generator only writes ids it made or read, and checking 5M rows one by one is most of a
-    load's time."""
+def _bulk_session(raw, models, *, lock: bool) -> None:
+    """Skip the WAL flush wait at commit (a seed can be rerun) and, when allowed, per-row
+    foreign-key triggers: the generator only writes ids it made or read, and checking millions
+    of rows one by one would be most of a load's time. In one transaction, also lock the tables
+    whose ids the loader hands out (it reads max(id) next); the parallel load cannot hold a lock
+    across its commits, so it expects nobody else to write patients or tasks meanwhile."""
     qn = connection.ops.quote_name
+    scope = "LOCAL " if lock else ""
     with raw.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(f"SET {scope}synchronous_commit TO OFF")
         cursor.execute("SELECT current_setting('is_superuser') = 'on'")
         if cursor.fetchone()[0]:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        tables = ", ".join(qn(m._meta.db_table) for m in locked_models)
-        cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"SET {scope}session_replication_role = replica")
+        if lock:
+            tables = ", ".join(qn(m._meta.db_table) for m in models)
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+    if not lock:
+        raw.commit()
 
 
 # ---- narrating one-step tasks, set-based ------------------------------------------------------
@@ -580,23 +654,23 @@ def _narration_sql() -> _Narration:
         (
             f"INSERT INTO {history} SELECT {created_row}, t.created_at, 'created', '+', t.created_by_id "
             f"FROM {tasks} ORDER BY t.id",
-            "narrated_history",
+            "history",
         ),
         (
             f"INSERT INTO {history} SELECT {current_row}, t.updated_at, "
             f"COALESCE(NULLIF(left({body}, 100), ''), 'start'), '~', t.owner_id "
             f"FROM {tasks} AND t.status <> 'new' ORDER BY t.id",
-            "narrated_history",
+            "history",
         ),
         (
             f"INSERT INTO {activity} SELECT t.id, t.patient_id, 'created', t.created_by_id, '', 'new', "
             f"NULL, t.owner_id, '', '', t.created_at FROM {tasks} ORDER BY t.id",
-            "narrated_activities",
+            "activities",
         ),
         (
             f"INSERT INTO {activity} SELECT t.id, t.patient_id, 'status_change', t.owner_id, 'new', "
             f"t.status, NULL, NULL, '', {body}, t.updated_at FROM {tasks} AND t.status <> 'new' ORDER BY t.id",
-            "narrated_activities",
+            "activities",
         ),
     ]
     return _Narration(statements, params)

@@ -82,6 +82,69 @@ CASES: list[Case] = [
 ]
 
 
+# ---- jobs: notifications and escalation -----------------------------------------------------
+
+NEWLY_OVERDUE = 10_000
+
+
+def _jobs_steady_state() -> None:
+    """The practice as beat leaves it: the seed's backlog already announced and escalated, as
+    the regular runs would have done. Committed, but idempotent: a second call changes nothing,
+    so the database stays reusable and every bench run measures the same thing."""
+    from notifications import jobs
+
+    jobs.sweep_overdue()
+    jobs.sweep_waiting_expired()
+    jobs.escalate_overdue()
+
+
+def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, days_overdue: int) -> list[Target]:
+    """n runs of a job, each on its own 10,000 open tasks that have just gone `days_overdue`
+    days overdue: set up, run and rolled back in one transaction (the timing includes the one
+    UPDATE that sets them up)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from notifications import jobs
+    from notifications.sql import id_set
+    from tasks.choices import Status
+
+    _jobs_steady_state()
+    today = timezone.localdate()
+    pending = list(
+        Task.objects.filter(status__in=(Status.NEW, Status.IN_PROGRESS), due_on__gte=today).values_list(
+            "pk", flat=True
+        )
+    )
+    job = getattr(jobs, job_name)
+
+    def run_on(ids: list[int]):
+        def run():
+            with transaction.atomic():
+                Task.objects.filter(pk__in=id_set(ids)).update(due_on=today - dt.timedelta(days=days_overdue))
+                job()
+                transaction.set_rollback(True)  # emails queued on commit are dropped with it
+
+        return run
+
+    return [run_on(_sample(ctx.rng, pending, NEWLY_OVERDUE)) for _ in range(n)]
+
+
+def overdue_sweep_runs(ctx: BenchContext, n: int) -> list[Target]:
+    return _newly_overdue_runs(ctx, n, job_name="sweep_overdue", days_overdue=1)
+
+
+def escalation_runs(ctx: BenchContext, n: int) -> list[Target]:
+    # 4 days: past level 1 for every risk level, and past level 2 for high risk (the defaults).
+    return _newly_overdue_runs(ctx, n, job_name="escalate_overdue", days_overdue=4)
+
+
+CASES += [
+    Case("overdue sweep, 10k newly overdue", overdue_sweep_runs, user=None),
+    Case("escalation, 10k newly overdue", escalation_runs, user=None),
+]
+
+
 # ---- runner ---------------------------------------------------------------------------------
 
 
