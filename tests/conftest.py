@@ -106,3 +106,14 @@ def pytest_configure(config):
     # WhiteNoise warns on each request that STATIC_ROOT (var/staticfiles) was never collected;
     # the suite serves no static files from it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-django's own hook, which orders tests by DB use
+def pytest_collection_modifyitems(items):
+    # pytest-django runs transactional tests (the browser tests) after the database tests, because
+    # their flush empties the role groups the data migration seeded. A test that reaches the
+    # database only through request.getfixturevalue() looks DB-free to it and would run after
+    # the flush; marking every unmarked test as a database test keeps them all before it.
+    for item in items:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
