@@ -20,4 +20,49 @@ app.conf.beat_schedule = {
         "task": "dashboards.jobs.take_daily_snapshot",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Every 15 minutes: owners hear of tasks that went overdue (at local midnight) within a
+    # quarter hour of starting work, and of tasks reassigned to them overdue. Cheap when idle:
+    # already-announced keys are skipped by index.
+    "notifications-overdue-sweep": {
+        "task": "notifications.jobs.sweep_overdue",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # Hourly at :05: waits whose waiting-until date has passed go back to their owner. The date
+    # turns at local midnight; hourly, so the first run after it (or after beat was down) finds
+    # them before the working day starts.
+    "notifications-waiting-expired": {
+        "task": "notifications.jobs.sweep_waiting_expired",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 55 * 60},
+    },
+    # Hourly at :20: overdue work past its escalation policy's threshold (days, so hourly is
+    # prompt) goes to the team's managers, then to the second level. Off the quarter hours so
+    # it does not share a minute with the sweep.
+    "notifications-escalation": {
+        "task": "notifications.jobs.escalate_overdue",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 55 * 60},
+    },
+    # On the hour: digests for users whose chosen hour has come (practice time). A digest
+    # missed while beat was down goes out at the next run the same day.
+    "notifications-digests": {
+        "task": "notifications.jobs.send_digests",
+        "schedule": crontab(minute=0),
+        "options": {"expires": 55 * 60},
+    },
+    # Every 15 minutes: re-queue emails whose message was lost (a crash between commit and
+    # publish, a broker outage); an email already sent is never sent again.
+    "notifications-email-relay": {
+        "task": "notifications.jobs.relay_unsent_emails",
+        "schedule": crontab(minute="7-59/15"),
+        "options": {"expires": 14 * 60},
+    },
+    # Hourly at :02: recurring check-ins that fell due get their next occurrence even if
+    # nobody completed them (completion makes it at once, through complete_task's hook).
+    "tasks-recurrence": {
+        "task": "tasks.jobs.create_due_occurrences",
+        "schedule": crontab(minute=2),
+        "options": {"expires": 55 * 60},
+    },
 }

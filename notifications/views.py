@@ -45,7 +45,8 @@ def mark_read(request):
 
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    form = PreferenceForm(request.POST or None, instance=NotificationPreference.for_user(request.user))
+    data = request.POST if request.method == "POST" else None
+    form = PreferenceForm(data, instance=NotificationPreference.for_user(request.user))
     if request.method == "POST" and form.is_valid():
         actions.save_preference(
             request.user,

@@ -428,7 +428,10 @@ def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | N
     Activity and a history row, by the system. One conditional UPDATE claims the rows (a task
     already at `level` is left alone, so a second run, a retry or a second beat raises nothing
     twice), then one INSERT ... SELECT each writes the Activities and the history: three
-    statements whatever the number of tasks. Returns the ids raised."""
+    statements whatever the number of tasks. Returns the ids raised.
+
+    The version stays: no form a person has open conflicts with an escalation, and the actions
+    save the row they lock and re-read, so none of them undoes it."""
     now = now or timezone.now()
     with transaction.atomic():
         raised = update_returning(
@@ -436,7 +439,6 @@ def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | N
                 status__in=OPEN_STATUSES, escalation_level__lt=level, pk__in=tasks.values("pk")
             ),
             escalation_level=level,
-            version=F("version") + 1,
             updated_at=now,
         )
         if not raised:

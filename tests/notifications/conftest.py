@@ -2,12 +2,15 @@
 email, and a few ways to read what was made."""
 
 import datetime
+import importlib
 import zoneinfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.roles import sync_role_permissions
 from config.celery import app as celery_app
 from notifications.models import Kind, Notification
 
@@ -36,11 +39,20 @@ def today():
 def eager_celery():
     """Celery tasks run in-process on .delay(); retries run at once, without their countdown.
     Only what leaves the machine (the SMTP server) is replaced, by Django's locmem backend."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
     yield celery_app
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """What the data migrations put in: a transactional test before this one may have flushed
+    the role groups and the default escalation policies, so put them back (idempotent)."""
+    sync_role_permissions()
+    importlib.import_module("notifications.migrations.0002_default_escalation_policies").add_defaults(
+        django_apps, None
+    )
 
 
 __all__ = ["Kind", "keys", "local"]
