@@ -11,7 +11,9 @@ from accounts.scope import managed_team_ids, team_ids_for
 from careplans.models import Program
 from dashboards import rowsets
 
-DEFAULT_DAYS = 90  # the trend's span, and the flow metrics' period, unless the URL says otherwise
+# The flow figures' period unless the URL says otherwise: the last four weeks, what a huddle
+# reviews (the trend shows 90 days to the period's end whatever the period).
+DEFAULT_DAYS = 28
 MAX_DAYS = 366
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.scope import managed_team_ids
-from tasks.choices import CLOSED_STATUSES, OPEN_STATUSES, ActivityKind, Status
+from tasks.choices import OPEN_STATUSES, ActivityKind, Status
 from tasks.models import Activity
 
 
@@ -40,9 +40,11 @@ def scope_for(user) -> Scope:
     return Scope.MINE
 
 
-def in_scope(tasks, *, user, scope: str):
+def in_scope(tasks, *, user, scope: str, team_ids: tuple[int, ...] | None = None):
+    """`team_ids`: the user's managed teams when the caller has them loaded already; a list of
+    ids lets PostgreSQL range-scan the team indexes, where a subquery makes it scan them all."""
     if scope == Scope.TEAMS:
-        return tasks.filter(care_team__in=managed_team_ids(user))
+        return tasks.filter(care_team__in=managed_team_ids(user) if team_ids is None else team_ids)
     if scope == Scope.MY_PATIENTS:
         return tasks.filter(patient__primary_provider=user)
     if scope == Scope.MINE:
@@ -64,7 +66,7 @@ def week_start(today: datetime.date) -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
-def _window(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
+def window_q(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
     """`field` (a timestamp) falls on a local day from `first` to `last`, both included; an
     omitted end leaves that side open."""
     q = Q()
@@ -75,55 +77,87 @@ def _window(field: str, first: datetime.date | None, last: datetime.date | None)
     return q
 
 
+# ---- open work ----------------------------------------------------------------------------------
+# The windows of TaskQuerySet.overdue(), due_today(), upcoming() and waiting_expired() as
+# conditions on open tasks, so that one scan of the open work counts every tile and table; the
+# queue lists with the QuerySet methods, and tests/dashboards/test_rowsets.py holds each
+# condition to its method row for row.
+
+
+def overdue_q(today: datetime.date) -> Q:
+    return Q(due_on__lt=today)
+
+
+def due_today_q(today: datetime.date) -> Q:
+    return Q(due_on=today)
+
+
+def upcoming_q(today: datetime.date, days: int = 7) -> Q:
+    return Q(due_on__gt=today, due_on__lte=today + datetime.timedelta(days=days))
+
+
+def wait_ended_q(today: datetime.date) -> Q:
+    return Q(status=Status.WAITING, waiting_until__lt=today)
+
+
 # ---- completions and closings -------------------------------------------------------------------
 
 
 def completed_between(tasks, first: datetime.date | None, last: datetime.date | None):
     """Completed tasks whose (latest) completion fell on a day from `first` to `last`."""
-    return tasks.filter(_window("completed_at", first, last), status=Status.COMPLETED)
+    return tasks.filter(window_q("completed_at", first, last), status=Status.COMPLETED)
 
 
-def _completed_on(tasks):
+def with_completed_on(tasks):
+    """`completed_on`: the practice-time day of the (latest) completion."""
     return tasks.alias(completed_on=TruncDate("completed_at", tzinfo=timezone.get_default_timezone()))
 
 
+# On a completed task with `completed_on`: on or before the due date (completed on its due day,
+# up to 23:59:59.999999 practice time, is on time), or after it.
+ON_TIME = Q(completed_on__lte=F("due_on"))
+LATE = Q(completed_on__gt=F("due_on"))
+
+
 def on_time(tasks):
-    """Completed on or before the due date (a task completed on its due day, up to 23:59:59 local,
-    is on time)."""
-    return _completed_on(tasks).filter(status=Status.COMPLETED, completed_on__lte=F("due_on"))
+    return with_completed_on(tasks).filter(ON_TIME, status=Status.COMPLETED)
 
 
 def late(tasks):
-    return _completed_on(tasks).filter(status=Status.COMPLETED, completed_on__gt=F("due_on"))
+    return with_completed_on(tasks).filter(LATE, status=Status.COMPLETED)
 
 
-def _closings(**window):
+def _cancellations(first: datetime.date | None, last: datetime.date | None):
     return Activity.objects.filter(
-        task=OuterRef("pk"), kind=ActivityKind.STATUS_CHANGE, to_status__in=CLOSED_STATUSES, **window
-    )
+        window_q("created_at", first, last), kind=ActivityKind.STATUS_CHANGE, to_status=Status.CANCELLED
+    ).values("task_id")
 
 
 def closed_between(tasks, first: datetime.date | None, last: datetime.date | None):
-    """Tasks closed (completed or cancelled) now, whose latest closing fell on a day from `first`
-    to `last`. Cancelled tasks carry no timestamp of their own, so the closing is read from the
-    timeline; a task reopened and closed again counts on the day of its last closing."""
-    tasks = tasks.filter(status__in=CLOSED_STATUSES).filter(
-        Exists(_closings().filter(_window("created_at", first, last)))
-    )
+    """Tasks closed now whose latest closing fell on a day from `first` to `last`: completed ones
+    by their completion time, cancelled ones by their cancellation in the timeline (a cancelled
+    task carries no timestamp of its own). Reopened and closed again, a task counts on the day of
+    its last closing."""
+    cancelled = Q(status=Status.CANCELLED, pk__in=_cancellations(first, last))
     if last is not None:
-        tasks = tasks.exclude(Exists(_closings(created_at__gte=day_start(last + datetime.timedelta(days=1)))))
-    return tasks
+        cancelled &= ~Q(pk__in=_cancellations(last + datetime.timedelta(days=1), None))
+    return tasks.filter(Q(status=Status.COMPLETED) & window_q("completed_at", first, last) | cancelled)
+
+
+def reassigned_q() -> Q:
+    """Reassigned at least once in its life. (An uncorrelated subquery: PostgreSQL hashes the
+    reassigned task ids once rather than probing the timeline per task.)"""
+    return Q(pk__in=Activity.objects.filter(kind=ActivityKind.REASSIGNMENT).values("task_id"))
 
 
 def reassigned(tasks):
-    """Tasks reassigned at least once in their life."""
-    return tasks.filter(Exists(Activity.objects.filter(task=OuterRef("pk"), kind=ActivityKind.REASSIGNMENT)))
+    return tasks.filter(reassigned_q())
 
 
 def status_exits(first: datetime.date | None, last: datetime.date | None, *, status: str | None = None):
     """Timeline rows where a task left an open status, on a day from `first` to `last`."""
     exits = Activity.objects.filter(
-        _window("created_at", first, last), kind=ActivityKind.STATUS_CHANGE, from_status__in=OPEN_STATUSES
+        window_q("created_at", first, last), kind=ActivityKind.STATUS_CHANGE, from_status__in=OPEN_STATUSES
     )
     return exits.filter(from_status=status) if status else exits
 
@@ -131,7 +165,7 @@ def status_exits(first: datetime.date | None, last: datetime.date | None, *, sta
 def left_status_between(tasks, status: str, first: datetime.date | None, last: datetime.date | None):
     """Tasks that left `status` at least once on a day from `first` to `last`, whatever their
     status now: the sample behind that status's time-in-status figures."""
-    return tasks.filter(Exists(status_exits(first, last, status=status).filter(task=OuterRef("pk"))))
+    return tasks.filter(pk__in=status_exits(first, last, status=status).values("task_id"))
 
 
 class Event(models.TextChoices):

@@ -46,6 +46,7 @@ from tasks.models import Activity, Task
 # An owner carrying more than this multiple of the average open load of the owners shown is
 # highlighted: relative, so it means the same on a small team and a large one.
 CAPACITY_FACTOR = 1.5
+TREND_DAYS = 90
 
 
 # ---- the slice of work a dashboard shows ----------------------------------------------------------
@@ -63,10 +64,14 @@ class Slice:
     care_team_id: int | None = None
     location_id: int | None = None
     program_id: int | None = None
+    # The teams the user manages (scope TEAMS), loaded with the filter choices.
+    team_ids: tuple[int, ...] | None = None
 
     def tasks(self):
         """The tasks every figure counts from: what the user may see, in scope, filtered."""
-        tasks = rowsets.in_scope(Task.objects.visible_to(self.user), user=self.user, scope=self.scope)
+        tasks = rowsets.in_scope(
+            Task.objects.visible_to(self.user), user=self.user, scope=self.scope, team_ids=self.team_ids
+        )
         if self.care_team_id:
             tasks = tasks.filter(care_team_id=self.care_team_id)
         if self.location_id:
@@ -101,6 +106,15 @@ class Slice:
     def week_start(self) -> datetime.date:
         return rowsets.week_start(self.today)
 
+    @property
+    def period_days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def trend_start(self) -> datetime.date:
+        """The trend shows TREND_DAYS up to the period's end, however short the period."""
+        return min(self.start, self.end - datetime.timedelta(days=TREND_DAYS - 1))
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -112,7 +126,7 @@ class Figure:
 
 # ---- all counts, one query -----------------------------------------------------------------------
 
-# The breakdown dimensions, as (annotation, field path on Task, output field).
+# The breakdown dimensions, as (field path on Task, output field).
 DIMENSIONS = {
     "owner": ("owner_id", BigIntegerField()),
     "team": ("care_team_id", BigIntegerField()),
@@ -122,22 +136,32 @@ DIMENSIONS = {
     "kind": ("kind", CharField()),
 }
 WORKLOAD = ("owner", "program", "risk", "location", "kind")
+# The counts each branch of the query returns, in its n0, n1... columns.
+BRANCHES = {
+    "open": ("open", "overdue", "due_today", "upcoming", "wait_ended"),
+    "completed": ("on_time", "late", "week_on_time", "week_late"),
+    "closed": ("closed", "reassigned"),
+    "reassignments": ("reassignments",),
+}
+SLOTS = max(len(names) for names in BRANCHES.values())
 
 
-def _branch(name: str, rows, dims: Iterable[str], *, prefix: str = ""):
-    """One UNION ALL branch: `rows` counted per `dims`; the other dimensions are NULL, so every
-    branch has the same columns."""
+def _branch(name: str, rows, dims: Iterable[str], counts: dict[str, Count], *, prefix: str = ""):
+    """One UNION ALL branch: `counts` of `rows` per `dims`. Every branch has the same columns:
+    the other dimensions are NULL and the unused count slots 0."""
+    assert tuple(counts) == BRANCHES[name]
     dims = set(dims)
     columns = {
         # Typed NULLs: PostgreSQL reads an untyped NULL as text, which no bigint column matches.
         f"d_{dim}": F(prefix + path) if dim in dims else Cast(Value(None), output)
         for dim, (path, output) in DIMENSIONS.items()
     }
+    slots = [*counts.values(), *[Value(0)] * (SLOTS - len(counts))]
     return (
         rows.order_by()
         .annotate(figure=Value(name, output_field=CharField()), **columns)
         .values("figure", *columns)
-        .annotate(n=Count("pk"))
+        .annotate(**{f"n{i}": count for i, count in enumerate(slots)})
     )
 
 
@@ -147,8 +171,8 @@ class Counts:
 
     rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
 
-    def total(self, figure: str, **match) -> int:
-        return sum(r["n"] for r in self.rows[figure] if all(r[f"d_{k}"] == v for k, v in match.items()))
+    def total(self, figure: str) -> int:
+        return sum(r["n"] for r in self.rows[figure])
 
     def by(self, figure: str, dim: str) -> dict:
         sums: dict = defaultdict(int)
@@ -156,38 +180,64 @@ class Counts:
             sums[r[f"d_{dim}"]] += r["n"]
         return dict(sums)
 
-    def by_pair(self, figure: str, first: str, second: str) -> dict:
-        sums: dict = defaultdict(int)
-        for r in self.rows[figure]:
-            sums[(r[f"d_{first}"], r[f"d_{second}"])] += r["n"]
-        return dict(sums)
-
 
 def count_figures(s: Slice) -> Counts:
-    """Every count on the page in one query. Each branch is the row set its figure's drill-down
-    lists (the queue filter in the comment)."""
+    """Every count on the page in one query: one scan each of the open work, the completions, the
+    closings and their reassignments, each figure counted with the row set its drill-down lists
+    (dashboards.rowsets; the queue filter of each is in the comment)."""
     tasks = s.tasks()
-    completed = rowsets.completed_between(tasks, s.start, s.end)
-    this_week = rowsets.completed_between(tasks, s.week_start, s.today)
+    today = s.today
+    done = rowsets.with_completed_on(rowsets.completed_between(tasks, min(s.start, s.week_start), today))
+    period = rowsets.window_q("completed_at", s.start, s.end)
+    week = rowsets.window_q("completed_at", s.week_start, today)
     closed = rowsets.closed_between(tasks, s.start, s.end)
-    reassignments = Activity.objects.filter(kind=ActivityKind.REASSIGNMENT, task__in=closed)
-    branches = [
-        _branch("open", tasks.open(), WORKLOAD),  # (no filter: the queue shows open work)
-        _branch("overdue", tasks.overdue(s.today), WORKLOAD),  # due=overdue
-        _branch("due_today", tasks.due_today(s.today), ()),  # due=today
-        _branch("upcoming", tasks.upcoming(s.today), ()),  # due=next7
-        _branch("wait_ended", tasks.waiting_expired(s.today), ()),  # due=wait_ended
-        _branch("week_on_time", rowsets.on_time(this_week), ()),  # event=completed&timeliness=on_time
-        _branch("week_late", rowsets.late(this_week), ()),  # event=completed&timeliness=late
-        _branch("on_time", rowsets.on_time(completed), ("kind",)),
-        _branch("late", rowsets.late(completed), ("kind",)),
-        _branch("closed", closed, ("team", "owner")),  # event=closed
-        _branch("reassigned", rowsets.reassigned(closed), ("team", "owner")),  # ...&reassigned=true
-        _branch("reassignments", reassignments, ("team", "owner"), prefix="task__"),
+    queries = [
+        _branch(
+            "open",
+            tasks.open(),
+            WORKLOAD,
+            {
+                "open": Count("pk"),  # (no filter: the queue shows open work)
+                "overdue": Count("pk", filter=rowsets.overdue_q(today)),  # due=overdue
+                "due_today": Count("pk", filter=rowsets.due_today_q(today)),  # due=today
+                "upcoming": Count("pk", filter=rowsets.upcoming_q(today)),  # due=next7
+                "wait_ended": Count("pk", filter=rowsets.wait_ended_q(today)),  # due=wait_ended
+            },
+        ),
+        _branch(
+            "completed",
+            done,
+            ("kind",),
+            {
+                # event=completed&event_on_after=..&event_on_before=..&timeliness=on_time|late
+                "on_time": Count("pk", filter=period & rowsets.ON_TIME),
+                "late": Count("pk", filter=period & rowsets.LATE),
+                "week_on_time": Count("pk", filter=week & rowsets.ON_TIME),
+                "week_late": Count("pk", filter=week & rowsets.LATE),
+            },
+        ),
+        _branch(
+            "closed",
+            closed,
+            ("team", "owner"),
+            {
+                "closed": Count("pk"),  # event=closed&event_on_after=..&event_on_before=..
+                "reassigned": Count("pk", filter=rowsets.reassigned_q()),  # ...&reassigned=true
+            },
+        ),
+        _branch(
+            "reassignments",
+            Activity.objects.filter(kind=ActivityKind.REASSIGNMENT, task__in=closed.values("pk")),
+            ("team", "owner"),
+            {"reassignments": Count("pk")},
+            prefix="task__",
+        ),
     ]
     counts = Counts()
-    for row in branches[0].union(*branches[1:], all=True):
-        counts.rows[row["figure"]].append(row)
+    for row in queries[0].union(*queries[1:], all=True):
+        for i, figure in enumerate(BRANCHES[row["figure"]]):
+            if row[f"n{i}"]:
+                counts.rows[figure].append({**row, "n": row[f"n{i}"]})
     return counts
 
 
@@ -467,7 +517,6 @@ def _exits(s: Slice):
         rowsets.status_exits(s.start, s.end)
         .filter(task__in=s.tasks())
         .annotate(entered_at=Subquery(previous.values("created_at")[:1]))
-        .filter(entered_at__isnull=False)
     )
 
 
@@ -490,16 +539,19 @@ def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusT
     else:
         samples: dict[str, list[datetime.timedelta]] = defaultdict(list)
         task_ids: dict[str, set[int]] = defaultdict(set)
+        moves: dict[str, int] = defaultdict(int)
         for status, task_id, left_at, entered_at in exits.values_list(
             "from_status", "task_id", "created_at", "entered_at"
         ):
-            samples[status].append(left_at - entered_at)
             task_ids[status].add(task_id)
-        for status, values in samples.items():
-            values.sort()
+            moves[status] += 1
+            if entered_at is not None:  # as percentile_cont ignores NULLs
+                samples[status].append(left_at - entered_at)
+        for status, ids in task_ids.items():
+            values = sorted(samples[status])
             stats[status] = (
-                len(task_ids[status]),
-                len(values),
+                len(ids),
+                moves[status],
                 percentile_cont(values, 0.5),
                 percentile_cont(values, 0.9),
             )
@@ -534,7 +586,9 @@ def trend(s: Slice) -> list[TrendPoint] | None:
     days without a snapshot are left out (a gap, not a zero). None where the snapshots cannot
     answer: they are kept per team, location, program and owner, not per primary provider."""
     if s.scope == rowsets.Scope.TEAMS:
-        rows = MetricSnapshot.objects.filter(care_team__in=managed_team_ids(s.user))
+        rows = MetricSnapshot.objects.filter(
+            care_team__in=managed_team_ids(s.user) if s.team_ids is None else s.team_ids
+        )
     elif s.scope == rowsets.Scope.MINE:
         rows = MetricSnapshot.objects.filter(owner=s.user)
     else:
@@ -552,7 +606,7 @@ def trend(s: Slice) -> list[TrendPoint] | None:
         return Coalesce(Subquery(per_day.annotate(total=Sum(column)).values("total")), 0)
 
     days = (
-        SnapshotDay.objects.filter(day__gte=s.start, day__lte=s.end)
+        SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
         .annotate(backlog=total("backlog"), overdue=total("overdue"))
         .order_by("day")
         .values_list("day", "backlog", "overdue")

@@ -28,6 +28,7 @@ def _slice(request):
         care_team_id=form.value("care_team"),
         location_id=form.value("location"),
         program_id=form.value("program"),
+        team_ids=tuple(choices["teams"]) if scope == rowsets.Scope.TEAMS else None,
     )
     names = selectors.Names(choices["teams"], choices["locations"], choices["programs"])
     return work, form, names

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from dashboards import services
+from dashboards.forms import DEFAULT_DAYS
 from dashboards.models import MetricSnapshot, SnapshotDay
 from dashboards.rowsets import day_start
 from tasks.choices import ActivityKind, Status, TaskKind
@@ -77,7 +78,7 @@ def test_invalid_period_is_reported_and_the_default_period_used(client, manager)
     assert response.status_code == 200
     assert "start" in response.context["form"].errors
     work = response.context["board"].slice
-    assert (work.start, work.end) == (today - datetime.timedelta(days=89), today)
+    assert (work.start, work.end) == (today - datetime.timedelta(days=DEFAULT_DAYS - 1), today)
 
 
 # ---- CSV export ------------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ def test_export_keeps_the_filters_and_the_period(client, manager, known):
     response = client.get(reverse("dashboard_export"), {"table": "completion", "program": known.program.pk})
 
     today = known.today
-    period = f"{(today - datetime.timedelta(days=89)).isoformat()}..{today.isoformat()}"
+    period = f"{(today - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat()}..{today.isoformat()}"
     assert read_csv(response) == [
         ["Type", "Completed", "On time", "Late", "On-time rate", "Period"],
         ["Lab", "2", "1", "1", "0.500", period],
