@@ -44,6 +44,16 @@ class DashboardFilterForm(forms.Form):
     end = forms.DateField(required=False, label="Period to", widget=DateInput)
 
     def __init__(self, data, *, choices: dict[str, dict[int, str]], today: datetime.date):
+        # The period in effect shows in the date fields, asked for or not.
+        data = data.copy()
+        if not data.get("end"):
+            data["end"] = today.isoformat()
+        if not data.get("start"):
+            try:
+                end = datetime.date.fromisoformat(data["end"])
+            except ValueError:
+                end = today
+            data["start"] = (end - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
         super().__init__(data)
         self.today = today
         self.fields["care_team"].choices = _choices(choices["teams"], "All my teams")
@@ -64,9 +74,10 @@ class DashboardFilterForm(forms.Form):
 
     def period(self) -> tuple[datetime.date, datetime.date]:
         """The period asked for, or the default (the last DEFAULT_DAYS days) where it is invalid."""
-        valid = self.is_valid()
-        end = (self.cleaned_data.get("end") if valid else None) or self.today
-        start = (self.cleaned_data.get("start") if valid else None) or end - datetime.timedelta(
+        self.is_valid()
+        asked = "start" not in self.errors and "end" not in self.errors
+        end = (self.cleaned_data.get("end") if asked else None) or self.today
+        start = (self.cleaned_data.get("start") if asked else None) or end - datetime.timedelta(
             days=DEFAULT_DAYS - 1
         )
         return start, end

@@ -46,6 +46,7 @@ from tasks.models import Activity, Task
 # An owner carrying more than this multiple of the average open load of the owners shown is
 # highlighted: relative, so it means the same on a small team and a large one.
 CAPACITY_FACTOR = 1.5
+CAPACITY_MIN_OWNERS = 3  # with two owners, "above the average" only says who has more
 TREND_DAYS = 90
 
 
@@ -362,8 +363,12 @@ def breakdowns(s: Slice, counts: Counts, names: Names) -> list[Breakdown]:
     owners = _breakdown_rows(
         s, counts, "owner", lambda pk: names.owners.get(pk, f"user #{pk}"), lambda pk: ("owner", pk)
     )
-    threshold = CAPACITY_FACTOR * sum(r.open.value for r in owners) / len(owners) if owners else 0
-    owners = [BreakdownRow(r.label, r.open, r.overdue, highlight=r.open.value > threshold) for r in owners]
+    compared = len(owners) >= CAPACITY_MIN_OWNERS
+    threshold = CAPACITY_FACTOR * sum(r.open.value for r in owners) / len(owners) if compared else 0
+    owners = [
+        BreakdownRow(r.label, r.open, r.overdue, highlight=compared and r.open.value > threshold)
+        for r in owners
+    ]
     risk_labels = dict(RiskLevel.choices)
     kind_labels = dict(TaskKind.choices)
     return [
@@ -375,7 +380,7 @@ def breakdowns(s: Slice, counts: Counts, names: Names) -> list[Breakdown]:
             note=(
                 f"Highlighted: more than {CAPACITY_FACTOR:g} times the average open load of the owners shown "
                 f"(over {threshold:.0f} open tasks)."
-                if len(owners) > 1
+                if compared
                 else ""
             ),
         ),

@@ -69,6 +69,8 @@
     if (!Chart || !data) return;
     Chart.defaults.color = getComputedStyle(document.body).color;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    // Drawn at once: a morning review wants the numbers, not a line growing across the screen.
+    Chart.defaults.animation = false;
     drawTrend(Chart, data.trend);
     drawCompletion(Chart, data.completion);
   }
