@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
@@ -66,14 +66,6 @@ class CareTeamUserObjectPermission(UserObjectPermissionBase):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.permission.codename} · {self.content_object}"
-
-
-class CareTeamGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="group_permissions")
-    history = HistoricalRecords()
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = "team group grant"
 
 
 class PatientAccessLog(models.Model):

@@ -1,8 +1,10 @@
-"""Object scope: which care teams a user works in. The only place team rights are read."""
+"""Object scope: which care teams a user works in. The only place team rights are read.
 
-from django.db.models import Q
+Team rights are granted to users, one row per (user, team, right) in
+CareTeamUserObjectPermission; that row is the membership. Groups carry roles, never scope.
+"""
 
-from accounts.models import CareTeam, CareTeamGroupObjectPermission, CareTeamUserObjectPermission
+from accounts.models import CareTeamUserObjectPermission
 
 WORK = "work_in_careteam"
 MANAGE = "manage_careteam"
@@ -10,17 +12,13 @@ MANAGE = "manage_careteam"
 
 def team_ids_for(user, *codenames: str):
     """A subquery of the ids of teams on which `user` holds any of `codenames` (default: any
-    team right), directly or through a group. Deny by default: anonymous or inactive → none."""
+    team right). Deny by default: anonymous or inactive → none."""
     codenames = codenames or (WORK, MANAGE)
     if not user.is_authenticated or not user.is_active:
-        return CareTeam.objects.none().values("pk")
-    direct = CareTeamUserObjectPermission.objects.filter(
-        user=user, permission__codename__in=codenames
-    ).values("content_object_id")
-    via_group = CareTeamGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename__in=codenames
-    ).values("content_object_id")
-    return CareTeam.objects.filter(Q(pk__in=direct) | Q(pk__in=via_group)).values("pk")
+        return CareTeamUserObjectPermission.objects.none().values("content_object_id")
+    return CareTeamUserObjectPermission.objects.filter(user=user, permission__codename__in=codenames).values(
+        "content_object_id"
+    )
 
 
 def managed_team_ids(user):

@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.models import CareTeamUserObjectPermission
 from accounts.scope import MANAGE, WORK, managed_team_ids, user_ids_in_team
-from careplans.models import CarePlanStatus
+from careplans.models import CarePlanStatus, Patient
 from notifications.sql import PlusDays, id_set, insert_select, update_returning
 from tasks.choices import (
     FRONT_DESK_KINDS,
@@ -94,7 +94,7 @@ REASSIGN_FROM = OPEN_STATUSES
 
 
 def manages_team(user, team_id: int) -> bool:
-    return managed_team_ids(user).filter(pk=team_id).exists()
+    return managed_team_ids(user).filter(content_object_id=team_id).exists()
 
 
 def is_team_member(user_id: int, team_id: int) -> bool:
@@ -124,7 +124,9 @@ def can_reopen(user, task: Task) -> bool:
 
 
 def can_note(user, task: Task) -> bool:
-    return user is None or user.has_perm("tasks.work_task")
+    if user is None:
+        return True
+    return user.has_perm("tasks.work_task") and Task.objects.visible_to(user).filter(pk=task.pk).exists()
 
 
 def can_create(user, *, kind: str) -> bool:
@@ -216,6 +218,10 @@ def create_task(
     note: str = "",
 ) -> Task:
     _require(can_create(by, kind=kind), "Your role cannot create this kind of task.")
+    _require(
+        by is None or Patient.objects.visible_to(by).filter(pk=patient.pk).exists(),
+        "You can only create tasks for patients of your care teams.",
+    )
     title = _require_text(title, rule="task-needs-title", message="A task needs a title.")
     if owner is None:
         raise RuleViolation("A task needs an owner.", rule="task-needs-owner")

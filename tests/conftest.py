@@ -102,12 +102,6 @@ def other_task(other_patient, outsider):
     return TaskFactory(patient=other_patient, owner=outsider)
 
 
-def pytest_configure(config):
-    # WhiteNoise warns on each request that STATIC_ROOT (var/staticfiles) was never collected;
-    # the suite serves no static files from it.
-    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest-django's own hook, which orders tests by DB use
 def pytest_collection_modifyitems(items):
     # pytest-django runs transactional tests (the browser tests) after the database tests, because

@@ -70,12 +70,14 @@ def test_superuser_outside_every_team_sees_nothing(client, superuser, task):
     assert client.get(reverse("patient_detail", args=[task.patient.pk])).status_code == 404
 
 
-def test_team_right_held_through_a_group_gives_the_teams_patients(team, patient):
+def test_team_right_held_through_a_group_gives_nothing(team, patient):
+    # Groups carry roles, never scope: membership is one per-user row, so the patients a user
+    # sees, the tasks they may own and the owner lists always agree.
     group = Group.objects.create(name="North float pool")
     assign_perm("accounts.work_in_careteam", group, team)
     user = UserFactory(roles=[Role.COORDINATOR], groups=[group])
 
-    assert list(Patient.objects.visible_to(user)) == [patient]
+    assert list(Patient.objects.visible_to(user)) == []
 
 
 def test_restricted_patient_is_hidden_from_the_team_until_granted(client, team, coordinator):

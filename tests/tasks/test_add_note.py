@@ -52,3 +52,9 @@ def test_empty_note_or_unknown_outcome_is_refused(task, coordinator, body, outco
 def test_admin_role_cannot_add_notes(task, admin):
     with changes_nothing(task), pytest.raises(NotAllowed):
         add_note(task, by=admin, body="Hello")
+
+
+def test_user_of_another_team_cannot_note_the_task_even_outside_a_view(task, outsider):
+    # Views 404 first; the action holds the line too, for imports and jobs acting as a user.
+    with changes_nothing(task), pytest.raises(NotAllowed):
+        add_note(task, by=outsider, body="Not my patient")

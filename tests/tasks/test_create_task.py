@@ -87,3 +87,8 @@ def test_task_without_owner_due_date_or_title_is_refused(patient, coordinator, o
     with creates_nothing(), pytest.raises(RuleViolation) as refused:
         _create(patient, coordinator, **{"owner": coordinator, **overrides})
     assert refused.value.rule == rule
+
+
+def test_cannot_create_a_task_for_another_teams_patient(other_patient, coordinator, outsider):
+    with creates_nothing(), pytest.raises(NotAllowed):
+        _create(other_patient, coordinator, owner=outsider)
