@@ -1,3 +1,4 @@
+import warnings
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", default=str(Path(settings.VAR_DIR) / "bench.json"))
 
     def handle(self, *args, **options):
+        # The test client builds the middleware stack; whitenoise warns that collectstatic never ran.
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
         env = bench.environment()
         self.stdout.write(
             f"{env['database']}: {env['patients']} patients, {env['tasks']} tasks; "
