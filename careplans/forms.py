@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.models import User
 from accounts.scope import user_ids_in_team
-from careplans.models import CarePlanTemplate
+from careplans.models import CarePlan, CarePlanTemplate, GoalStatus
 from tasks.choices import Priority
 
 
@@ -64,3 +64,34 @@ class PlannedRowForm(forms.Form):
         if data.get("include") and not data.get("owner"):
             self.add_error("owner", "Choose who owns this task.")
         return data
+
+
+class CarePlanClinicalForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = CarePlan
+        fields = ["status", "ends_on", "interventions"]
+        widgets = {
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "interventions": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"ends_on": "Plan ends"}
+
+
+class GoalRowForm(forms.Form):
+    goal_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    description = forms.CharField(max_length=300, required=False, label="Goal")
+    target = forms.CharField(max_length=200, required=False)
+    status = forms.ChoiceField(choices=GoalStatus.choices, initial=GoalStatus.ACTIVE)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("goal_id") and not data.get("description", "").strip():
+            self.add_error(
+                "description", "A goal needs a description; set its status to Cancelled to drop it."
+            )
+        return data
+
+
+GoalFormSet = forms.formset_factory(GoalRowForm, extra=1)

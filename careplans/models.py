@@ -170,6 +170,7 @@ class CarePlan(models.Model):
     interventions = models.TextField(blank=True, help_text="Clinical: providers edit, front desk never sees.")
     # One key per intake form: a double click or a retry finds the plan instead of making a second.
     intake_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("patients/", careplan_views.patient_list, name="patient_list"),
     path("patients/<int:pk>/", careplan_views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/care-plans/new/", careplan_views.care_plan_intake, name="care_plan_intake"),
+    path("care-plans/<int:pk>/edit/", careplan_views.care_plan_edit, name="care_plan_edit"),
     path("work/", task_views.my_work, name="my_work"),
     path("queue/", task_views.team_queue, name="team_queue"),
     path("queue/export.csv", task_views.export_csv, name="queue_export"),

@@ -4,7 +4,7 @@ coordinator of `other_team`. Roles are the groups seeded by accounts/migrations/
 import pytest
 
 from accounts.roles import Role
-from tests.factories import CareTeamFactory, PatientFactory, TaskFactory, UserFactory, member
+from tests.factories import CarePlanFactory, CareTeamFactory, PatientFactory, TaskFactory, UserFactory, member
 
 ROLE_FIXTURES = (
     "provider",
@@ -89,6 +89,16 @@ def patient(team, provider):
 @pytest.fixture
 def other_patient(other_team):
     return PatientFactory(care_team=other_team)
+
+
+@pytest.fixture
+def care_plan(patient, provider):
+    return CarePlanFactory(patient=patient, author=provider)
+
+
+@pytest.fixture
+def other_care_plan(other_patient):
+    return CarePlanFactory(patient=other_patient)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def every(expect: Expect, **exceptions: Expect) -> dict[str, Expect]:
 @dataclass(frozen=True)
 class Row:
     method: str
-    target: str | None  # "patient", "task" or None: what the URL's pk points at
+    target: str | None  # "patient", "task", "care_plan" or None: what the URL's pk points at
     roles: dict[str, Expect]
     anonymous: Expect
     wrong_method: str
@@ -99,6 +99,10 @@ MATRIX: dict[str, Row] = {
     "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
     "care_plan_intake": Row(
         "get", "patient", every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN), LOGIN, "put"
+    ),
+    # Clinical edits: providers only.
+    "care_plan_edit": Row(
+        "get", "care_plan", every(DENIED, provider=OK, outsider=HIDDEN), anonymous=LOGIN, wrong_method="put"
     ),
     "my_work": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "team_queue": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
@@ -221,7 +225,8 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
     """One request as `role` (None: anonymous); what came back, and whether it wrote."""
     patient = world.other_patient if foreign else world.patient
     task = world.other_task if foreign else world.task
-    args = {"patient": [patient.pk], "task": [task.pk], None: []}[row.target]
+    plan = world.other_care_plan if foreign else world.care_plan
+    args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [plan.pk], None: []}[row.target]
     url = reverse(name, args=args)
     if name == "bulk_reassign":
         mine = TaskFactory(patient=patient, owner=_owner_for(world, role))
@@ -332,7 +337,8 @@ def test_wrong_method_is_refused(client, world, name, verb):
     row = MATRIX[name]
     if row.anonymous.status == 302:  # login required: ask as someone who may use the URL
         client.force_login(world.users["manager"])
-    args = {"patient": [world.patient.pk], "task": [world.task.pk], None: []}[row.target]
+    targets = {"patient": world.patient, "task": world.task, "care_plan": world.care_plan}
+    args = [targets[row.target].pk] if row.target else []
     url = reverse(name, args=[*args, verb] if verb else args)
 
     assert client.generic(row.wrong_method.upper(), url).status_code == 405
