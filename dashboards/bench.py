@@ -145,6 +145,61 @@ CASES += [
 ]
 
 
+# ---- dashboard: the page, and its SQL run bare (the floor) ------------------------------------
+
+
+def _dashboard_ready() -> None:
+    """The practice as the nightly job and autovacuum leave it: 90 days of snapshots for the
+    trend (taken once, from history; idempotent), and the task tables vacuumed, so the
+    index-only scans the dashboard relies on are not sent to the heap by dead rows the job cases
+    above leave behind (their updates are rolled back)."""
+    from django.utils import timezone
+
+    from dashboards import services
+    from dashboards.models import SnapshotDay
+
+    today = timezone.localdate()
+    first = today - dt.timedelta(days=89)
+    if SnapshotDay.objects.filter(day__gte=first, day__lte=today).count() < 90:
+        services.take_snapshots(first=first, last=today)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) tasks_task, tasks_activity, careplans_patient")
+
+
+def dashboard_pages(ctx: BenchContext, n: int) -> list[Target]:
+    _dashboard_ready()
+    return [reverse("dashboard")] * n
+
+
+def dashboard_sql_floor(ctx: BenchContext, n: int) -> list[Target]:
+    """The dashboard's own SQL, every statement one request of the page runs (session, user and
+    rights included), executed through a bare cursor with every row fetched: the time the
+    database needs, without Django building querysets, models, the template and the response."""
+    _dashboard_ready()
+    client = Client()
+    client.force_login(ctx.user)
+    with override_settings(DEBUG=False), CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("dashboard"), secure=True).status_code == 200
+    statements = [q["sql"] for q in captured.captured_queries]
+
+    def run():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+
+    return [run] * n
+
+
+CASES += [
+    Case("dashboard", dashboard_pages, user="manager"),
+    Case("dashboard SQL floor", dashboard_sql_floor, user="manager"),
+    Case("dashboard", dashboard_pages, user="coordinator"),
+]
+
+
 # ---- runner ---------------------------------------------------------------------------------
 
 

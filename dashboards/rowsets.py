@@ -33,9 +33,10 @@ class Scope(models.TextChoices):
 
 
 def scope_for(user) -> Scope:
-    if user.has_role(Role.MANAGER):
+    roles = set(user.groups.values_list("name", flat=True))  # one query, whatever the roles
+    if Role.MANAGER in roles:
         return Scope.TEAMS
-    if user.has_role(Role.PROVIDER):
+    if Role.PROVIDER in roles:
         return Scope.MY_PATIENTS
     return Scope.MINE
 
@@ -144,10 +145,14 @@ def closed_between(tasks, first: datetime.date | None, last: datetime.date | Non
     return tasks.filter(Q(status=Status.COMPLETED) & window_q("completed_at", first, last) | cancelled)
 
 
+def reassignments():
+    return Activity.objects.filter(kind=ActivityKind.REASSIGNMENT)
+
+
 def reassigned_q() -> Q:
     """Reassigned at least once in its life. (An uncorrelated subquery: PostgreSQL hashes the
     reassigned task ids once rather than probing the timeline per task.)"""
-    return Q(pk__in=Activity.objects.filter(kind=ActivityKind.REASSIGNMENT).values("task_id"))
+    return Q(pk__in=reassignments().values("task_id"))
 
 
 def reassigned(tasks):
