@@ -15,7 +15,7 @@ from functools import reduce
 
 from django.db.models import Q
 
-from careplans.models import CarePlan, RiskLevel
+from careplans.models import CarePlan, Patient, RiskLevel
 from notifications.models import EscalationPolicy
 from tasks.choices import Status
 from tasks.models import Task
@@ -62,6 +62,12 @@ def _resolver(policies: list[EscalationPolicy]):
     return resolve
 
 
+# Subqueries rather than joins: a step's claim is then an UPDATE of the task table alone, whose
+# conditions PostgreSQL checks again on each row it locks.
+def _at_risk(risk: str) -> Q:
+    return Q(patient_id__in=Patient.objects.filter(risk_level=risk).values("pk"))
+
+
 def _in_programs(program_ids) -> Q:
     return Q(care_plan_id__in=CarePlan.objects.filter(program_id__in=program_ids).values("pk"))
 
@@ -78,7 +84,7 @@ def steps(policies: list[EscalationPolicy]) -> list[Step]:
             policy = resolve(program_id, risk)
             if policy is None:
                 continue
-            where = Q(patient__risk_level=risk) & (_in_programs([program_id]) if program_id else elsewhere)
+            where = _at_risk(risk) & (_in_programs([program_id]) if program_id else elsewhere)
             groups[(1, policy.first_level_after_days, MANAGERS)].append(where)
             if policy.second_level_after_days is not None:
                 key = (2, policy.second_level_after_days, policy.second_level_role)

@@ -54,7 +54,10 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique key, which leads with the task.
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     level = models.PositiveSmallIntegerField(default=0, help_text="Escalation level; 0 for other kinds.")
     day = models.DateField(
@@ -72,8 +75,10 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [
+            # The key (recipient, task, kind, level, day). Task first: the jobs' "announced
+            # already?" probe starts from a task, and a task has few notices.
             models.UniqueConstraint(
-                fields=["recipient", "task", "kind", "level", "day"],
+                fields=["task", "recipient", "kind", "level", "day"],
                 condition=Q(task__isnull=False),
                 name="notification_once_per_key",
             ),
