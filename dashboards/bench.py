@@ -74,11 +74,24 @@ def login_pages(ctx: BenchContext, n: int) -> list[Target]:
     return [reverse("login")] * n
 
 
+def my_work_pages(ctx: BenchContext, n: int) -> list[Target]:
+    return [reverse("my_work")] * n
+
+
+def team_queue_pages(ctx: BenchContext, n: int) -> list[Target]:
+    """100 rows a page: the first pages, by due date and by priority, and a filtered view."""
+    base = reverse("team_queue")
+    variants = [base, f"{base}?page=2", f"{base}?sort=-priority", f"{base}?due=overdue", f"{base}?kind=lab"]
+    return [variants[i % len(variants)] for i in range(n)]
+
+
 CASES: list[Case] = [
     Case("patient page", patient_pages),
     Case("task page", task_pages),
     Case("patient list", patient_list_pages),
     Case("login page", login_pages, user=None),
+    Case("my work", my_work_pages),
+    Case("team queue (100 rows/page)", team_queue_pages),
 ]
 
 
