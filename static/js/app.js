@@ -33,13 +33,48 @@
   // Open the task in the side panel from its link (plain link still works without JavaScript).
   document.addEventListener("click", (event) => {
     const link = event.target.closest(".queue-row .task-link");
-    if (link) link.closest(".queue-row").classList.add("selected");
+    if (!link) return;
+    rows().forEach((r) => r.classList.remove("selected"));
+    link.closest(".queue-row").classList.add("selected");
   });
 
-  // Keyboard: j/k move between rows, Enter opens; in the panel s/w/c/n/r open an action.
+  // The panel shows a task: on narrow screens it is then a drawer over the list (.is-open). When
+  // the list refreshes after an action, the row of the task still in the panel stays marked.
+  const placeholder = panel() ? panel().innerHTML : "";
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target.id === "work-panel") {
+      target.classList.add("is-open");
+      target.scrollTop = 0;
+      return;
+    }
+    const shown = document.querySelector("#work-panel .task-panel");
+    if (!shown) return;
+    rows()
+      .filter((r) => r.dataset.taskUrl === shown.dataset.taskUrl)
+      .forEach((r) => r.classList.add("selected"));
+  });
+
+  function closePanel() {
+    const p = panel();
+    if (!p || !p.querySelector(".task-panel")) return false;
+    p.classList.remove("is-open");
+    p.innerHTML = placeholder;
+    const selected = document.querySelector(".queue-row.selected");
+    rows().forEach((r) => r.classList.remove("selected"));
+    if (selected) selected.focus();
+    return true;
+  }
+
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-close-panel]")) closePanel();
+  });
+
+  // Keyboard: j/k move between rows, Enter opens, Escape closes; in the panel s/w/c/n/r/u open an action.
   document.addEventListener("keydown", (event) => {
     const tag = (event.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag) || event.metaKey || event.ctrlKey || event.altKey) return;
+    if (event.key === "Escape" && closePanel()) { event.preventDefault(); return; }
     if (event.key === "j") { moveFocus(1); event.preventDefault(); return; }
     if (event.key === "k") { moveFocus(-1); event.preventDefault(); return; }
     if (event.key === "Enter" && event.target.classList.contains("queue-row")) {
