@@ -12,6 +12,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import BigIntegerField, BooleanField, Case, Exists, OuterRef, Q, Value, When
@@ -103,17 +104,26 @@ def notify_waiting_expired(*, today: datetime.date, now: datetime.datetime | Non
     return _notify_owners(tasks, kind=Kind.WAITING_EXPIRED, day="waiting_until", now=now or timezone.now())
 
 
+def _team_right_ids(*codenames: str) -> list[int]:
+    # Looked up first: joined into the recipients query, PostgreSQL misjudged the permission and
+    # content type tables and probed the raised tasks once per content type.
+    return list(
+        Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def _recipients(step: escalation.Step, raised: list[int]):
     """Team rights joined to the raised tasks: managers for level 1; for level 2, members of
     the task's team holding the step's role."""
-    rights = CareTeamUserObjectPermission.objects.filter(
-        user__is_active=True,
-        permission__content_type__app_label="accounts",
-        content_object__tasks__in=id_set(raised),
-    )
     if step.role is escalation.MANAGERS:
-        return rights.filter(permission__codename=MANAGE)
-    return rights.filter(permission__codename__in=(WORK, MANAGE), user__groups__name=step.role)
+        rights = CareTeamUserObjectPermission.objects.filter(permission_id__in=_team_right_ids(MANAGE))
+    else:
+        rights = CareTeamUserObjectPermission.objects.filter(
+            permission_id__in=_team_right_ids(WORK, MANAGE), user__groups__name=step.role
+        )
+    return rights.filter(user__is_active=True, content_object__tasks__in=id_set(raised))
 
 
 def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:

@@ -439,7 +439,7 @@ def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | N
     The version stays: no form a person has open conflicts with an escalation, and the actions
     save the row they lock and re-read, so none of them undoes it."""
     now = now or timezone.now()
-    if len(tasks.query.alias_map) > 1:
+    if tasks.query.count_active_tables() > 1:
         # An UPDATE over joins becomes "id IN (subquery)"; keep the claim's own conditions on
         # the row itself, where the database checks them again once the row is locked.
         tasks = Task.objects.filter(pk__in=tasks.values("pk"))
