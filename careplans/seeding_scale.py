@@ -8,9 +8,9 @@ the action writes. The Task row that lands is the state after the last step.
 
 `rich` stories (the demo) add notes, contact attempts, wait/resume loops, reopenings and
 escalations; lean stories (the scale practice) are: created, at most a reassignment, and one
-status change. On PostgreSQL rows go through COPY in worker threads, and the timeline of a
-one-step task is written set-based from the task rows themselves (PLAIN_TASK): the same rows the
-Python narration would write, without millions of them crossing the wire.
+status change. On PostgreSQL rows go through COPY in worker threads, and with lean stories the
+timeline of a one-step task is written set-based from the task rows themselves (PLAIN_TASK): the
+same rows the Python narration would write, without millions of them crossing the wire.
 """
 
 from __future__ import annotations
