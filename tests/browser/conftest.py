@@ -171,3 +171,71 @@ def practice(django_db_blocker):
         "task": call,
         "today": today,
     }
+
+
+@pytest.fixture
+def work_day(practice):
+    """The practice's coordinator with work in every My work section, a colleague of the same team
+    to hand work to, a front desk user, an upcoming appointment and a care plan template with rows
+    anchored on the plan start and on that appointment."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from careplans.models import Appointment, CarePlanTemplate, DueAnchor, Program
+    from tasks.actions import create_task
+    from tasks.choices import Priority, TaskKind
+
+    patient, coordinator, today = practice["patient"], practice["coordinator"], practice["today"]
+    team = patient.care_team
+    provider = patient.primary_provider
+
+    def member(username, first, last, role):
+        user = User.objects.create_user(username, password=PASSWORD, first_name=first, last_name=last)
+        user.groups.add(Group.objects.get(name=role))
+        assign_perm("accounts.work_in_careteam", user, team)
+        return user
+
+    colleague = member("colleague", "Riley", "Chen", Role.COORDINATOR)
+    front_desk = member("frontdesk", "Frankie", "Desmond", Role.FRONT_DESK)
+
+    def task(title, days, kind=TaskKind.OUTREACH_CALL, priority=Priority.NORMAL):
+        return create_task(
+            patient=patient,
+            by=provider,
+            title=title,
+            kind=kind,
+            owner=coordinator,
+            due_on=today + datetime.timedelta(days=days),
+            priority=priority,
+            care_plan=practice["task"].care_plan,
+        )
+
+    appointment = Appointment.objects.create(
+        patient=patient,
+        provider=provider,
+        kind="Diabetes follow-up",
+        starts_at=timezone.now() + datetime.timedelta(days=14),
+    )
+    program = Program.objects.get(code="ccm")
+    template = CarePlanTemplate.objects.create(program=program, name="Diabetes, first 90 days")
+    template.tasks.create(position=1, title="Welcome call", kind=TaskKind.OUTREACH_CALL, due_offset_days=2)
+    template.tasks.create(
+        position=2,
+        title="Pre-visit lab order",
+        kind=TaskKind.LAB,
+        due_anchor=DueAnchor.NEXT_APPOINTMENT,
+        due_offset_days=-7,
+    )
+    template.tasks.create(
+        position=3, title="Monthly check-in", kind=TaskKind.CHECK_IN, due_offset_days=30, recurrence_days=30
+    )
+    return {
+        **practice,
+        "colleague": colleague,
+        "front_desk": front_desk,
+        "appointment": appointment,
+        "template": template,
+        "upcoming": practice["task"],  # due in 2 days
+        "due_today": task("Check-in call", 0, TaskKind.CHECK_IN),
+        "overdue": task("Referral follow-up", -2, TaskKind.REFERRAL, Priority.HIGH),
+        "oldest": task("Call about missed visit", -3),
+    }
