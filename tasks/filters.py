@@ -110,9 +110,7 @@ class TaskFilter(django_filters.FilterSet):
         return rowsets.with_timeliness(queryset, value)
 
     def filter_reassigned(self, queryset, name, value):
-        return (
-            rowsets.reassigned(queryset) if value else queryset.exclude(pk__in=rowsets.reassigned(queryset))
-        )
+        return rowsets.reassigned(queryset) if value else queryset.exclude(rowsets.reassigned_q())
 
     def filter_queryset(self, queryset):
         # An unfiltered queue shows open work; asking for a status shows exactly that status, and

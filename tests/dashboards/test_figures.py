@@ -129,6 +129,17 @@ def test_manager_sees_only_the_teams_they_manage(client, manager, other_manager,
     assert (board.completed_week.on_time.value, board.completed_week.late.value) == (0, 1)
 
 
+def test_manager_of_no_team_sees_an_empty_dashboard(client, known):
+    from accounts.roles import Role
+    from tests.factories import member
+
+    newcomer = member(Role.MANAGER, known.tasks["a"].care_team, manages=None)
+    board = board_for(client, newcomer)
+
+    assert tile_values(board) == {"overdue": 0, "due_today": 0, "upcoming": 0, "wait_ended": 0, "open": 0}
+    assert board.breakdowns[0].rows == [] and board.trend == []
+
+
 def test_a_care_team_outside_the_scope_is_not_a_choice(client, manager, known, other_team):
     client.force_login(manager)
     response = client.get(reverse("dashboard"), {"care_team": other_team.pk})
