@@ -15,6 +15,7 @@ from careplans import intake, timeline
 from careplans.access import get_care_plan_for_user, get_patient_for_user
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm, PlannedRowForm
 from careplans.models import Patient
+from tasks.choices import CLOSED_STATUSES
 from tasks.models import Task
 
 
@@ -40,8 +41,8 @@ def patient_detail(request, pk: int):
     PatientAccessLog.objects.create(user=request.user, patient=patient, path=request.path[:300])
     clinical = request.user.has_perm("careplans.view_clinical")
     tasks = Task.objects.visible_to(request.user).filter(patient=patient).for_patient_page()
-    open_tasks = [t for t in tasks.open()[:100]]
-    recent_closed = list(tasks.exclude(pk__in=[t.pk for t in open_tasks]).order_by("-updated_at")[:20])
+    open_tasks = list(tasks.open()[:100])
+    recent_closed = list(tasks.filter(status__in=CLOSED_STATUSES).order_by("-updated_at")[:20])
     context = {
         "patient": patient,
         "clinical": clinical,

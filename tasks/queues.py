@@ -10,7 +10,8 @@ from django.db.models import Count, Q
 from tasks.choices import Status
 from tasks.models import Task
 
-SECTION_LIMIT = 100
+# A section shows its first rows; the rest are one click away in the team queue, filtered.
+SECTION_LIMIT = 25
 
 
 @dataclass
