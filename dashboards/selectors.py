@@ -3,8 +3,9 @@
 Every count comes from a row set in dashboards.rowsets or a TaskQuerySet method (`overdue`,
 `due_today`...), and every count carries the team-queue URL whose FilterSet applies that same row
 set, so the figure and its drill-down list cannot disagree. The page costs a fixed number of
-queries whatever the practice's size: all counts in one query (`count_figures`: one UNION ALL
-branch per row set), time in status in one, the trend in one, owner names in one.
+queries whatever the practice's size: all counts in one query (`count_figures`: a UNION ALL
+branch per scan), owner names in one, time in status and the trend one each (dashboards.history;
+dashboards.slices holds the Slice of work they all read).
 
 `today` and the period are passed in (the view reads the practice's clock once), so the
 selectors are tested at midnight and across daylight saving changes without moving the clock.
@@ -12,14 +13,10 @@ selectors are tested at midnight and across daylight saving changes without movi
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
-from urllib.parse import urlencode
 
-from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -27,110 +24,25 @@ from django.db.models import (
     Count,
     F,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
-from django.urls import reverse
+from django.db.models.functions import Cast
 
 from accounts.models import User
-from accounts.scope import managed_team_ids
 from careplans.models import RiskLevel
 from dashboards import rowsets
-from dashboards.aggregates import PercentilesCont, percentile_cont
-from dashboards.models import MetricSnapshot, SnapshotDay
-from tasks.choices import OPEN_STATUSES, ActivityKind, Status, TaskKind
+from dashboards.history import StatusTime, TrendPoint, time_in_status, trend
+from dashboards.slices import Figure, Slice
+from tasks.choices import TaskKind
 from tasks.filters import DueWindow
-from tasks.models import Activity, Task
 
 # An owner carrying more than this multiple of the average open load of the owners shown is
 # highlighted: relative, so it means the same on a small team and a large one.
 CAPACITY_FACTOR = 1.5
 CAPACITY_MIN_OWNERS = 3  # with two owners, "above the average" only says who has more
-TREND_DAYS = 90
-
-
-# ---- the slice of work a dashboard shows ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Slice:
-    """Whose work (scope), narrowed by the page's filters, over a period, as of `today`."""
-
-    user: User
-    scope: str
-    today: datetime.date
-    start: datetime.date
-    end: datetime.date
-    care_team_id: int | None = None
-    location_id: int | None = None
-    program_id: int | None = None
-    # The teams the user manages (scope TEAMS), loaded with the filter choices.
-    team_ids: tuple[int, ...] | None = None
-
-    def tasks(self):
-        """The tasks every figure counts from: what the user may see, in scope, filtered."""
-        tasks = rowsets.in_scope(
-            Task.objects.visible_to(self.user), user=self.user, scope=self.scope, team_ids=self.team_ids
-        )
-        if self.care_team_id:
-            tasks = tasks.filter(care_team_id=self.care_team_id)
-        if self.location_id:
-            tasks = tasks.filter(patient__location_id=self.location_id)
-        if self.program_id:
-            tasks = tasks.filter(care_plan__program_id=self.program_id)
-        return tasks
-
-    def queue_params(self) -> list[tuple[str, object]]:
-        """The team-queue filters that select `tasks()`."""
-        params = [("scope", self.scope)]
-        for name, value in (
-            ("care_team", self.care_team_id),
-            ("location", self.location_id),
-            ("program", self.program_id),
-        ):
-            if value:
-                params.append((name, value))
-        return params
-
-    def period_params(self, event: str, first: datetime.date | None = None) -> list[tuple[str, object]]:
-        return [
-            ("event", event),
-            ("event_on_after", (first or self.start).isoformat()),
-            ("event_on_before", self.end.isoformat()),
-        ]
-
-    @cached_property
-    def _queue_prefix(self) -> str:
-        return reverse("team_queue") + "?" + urlencode(self.queue_params())
-
-    def queue_url(self, params: Iterable[tuple[str, object]] = ()) -> str:
-        extra = urlencode(list(params))
-        return f"{self._queue_prefix}&{extra}" if extra else self._queue_prefix
-
-    @property
-    def week_start(self) -> datetime.date:
-        return rowsets.week_start(self.today)
-
-    @property
-    def period_days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def trend_start(self) -> datetime.date:
-        """The trend shows TREND_DAYS up to the period's end, however short the period."""
-        return min(self.start, self.end - datetime.timedelta(days=TREND_DAYS - 1))
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A count and the queue URL listing exactly the tasks it counts."""
-
-    value: int
-    url: str
 
 
 # ---- all counts, one query -----------------------------------------------------------------------
@@ -514,125 +426,6 @@ def reassignment_rates(s: Slice, counts: Counts, names: Names) -> dict[str, list
         "teams": rows("team", lambda pk: names.teams.get(pk, f"team #{pk}"), lambda pk: ("care_team", pk)),
         "owners": rows("owner", lambda pk: names.owners.get(pk, f"user #{pk}"), lambda pk: ("owner", pk)),
     }
-
-
-@dataclass(frozen=True)
-class StatusTime:
-    label: str
-    tasks: Figure  # the tasks that moved on from the status in the period
-    exits: int  # the samples: a task that waited twice gives two
-    median: datetime.timedelta | None
-    p90: datetime.timedelta | None
-
-
-def _exits(s: Slice):
-    """Each time a task in the slice left an open status in the period, with when it had entered
-    that status: the previous status event (creation or change) of the same task."""
-    previous = Activity.objects.filter(
-        Q(created_at__lt=OuterRef("created_at"))
-        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
-        task=OuterRef("task"),
-        kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE),
-    ).order_by("-created_at", "-pk")
-    return (
-        rowsets.status_exits(s.start, s.end)
-        .filter(task__in=s.tasks())
-        .annotate(entered_at=Subquery(previous.values("created_at")[:1]))
-    )
-
-
-def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusTime]:
-    """Median and 90th percentile of the time spent in each open status before moving on, over
-    the moves made in the period. percentile_cont in PostgreSQL; the same interpolation in Python
-    elsewhere (`in_database=False` forces it, for tests)."""
-    if in_database is None:
-        in_database = connection.vendor == "postgresql"
-    exits = _exits(s)
-    stats: dict[str, tuple[int, int, datetime.timedelta | None, datetime.timedelta | None]] = {}
-    if in_database:
-        spent = F("created_at") - F("entered_at")
-        for row in exits.values("from_status").annotate(
-            tasks=Count("task", distinct=True),
-            exits=Count("pk"),
-            quantiles=PercentilesCont(spent, fractions=(0.5, 0.9)),
-        ):
-            stats[row["from_status"]] = (row["tasks"], row["exits"], *row["quantiles"])
-    else:
-        samples: dict[str, list[datetime.timedelta]] = defaultdict(list)
-        task_ids: dict[str, set[int]] = defaultdict(set)
-        moves: dict[str, int] = defaultdict(int)
-        for status, task_id, left_at, entered_at in exits.values_list(
-            "from_status", "task_id", "created_at", "entered_at"
-        ):
-            task_ids[status].add(task_id)
-            moves[status] += 1
-            if entered_at is not None:  # as percentile_cont ignores NULLs
-                samples[status].append(left_at - entered_at)
-        for status, ids in task_ids.items():
-            values = sorted(samples[status])
-            stats[status] = (
-                len(ids),
-                moves[status],
-                percentile_cont(values, 0.5),
-                percentile_cont(values, 0.9),
-            )
-    rows = []
-    for status in OPEN_STATUSES:
-        n_tasks, n_exits, median, p90 = stats.get(status, (0, 0, None, None))
-        event = rowsets.EVENT_FOR_STATUS[status]
-        rows.append(
-            StatusTime(
-                Status(status).label,
-                Figure(n_tasks, s.queue_url(s.period_params(event))),
-                n_exits,
-                median,
-                p90,
-            )
-        )
-    return rows
-
-
-# ---- trend ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    day: datetime.date
-    backlog: int
-    overdue: int
-
-
-def trend(s: Slice) -> list[TrendPoint] | None:
-    """Backlog and overdue at the start of each day of the period, from the nightly snapshots;
-    days without a snapshot are left out (a gap, not a zero). None where the snapshots cannot
-    answer: they are kept per team, location, program and owner, not per primary provider."""
-    if s.scope == rowsets.Scope.TEAMS:
-        rows = MetricSnapshot.objects.filter(
-            care_team__in=managed_team_ids(s.user) if s.team_ids is None else s.team_ids
-        )
-    elif s.scope == rowsets.Scope.MINE:
-        rows = MetricSnapshot.objects.filter(owner=s.user)
-    else:
-        return None
-    for name, value in (
-        ("care_team_id", s.care_team_id),
-        ("location_id", s.location_id),
-        ("program_id", s.program_id),
-    ):
-        if value:
-            rows = rows.filter(**{name: value})
-    per_day = rows.filter(day=OuterRef("day")).order_by().values("day")
-
-    def total(column: str):
-        return Coalesce(Subquery(per_day.annotate(total=Sum(column)).values("total")), 0)
-
-    days = (
-        SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
-        .annotate(backlog=total("backlog"), overdue=total("overdue"))
-        .order_by("day")
-        .values_list("day", "backlog", "overdue")
-    )
-    return [TrendPoint(day, backlog, overdue) for day, backlog, overdue in days]
 
 
 # ---- the page ------------------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Figures read from the past: time in status from the timeline, the backlog trend from the
+daily snapshots. Each costs one query whatever the practice's size."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.scope import managed_team_ids
+from dashboards import rowsets
+from dashboards.aggregates import PercentilesCont, percentile_cont
+from dashboards.models import MetricSnapshot, SnapshotDay
+from dashboards.slices import Figure, Slice
+from tasks.choices import OPEN_STATUSES, ActivityKind, Status
+from tasks.models import Activity
+
+
+@dataclass(frozen=True)
+class StatusTime:
+    label: str
+    tasks: Figure  # the tasks that moved on from the status in the period
+    exits: int  # the samples: a task that waited twice gives two
+    median: datetime.timedelta | None
+    p90: datetime.timedelta | None
+
+
+def _exits(s: Slice):
+    """Each time a task in the slice left an open status in the period, with when it had entered
+    that status: the previous status event (creation or change) of the same task."""
+    previous = Activity.objects.filter(
+        Q(created_at__lt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
+        task=OuterRef("task"),
+        kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE),
+    ).order_by("-created_at", "-pk")
+    return (
+        rowsets.status_exits(s.start, s.end)
+        .filter(task__in=s.tasks())
+        .annotate(entered_at=Subquery(previous.values("created_at")[:1]))
+    )
+
+
+def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusTime]:
+    """Median and 90th percentile of the time spent in each open status before moving on, over
+    the moves made in the period. percentile_cont in PostgreSQL; the same interpolation in Python
+    elsewhere (`in_database=False` forces it, for tests)."""
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    exits = _exits(s)
+    stats: dict[str, tuple[int, int, datetime.timedelta | None, datetime.timedelta | None]] = {}
+    if in_database:
+        spent = F("created_at") - F("entered_at")
+        for row in exits.values("from_status").annotate(
+            tasks=Count("task", distinct=True),
+            exits=Count("pk"),
+            quantiles=PercentilesCont(spent, fractions=(0.5, 0.9)),
+        ):
+            stats[row["from_status"]] = (row["tasks"], row["exits"], *row["quantiles"])
+    else:
+        samples: dict[str, list[datetime.timedelta]] = defaultdict(list)
+        task_ids: dict[str, set[int]] = defaultdict(set)
+        moves: dict[str, int] = defaultdict(int)
+        for status, task_id, left_at, entered_at in exits.values_list(
+            "from_status", "task_id", "created_at", "entered_at"
+        ):
+            task_ids[status].add(task_id)
+            moves[status] += 1
+            if entered_at is not None:  # as percentile_cont ignores NULLs
+                samples[status].append(left_at - entered_at)
+        for status, ids in task_ids.items():
+            values = sorted(samples[status])
+            stats[status] = (
+                len(ids),
+                moves[status],
+                percentile_cont(values, 0.5),
+                percentile_cont(values, 0.9),
+            )
+    rows = []
+    for status in OPEN_STATUSES:
+        n_tasks, n_exits, median, p90 = stats.get(status, (0, 0, None, None))
+        event = rowsets.EVENT_FOR_STATUS[status]
+        rows.append(
+            StatusTime(
+                Status(status).label,
+                Figure(n_tasks, s.queue_url(s.period_params(event))),
+                n_exits,
+                median,
+                p90,
+            )
+        )
+    return rows
+
+
+# ---- trend ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: datetime.date
+    backlog: int
+    overdue: int
+
+
+def trend(s: Slice) -> list[TrendPoint] | None:
+    """Backlog and overdue at the start of each day of the period, from the nightly snapshots;
+    days without a snapshot are left out (a gap, not a zero). None where the snapshots cannot
+    answer: they are kept per team, location, program and owner, not per primary provider."""
+    if s.scope == rowsets.Scope.TEAMS:
+        rows = MetricSnapshot.objects.filter(
+            care_team__in=managed_team_ids(s.user) if s.team_ids is None else s.team_ids
+        )
+    elif s.scope == rowsets.Scope.MINE:
+        rows = MetricSnapshot.objects.filter(owner=s.user)
+    else:
+        return None
+    for name, value in (
+        ("care_team_id", s.care_team_id),
+        ("location_id", s.location_id),
+        ("program_id", s.program_id),
+    ):
+        if value:
+            rows = rows.filter(**{name: value})
+    per_day = rows.filter(day=OuterRef("day")).order_by().values("day")
+
+    def total(column: str):
+        return Coalesce(Subquery(per_day.annotate(total=Sum(column)).values("total")), 0)
+
+    days = (
+        SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
+        .annotate(backlog=total("backlog"), overdue=total("overdue"))
+        .order_by("day")
+        .values_list("day", "backlog", "overdue")
+    )
+    return [TrendPoint(day, backlog, overdue) for day, backlog, overdue in days]

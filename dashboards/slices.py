@@ -1,0 +1,94 @@
+"""The slice of work a dashboard shows, and a figure: a count with the queue URL listing it."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from accounts.models import User
+from dashboards import rowsets
+from tasks.models import Task
+
+TREND_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Whose work (scope), narrowed by the page's filters, over a period, as of `today`."""
+
+    user: User
+    scope: str
+    today: datetime.date
+    start: datetime.date
+    end: datetime.date
+    care_team_id: int | None = None
+    location_id: int | None = None
+    program_id: int | None = None
+    # The teams the user manages (scope TEAMS), loaded with the filter choices.
+    team_ids: tuple[int, ...] | None = None
+
+    def tasks(self):
+        """The tasks every figure counts from: what the user may see, in scope, filtered."""
+        tasks = rowsets.in_scope(
+            Task.objects.visible_to(self.user), user=self.user, scope=self.scope, team_ids=self.team_ids
+        )
+        if self.care_team_id:
+            tasks = tasks.filter(care_team_id=self.care_team_id)
+        if self.location_id:
+            tasks = tasks.filter(patient__location_id=self.location_id)
+        if self.program_id:
+            tasks = tasks.filter(care_plan__program_id=self.program_id)
+        return tasks
+
+    def queue_params(self) -> list[tuple[str, object]]:
+        """The team-queue filters that select `tasks()`."""
+        params = [("scope", self.scope)]
+        for name, value in (
+            ("care_team", self.care_team_id),
+            ("location", self.location_id),
+            ("program", self.program_id),
+        ):
+            if value:
+                params.append((name, value))
+        return params
+
+    def period_params(self, event: str, first: datetime.date | None = None) -> list[tuple[str, object]]:
+        return [
+            ("event", event),
+            ("event_on_after", (first or self.start).isoformat()),
+            ("event_on_before", self.end.isoformat()),
+        ]
+
+    @cached_property
+    def _queue_prefix(self) -> str:
+        return reverse("team_queue") + "?" + urlencode(self.queue_params())
+
+    def queue_url(self, params: Iterable[tuple[str, object]] = ()) -> str:
+        extra = urlencode(list(params))
+        return f"{self._queue_prefix}&{extra}" if extra else self._queue_prefix
+
+    @property
+    def week_start(self) -> datetime.date:
+        return rowsets.week_start(self.today)
+
+    @property
+    def period_days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def trend_start(self) -> datetime.date:
+        """The trend shows TREND_DAYS up to the period's end, however short the period."""
+        return min(self.start, self.end - datetime.timedelta(days=TREND_DAYS - 1))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count and the queue URL listing exactly the tasks it counts."""
+
+    value: int
+    url: str
