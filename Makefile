@@ -34,7 +34,7 @@ assets: node_modules/.package-lock.json
 run migrate demo: export DJANGO_DEBUG ?= 1
 
 migrate: install
-	mkdir -p var/broker var/broker-processed
+	mkdir -p var/broker var/broker-processed var/broker-control
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
