@@ -67,6 +67,13 @@ class ConsoleLog:
     def csp_violations(self) -> list[str]:
         return [m for m in self.messages if "Content Security Policy" in m]
 
+    @property
+    def errors_but_cancelled(self) -> list[str]:
+        """`errors` less the requests the browser cancelled itself (net::ERR_ABORTED): leaving a
+        page while its inbox badge is still loading cancels that request, which nobody sees and no
+        server caused. Any answer of 400 or more, or other network failure, still counts."""
+        return [e for e in self.errors if not (e.startswith("requestfailed:") and "net::ERR_ABORTED" in e)]
+
 
 @pytest.fixture
 def page(browser, request):
