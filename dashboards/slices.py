@@ -34,6 +34,11 @@ class Slice:
 
     def tasks(self):
         """The tasks every figure counts from: what the user may see, in scope, filtered."""
+        return self._tasks
+
+    @cached_property
+    def _tasks(self):
+        # Built once per page: visible_to() reads the user's patient grants when it is called.
         tasks = rowsets.in_scope(
             Task.objects.visible_to(self.user), user=self.user, scope=self.scope, team_ids=self.team_ids
         )
