@@ -236,3 +236,6 @@ LOGGING = {
 
 # Demo data password: demo-only, override with DEMO_PASSWORD.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "followthrough-demo")
+
+# Queue filters read "Any" rather than a row of dashes when nothing is chosen.
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
