@@ -111,10 +111,10 @@ def _jobs_steady_state() -> None:
     jobs.escalate_overdue()
 
 
-def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, days_overdue: int) -> list[Target]:
-    """n runs of a job, each on its own 10,000 open tasks that have just gone `days_overdue`
-    days overdue: set up, run and rolled back in one transaction (the timing includes the one
-    UPDATE that sets them up)."""
+def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, make_overdue) -> list[Target]:
+    """n runs of a job, each on its own 10,000 open tasks that `make_overdue(tasks, today)`
+    has just made overdue: set up, run and rolled back in one transaction (the timing includes
+    the setup's UPDATE)."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -134,7 +134,7 @@ def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, days_overdu
     def run_on(ids: list[int]):
         def run():
             with transaction.atomic():
-                Task.objects.filter(pk__in=id_set(ids)).update(due_on=today - dt.timedelta(days=days_overdue))
+                make_overdue(Task.objects.filter(pk__in=id_set(ids)), today)
                 job()
                 transaction.set_rollback(True)  # emails queued on commit are dropped with it
 
@@ -143,18 +143,32 @@ def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, days_overdu
     return [run_on(_sample(ctx.rng, pending, NEWLY_OVERDUE)) for _ in range(n)]
 
 
+def _due_yesterday(tasks, today: dt.date) -> None:
+    tasks.update(due_on=today - dt.timedelta(days=1))
+
+
+def _past_first_threshold(tasks, today: dt.date) -> None:
+    """Each task one day past its own policy's first threshold, as at the first run after the
+    midnight it crossed: escalated once, to level 1."""
+    from notifications import escalation
+    from notifications.models import EscalationPolicy
+
+    for step in escalation.steps(list(EscalationPolicy.objects.all())):
+        if step.level == 1:
+            tasks.filter(step.covers).update(due_on=today - dt.timedelta(days=step.after_days + 1))
+
+
 def overdue_sweep_runs(ctx: BenchContext, n: int) -> list[Target]:
-    return _newly_overdue_runs(ctx, n, job_name="sweep_overdue", days_overdue=1)
+    return _newly_overdue_runs(ctx, n, job_name="sweep_overdue", make_overdue=_due_yesterday)
 
 
 def escalation_runs(ctx: BenchContext, n: int) -> list[Target]:
-    # 4 days: past level 1 for every risk level, and past level 2 for high risk (the defaults).
-    return _newly_overdue_runs(ctx, n, job_name="escalate_overdue", days_overdue=4)
+    return _newly_overdue_runs(ctx, n, job_name="escalate_overdue", make_overdue=_past_first_threshold)
 
 
 CASES += [
     Case("overdue sweep, 10k newly overdue", overdue_sweep_runs, user=None),
-    Case("escalation, 10k newly overdue", escalation_runs, user=None),
+    Case("escalation, 10k newly past threshold", escalation_runs, user=None),
 ]
 
 
