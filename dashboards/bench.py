@@ -153,9 +153,9 @@ def _past_first_threshold(tasks, today: dt.date) -> None:
     from notifications import escalation
     from notifications.models import EscalationPolicy
 
-    for step in escalation.steps(list(EscalationPolicy.objects.all())):
-        if step.level == 1:
-            tasks.filter(step.covers).update(due_on=today - dt.timedelta(days=step.after_days + 1))
+    first = next(step for step in escalation.steps(list(EscalationPolicy.objects.all())) if step.level == 1)
+    for threshold in first.thresholds:
+        tasks.filter(threshold.covers).update(due_on=today - dt.timedelta(days=threshold.after_days + 1))
 
 
 def overdue_sweep_runs(ctx: BenchContext, n: int) -> list[Target]:

@@ -1,8 +1,8 @@
 """Escalation policies turned into a few set-based steps.
 
-Each (program, risk level) pair resolves to its most specific policy. Pairs sharing a level, a
-threshold and a second-level role form one step, and a step is one claim over every task it
-covers, so a run costs a few statements per step whatever the number of tasks.
+Each (program, risk level) pair resolves to its most specific policy. Pairs sharing a level and
+the kind of recipient form one step, whatever their thresholds, and a step is one claim over
+every task it covers: a run costs a few statements per step whatever the number of tasks.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Q
+from django.db.models import Case, Q, TextField, Value, When
 
 from careplans.models import CarePlan, Patient, RiskLevel
 from notifications.models import EscalationPolicy
@@ -24,24 +24,43 @@ MANAGERS = None  # a step's recipients when it names no role: the care team's ma
 
 
 @dataclass(frozen=True)
-class Step:
-    level: int
+class Threshold:
     after_days: int
-    role: str | None  # MANAGERS for level 1, the policy's second-level role for level 2
-    covers: Q  # the tasks (by program and risk level) whose policy this is
+    covers: Q  # the tasks (by program and risk level) whose policy sets this threshold
 
-    @property
-    def reason(self) -> str:
-        return f"Overdue more than {self.after_days} days: escalated to level {self.level}"
+
+@dataclass(frozen=True)
+class Step:
+    """One level to one kind of recipient, over every threshold that leads there: a single
+    claim, whatever the number of policies or tasks."""
+
+    level: int
+    role: str | None  # MANAGERS for level 1, the policy's second-level role for level 2
+    thresholds: tuple[Threshold, ...]
 
     def candidates(self, *, today: datetime.date):
-        """Tasks this step escalates today: overdue past the threshold, below this level, and
+        """Tasks this step escalates today: overdue past their threshold, below this level, and
         needing attention (a task still waiting within its waiting-until date is not)."""
+        past = [
+            t.covers & Q(due_on__lt=today - datetime.timedelta(days=t.after_days)) for t in self.thresholds
+        ]
         return Task.objects.filter(
-            needs_attention(today),
-            self.covers,
-            escalation_level__lt=self.level,
-            due_on__lt=today - datetime.timedelta(days=self.after_days),
+            needs_attention(today), reduce(operator.or_, past), escalation_level__lt=self.level
+        )
+
+    def _text(self, threshold: Threshold) -> str:
+        days = threshold.after_days
+        return f"Overdue more than {days} day{'' if days == 1 else 's'}: escalated to level {self.level}"
+
+    @property
+    def reason(self) -> str | Case:
+        """Why, for the timeline and the history: each task's own threshold."""
+        if len(self.thresholds) == 1:
+            return self._text(self.thresholds[0])
+        return Case(
+            *[When(t.covers, then=Value(self._text(t))) for t in self.thresholds],
+            default=Value(f"Overdue: escalated to level {self.level}"),
+            output_field=TextField(),
         )
 
 
@@ -78,18 +97,24 @@ def steps(policies: list[EscalationPolicy]) -> list[Step]:
     specific = sorted({p.program_id for p in policies if p.program_id})
     # Tasks of programs without a policy of their own, and tasks outside any care plan.
     elsewhere = Q(care_plan__isnull=True) | ~_in_programs(specific) if specific else Q()
-    groups: dict[tuple[int, int, str | None], list[Q]] = defaultdict(list)
+    groups: dict[tuple[int, str | None], dict[int, list[Q]]] = defaultdict(lambda: defaultdict(list))
     for risk in RiskLevel.values:
         for program_id in [*specific, None]:
             policy = resolve(program_id, risk)
             if policy is None:
                 continue
             where = _at_risk(risk) & (_in_programs([program_id]) if program_id else elsewhere)
-            groups[(1, policy.first_level_after_days, MANAGERS)].append(where)
+            groups[(1, MANAGERS)][policy.first_level_after_days].append(where)
             if policy.second_level_after_days is not None:
-                key = (2, policy.second_level_after_days, policy.second_level_role)
-                groups[key].append(where)
+                groups[(2, policy.second_level_role)][policy.second_level_after_days].append(where)
     return [
-        Step(level=level, after_days=days, role=role, covers=reduce(operator.or_, wheres))
-        for (level, days, role), wheres in sorted(groups.items(), key=lambda item: item[0][:2])
+        Step(
+            level=level,
+            role=role,
+            thresholds=tuple(
+                Threshold(after_days=days, covers=reduce(operator.or_, wheres))
+                for days, wheres in sorted(by_days.items())
+            ),
+        )
+        for (level, role), by_days in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
     ]

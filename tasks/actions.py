@@ -414,13 +414,13 @@ def _queue_next_occurrence(task_id: int) -> None:
     transaction.on_commit(partial(create_next_occurrence.delay, task_id), robust=True)
 
 
-def _history_rows(tasks, *, when, reason: str, history_type: str, by=None):
+def _history_rows(tasks, *, when, reason, history_type: str, by=None):
     """(columns, values_list) that copy `tasks` into their history table as simple_history's
-    save() would: every tracked field, plus when, why, what and who."""
+    save() would: every tracked field, plus when, why (a text or an expression), what and who."""
     history = Task.history.model
     meta = {
         "history_date": Value(when),
-        "history_change_reason": Value(reason[:100]),
+        "history_change_reason": Value(reason[:100]) if isinstance(reason, str) else reason,
         "history_type": Value(history_type),
         "history_user": Value(by.pk if by else None, output_field=BigIntegerField()),
     }
@@ -429,12 +429,13 @@ def _history_rows(tasks, *, when, reason: str, history_type: str, by=None):
     return history, columns, tasks.values_list(*values)
 
 
-def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | None = None) -> list[int]:
+def escalate_tasks(tasks, *, level: int, reason, now: datetime.datetime | None = None) -> list[int]:
     """Raise the open tasks of `tasks` that are below `level` to it, each with an escalation
     Activity and a history row, by the system. One conditional UPDATE claims the rows (a task
     already at `level` is left alone, so a second run, a retry or a second beat raises nothing
     twice), then one INSERT ... SELECT each writes the Activities and the history: three
-    statements whatever the number of tasks. Returns the ids raised.
+    statements whatever the number of tasks. Returns the ids raised. `reason` is a text, or an
+    expression over the task giving each its own (under 100 characters).
 
     The version stays: no form a person has open conflicts with an escalation, and the actions
     save the row they lock and re-read, so none of them undoes it."""
@@ -452,6 +453,7 @@ def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | N
         if not raised:
             return []
         rows = Task.objects.filter(pk__in=id_set(raised))
+        why = Value(reason) if isinstance(reason, str) else reason
         insert_select(
             Activity,
             ["task", "patient", "kind", "from_status", "to_status", "contact_outcome", "body", "created_at"],
@@ -462,7 +464,7 @@ def escalate_tasks(tasks, *, level: int, reason: str, now: datetime.datetime | N
                 Value(""),
                 Value(""),
                 Value(""),
-                Value(reason),
+                why,
                 Value(now),
             ),
         )

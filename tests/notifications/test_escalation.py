@@ -158,15 +158,35 @@ def test_program_policy_wins_over_the_practice_default(policies, patient, coordi
     assert Task.objects.get(pk=ad_hoc.pk).escalation_level == 0
 
 
-def test_steps_group_pairs_by_level_threshold_and_role(policies):
+def test_one_step_per_level_and_recipient_whatever_the_thresholds(policies):
     steps = escalation.steps(list(EscalationPolicy.objects.all()))
 
-    assert [(s.level, s.after_days, s.role) for s in steps] == [
-        (1, 1, None),
-        (1, 3, None),
-        (2, 3, Role.PROVIDER),
-        (2, 7, Role.PROVIDER),
+    assert [(s.level, s.role, [t.after_days for t in s.thresholds]) for s in steps] == [
+        (1, None, [1, 3]),
+        (2, Role.PROVIDER, [3, 7]),
     ]
+
+
+def test_each_task_records_its_own_threshold(policies, team, coordinator, manager, today):
+    high = TaskFactory(
+        patient=PatientFactory(care_team=team, risk_level=RiskLevel.HIGH),
+        owner=coordinator,
+        due_on=_ago(today, 2),
+    )
+    low = TaskFactory(
+        patient=PatientFactory(care_team=team, risk_level=RiskLevel.LOW),
+        owner=coordinator,
+        due_on=_ago(today, 4),
+    )
+
+    actions.escalate_overdue(today=today)
+
+    bodies = dict(Activity.objects.filter(kind=ActivityKind.ESCALATION).values_list("task_id", "body"))
+    assert bodies == {
+        high.pk: "Overdue more than 1 day: escalated to level 1",
+        low.pk: "Overdue more than 3 days: escalated to level 1",
+    }
+    assert high.history.latest().history_change_reason == bodies[high.pk]
 
 
 def test_no_policy_means_no_escalation(patient, coordinator, manager, today):
