@@ -21,6 +21,26 @@ def team_ids_for(user, *codenames: str):
     )
 
 
+def team_id_list(user) -> list[int]:
+    """The ids of the teams `user` works in or manages, as a list, read once per user object
+    (a request's user lives for one request; jobs load their users afresh). A literal list lets
+    PostgreSQL estimate how many patients and tasks a scope selects: behind a subquery it guesses
+    a few hundred where a team has thousands, and picks nested loops that take 100x longer."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_followthrough_team_ids", None)
+    if cached is None:
+        cached = sorted(team_ids_for(user).values_list("content_object_id", flat=True))
+        user._followthrough_team_ids = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop what team_id_list and the patient grants cached on `user` (after changing either)."""
+    for name in ("_followthrough_team_ids", "_followthrough_patient_grants"):
+        user.__dict__.pop(name, None)
+
+
 def managed_team_ids(user):
     return team_ids_for(user, MANAGE)
 

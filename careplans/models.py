@@ -6,7 +6,7 @@ from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
-from accounts.scope import team_ids_for
+from accounts.scope import team_id_list
 from tasks.choices import Priority, TaskKind
 
 
@@ -32,21 +32,46 @@ class Program(models.Model):
         return self.name
 
 
-class PatientQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The only object-scope rule for patients: patients of the user's care teams, unless
-        restricted, plus patients granted to the user one by one. Deny by default."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        team_scope = Q(care_team_id__in=team_ids_for(user), is_restricted=False)
-        # Grants are rare: read them first, so the common query has no OR across subqueries
-        # (which forced PostgreSQL to scan every patient instead of using the team index).
-        granted = list(
+def granted_patient_ids(user) -> list[int]:
+    """Patients granted to `user` one by one (rare), read once per user object like its teams."""
+    cached = getattr(user, "_followthrough_patient_grants", None)
+    if cached is None:
+        cached = sorted(
             PatientUserObjectPermission.objects.filter(
                 user=user, permission__codename="view_patient"
             ).values_list("content_object_id", flat=True)
         )
-        return self.filter(team_scope | Q(pk__in=granted)) if granted else self.filter(team_scope)
+        user._followthrough_patient_grants = cached
+    return cached
+
+
+def scope_q(user, prefix: str = "") -> Q | None:
+    """The patient scope rule as a condition on `prefix` + patient fields ("patient__" from a
+    task or plan: a join PostgreSQL drives from the smaller side, where `patient__in=<subquery>`
+    made it loop over every patient of the team). None: the user sees no patient at all.
+
+    Team and grant ids are literal lists (accounts.scope.team_id_list), and grants are read
+    first so the common query has no OR."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    teams = team_id_list(user)
+    granted = granted_patient_ids(user)
+    pk = f"{prefix}pk" if prefix else "pk"
+    team_scope = Q(**{f"{prefix}care_team_id__in": teams, f"{prefix}is_restricted": False}) if teams else None
+    grant_scope = Q(**{f"{pk}__in": granted}) if granted else None
+    if team_scope is not None and grant_scope is not None:
+        return team_scope | grant_scope
+    if team_scope is None and grant_scope is None:
+        return None
+    return team_scope if team_scope is not None else grant_scope
+
+
+class PatientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The only object-scope rule for patients: patients of the user's care teams, unless
+        restricted, plus patients granted to the user one by one. Deny by default."""
+        scope = scope_q(user)
+        return self.none() if scope is None else self.filter(scope)
 
     def for_list(self):
         return self.select_related("care_team", "location", "primary_provider").order_by(
@@ -150,7 +175,8 @@ class CarePlanStatus(models.TextChoices):
 
 class CarePlanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(patient__in=Patient.objects.visible_to(user))
+        scope = scope_q(user, "patient__")
+        return self.none() if scope is None else self.filter(scope)
 
     def for_patient_page(self):
         return (

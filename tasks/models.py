@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from careplans.models import Patient
+from careplans.models import Patient, scope_q
 from tasks.choices import (
     CLOSED_STATUSES,
     FRONT_DESK_KINDS,
@@ -27,7 +27,10 @@ class TaskQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Tasks inherit their patient's scope. Without the clinical right (front desk) a user
         sees scheduling and outreach work, and whatever they own."""
-        qs = self.filter(patient__in=Patient.objects.visible_to(user))
+        scope = scope_q(user, "patient__")
+        if scope is None:
+            return self.none()
+        qs = self.filter(scope)
         if not user.has_perm("careplans.view_clinical"):
             qs = qs.filter(Q(kind__in=FRONT_DESK_KINDS) | Q(owner=user))
         return qs

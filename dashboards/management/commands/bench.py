@@ -14,7 +14,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--requests", type=int, default=50, help="Measured requests per case (min 30).")
+        parser.add_argument(
+            "--requests",
+            type=int,
+            default=50,
+            help="Measured requests per page (min 30); jobs run bench.JOB_RUNS times.",
+        )
         parser.add_argument("--warmup", type=int, default=5)
         parser.add_argument("--case", action="append", dest="cases", help="Run only this case (repeatable).")
         parser.add_argument("--seed", type=int, default=1, help="Picks which patients and tasks are opened.")
