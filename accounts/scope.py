@@ -35,12 +35,6 @@ def team_id_list(user) -> list[int]:
     return cached
 
 
-def forget(user) -> None:
-    """Drop what team_id_list and the patient grants cached on `user` (after changing either)."""
-    for name in ("_followthrough_team_ids", "_followthrough_patient_grants"):
-        user.__dict__.pop(name, None)
-
-
 def managed_team_ids(user):
     return team_ids_for(user, MANAGE)
 

@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.urls import reverse
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
-from accounts.scope import team_id_list
+from accounts.scope import team_id_list, team_ids_for
 from tasks.choices import Priority, TaskKind
 
 
@@ -45,6 +45,24 @@ def granted_patient_ids(user) -> list[int]:
     return cached
 
 
+def _load_scope(user) -> None:
+    """The user's team ids and patient grants in one query, cached as team_id_list and
+    granted_patient_ids cache them: every page reads both."""
+    if hasattr(user, "_followthrough_team_ids") or hasattr(user, "_followthrough_patient_grants"):
+        return
+    teams = team_ids_for(user).annotate(kind=Value("team")).values_list("kind", "content_object_id")
+    grants = (
+        PatientUserObjectPermission.objects.filter(user=user, permission__codename="view_patient")
+        .annotate(kind=Value("patient"))
+        .values_list("kind", "content_object_id")
+    )
+    ids = {"team": [], "patient": []}
+    for kind, pk in teams.union(grants, all=True):
+        ids[kind].append(pk)
+    user._followthrough_team_ids = sorted(ids["team"])
+    user._followthrough_patient_grants = sorted(ids["patient"])
+
+
 def scope_q(user, prefix: str = "") -> Q | None:
     """The patient scope rule as a condition on `prefix` + patient fields ("patient__" from a
     task or plan: a join PostgreSQL drives from the smaller side, where `patient__in=<subquery>`
@@ -54,6 +72,7 @@ def scope_q(user, prefix: str = "") -> Q | None:
     first so the common query has no OR."""
     if not user.is_authenticated or not user.is_active:
         return None
+    _load_scope(user)
     teams = team_id_list(user)
     granted = granted_patient_ids(user)
     pk = f"{prefix}pk" if prefix else "pk"
@@ -110,6 +129,11 @@ class Patient(models.Model):
         indexes = [
             # Patient list: a team's patients by name.
             models.Index(fields=["care_team", "last_name", "first_name"], name="patient_team_name_idx"),
+            # Scope (scope_q): the ids of a team's unrestricted patients, read from the index alone
+            # when queues and dashboards join their tasks to them.
+            models.Index(
+                fields=["care_team", "id"], condition=Q(is_restricted=False), name="patient_team_visible_idx"
+            ),
         ]
 
     def __str__(self) -> str:

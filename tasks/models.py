@@ -163,6 +163,11 @@ class Task(models.Model):
                 condition=_OPEN,
                 name="task_open_team_due_idx",
             ),
+            # Team queue: the open tasks of a team's patients, one index probe a patient (scope
+            # is by the patient's team), with the columns the queue sorts and counts by.
+            models.Index(
+                fields=["patient", "due_on", "priority", "id"], condition=_OPEN, name="task_open_patient_idx"
+            ),
             # Patient page: a patient's tasks.
             models.Index(fields=["patient", "due_on"], name="task_patient_due_idx"),
             # Dashboards: a team's completions over a date range, on time or late, by type and

@@ -3,7 +3,8 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -170,7 +171,7 @@ def _filtered(request):
 @permission_required("tasks.view_task", raise_exception=True)
 def team_queue(request):
     filterset = _filtered(request)
-    page = Paginator(filterset.qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = counted_page(filterset.qs, request.GET.get("page"), QUEUE_PAGE_SIZE)
     context = {
         "filter": filterset,
         "page": page,
@@ -180,6 +181,31 @@ def team_queue(request):
     }
     template = "tasks/_queue_table.html" if request.htmx else "tasks/team_queue.html"
     return render(request, template, context)
+
+
+def counted_page(queryset, number, per_page: int) -> Page:
+    """A page of `queryset` and the number of rows in all, from one query: each row carries
+    COUNT(*) OVER (), so the queue reads its filtered rows once instead of counting them first.
+    A page number past the end gives the last page, a bad one the first (as get_page does)."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    counted = queryset.annotate(rows_in_all=Window(Count("pk")))
+
+    def rows(n: int) -> list:
+        return list(counted[(n - 1) * per_page : n * per_page])
+
+    object_list = rows(number)
+    paginator = Paginator(queryset, per_page)
+    if object_list:
+        paginator.count = object_list[0].rows_in_all
+    elif number > 1:  # past the end: count, then show the last page
+        number = paginator.num_pages
+        object_list = rows(number)
+    else:
+        paginator.count = 0
+    return Page(object_list, number, paginator)
 
 
 def _querystring_without_page(request) -> str:

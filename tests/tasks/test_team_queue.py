@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tasks.choices import Status, TaskKind
+from tasks.models import Task
+from tasks.views import counted_page
 from tests.factories import PatientFactory, TaskFactory, in_days
 
 
@@ -97,7 +99,7 @@ def _queries(client, url) -> int:
     return len(context.captured_queries)
 
 
-def test_queue_costs_the_same_queries_with_3_tasks_and_with_30(
+def test_queue_costs_the_same_few_queries_with_3_tasks_and_with_60(
     client, manager, patient, coordinator, colleague
 ):
     people = [coordinator, colleague]
@@ -107,9 +109,43 @@ def test_queue_costs_the_same_queries_with_3_tasks_and_with_30(
     client.get(reverse("team_queue"))
     few = _queries(client, reverse("team_queue"))
 
-    for i in range(27):
+    for i in range(57):
         TaskFactory(
             patient=PatientFactory(care_team=patient.care_team), owner=people[i % 2], due_on=in_days(i - 5)
         )
 
     assert _queries(client, reverse("team_queue")) == few
+    assert few < 12
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "titles"),
+    [
+        ("1", 1, ["t0", "t1"]),
+        ("3", 3, ["t4"]),
+        ("9", 3, ["t4"]),
+        ("x", 1, ["t0", "t1"]),
+        (None, 1, ["t0", "t1"]),
+    ],
+)
+def test_a_page_and_its_total_come_from_one_query(patient, coordinator, asked, shown, titles):
+    for i in range(5):
+        TaskFactory(patient=patient, owner=coordinator, title=f"t{i}", due_on=in_days(i))
+    tasks = Task.objects.visible_to(coordinator).order_by("due_on")
+
+    with CaptureQueriesContext(connection) as context:
+        page = counted_page(tasks, asked, 2)
+
+    assert (page.number, [t.title for t in page], page.paginator.count, page.paginator.num_pages) == (
+        shown,
+        titles,
+        5,
+        3,
+    )
+    assert len(context.captured_queries) == (3 if asked == "9" else 1)  # past the end: rows, count, rows
+
+
+def test_an_empty_queue_is_one_empty_page(coordinator):
+    page = counted_page(Task.objects.visible_to(coordinator).order_by("pk"), "4", 100)
+
+    assert (page.number, list(page), page.paginator.count) == (1, [], 0)
