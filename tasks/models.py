@@ -22,6 +22,13 @@ from tasks.choices import (
 
 _OPEN = Q(status__in=OPEN_STATUSES)
 
+QUEUE_COLUMNS = (
+    *("title", "kind", "due_on", "status", "priority", "waiting_reason", "waiting_until", "version"),
+    *("patient__first_name", "patient__last_name", "patient__mrn", "patient__risk_level"),
+    *("owner__username", "owner__first_name", "owner__last_name"),
+    *("care_plan__program__name",),
+)
+
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -52,8 +59,9 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(status=Status.WAITING, waiting_until__lt=today or timezone.localdate())
 
     def for_queue(self):
-        """Exactly what a queue row renders: patient, owner and program with the task."""
-        return self.select_related("patient", "owner", "care_plan__program")
+        """Exactly what a queue row (and the queue's CSV export) renders: patient, owner and
+        program with the task, and only the columns shown, so 100 rows load quickly."""
+        return self.select_related("patient", "owner", "care_plan__program").only(*QUEUE_COLUMNS)
 
     def for_patient_page(self):
         return self.select_related("owner", "care_plan__program").order_by("due_on", "pk")
