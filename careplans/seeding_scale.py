@@ -73,8 +73,8 @@ TASK_COLUMNS = columns(
 _CREATED_AT, _CREATED_BY, _UPDATED_AT = 23, 24, 25  # updated_at last: history rows are task[:-1]
 HISTORY_META = ("history_date", "history_change_reason", "history_type", "history_user_id")
 ACTIVITY_COLUMNS = columns(
-    "task_id patient_id kind actor_id from_status to_status from_owner_id to_owner_id "
-    "contact_outcome body created_at"
+    "task_id patient_id care_team_id kind actor_id from_status to_status from_status_since "
+    "from_owner_id to_owner_id contact_outcome body created_at"
 )
 
 
@@ -323,38 +323,63 @@ class TaskNarrator:
                 task[_UPDATED_AT] = at
             self.tasks.rows.append(tuple(task))
             return
-        tid, pid = task[_ID], task[_PATIENT]
+        tid, pid, team_id = task[_ID], task[_PATIENT], task[_TEAM]
         history = self.history.rows
         activities = self.activities.rows
         at = task[_CREATED_AT]
         creator = task[_CREATED_BY]
         history.append((*task[:-1], at, "created", "+", creator))
-        activities.append((tid, pid, CREATED, creator, "", NEW, None, task[_OWNER], "", "", at))
+        activities.append(
+            (tid, pid, team_id, CREATED, creator, "", NEW, None, None, task[_OWNER], "", "", at)
+        )
+        entered = at  # when the task entered its current status
         for day, verb, extra in steps:
             at = self.moment(day, at)
             actor = extra[0]
             status = task[_STATUS]
             if verb == "contact":
-                activities.append((tid, pid, CONTACT, actor, "", "", None, None, extra[1], "", at))
+                activities.append(
+                    (tid, pid, team_id, CONTACT, actor, "", "", None, None, None, extra[1], "", at)
+                )
                 continue
             if verb == "note":
-                activities.append((tid, pid, NOTE, actor, "", "", None, None, "", self.choice(NOTES), at))
+                note = self.choice(NOTES)
+                activities.append((tid, pid, team_id, NOTE, actor, "", "", None, None, None, "", note, at))
                 continue
             if verb == "reassign":
                 reason = self.choice(REASSIGN_REASONS)
                 new_owner = extra[1]
                 activities.append(
-                    (tid, pid, REASSIGNMENT, actor, "", "", task[_OWNER], new_owner, "", reason, at)
+                    (
+                        tid,
+                        pid,
+                        team_id,
+                        REASSIGNMENT,
+                        actor,
+                        "",
+                        "",
+                        None,
+                        task[_OWNER],
+                        new_owner,
+                        "",
+                        reason,
+                        at,
+                    )
                 )
                 task[_OWNER] = new_owner
             elif verb == "escalate":
                 task[_ESC] += 1
                 reason = "escalation"
                 body = f"Overdue since {task[_DUE]:%m/%d}: escalated to the team manager."
-                activities.append((tid, pid, ESCALATION, None, "", "", None, None, "", body, at))
+                activities.append(
+                    (tid, pid, team_id, ESCALATION, None, "", "", None, None, None, "", body, at)
+                )
             else:
                 to, reason, name = self._transition(task, verb, extra[1], at, day)
-                activities.append((tid, pid, STATUS_CHANGE, actor, status, to, None, None, "", reason, at))
+                activities.append(
+                    (tid, pid, team_id, STATUS_CHANGE, actor, status, to, entered, None, None, "", reason, at)
+                )
+                entered = at
                 reason = reason or name
             task[_VERSION] += 1
             task[_UPDATED_AT] = at
@@ -646,8 +671,8 @@ def _narration_sql() -> _Narration:
     current_row = ", ".join(f"t.{qn(c)}" for c in task_columns)
     history = f"{qn(Task.history.model._meta.db_table)} ({', '.join(qn(c) for c in (*task_columns, *HISTORY_META))})"
     activity = (
-        f"{qn(Activity._meta.db_table)} (task_id, patient_id, kind, actor_id, from_status, to_status, "
-        "from_owner_id, to_owner_id, contact_outcome, body, created_at)"
+        f"{qn(Activity._meta.db_table)} (task_id, patient_id, care_team_id, kind, actor_id, from_status, "
+        "to_status, from_status_since, from_owner_id, to_owner_id, contact_outcome, body, created_at)"
     )
     tasks = f"{qn(Task._meta.db_table)} t WHERE {PLAIN_TASK}"
     statements = [
@@ -663,13 +688,14 @@ def _narration_sql() -> _Narration:
             "history",
         ),
         (
-            f"INSERT INTO {activity} SELECT t.id, t.patient_id, 'created', t.created_by_id, '', 'new', "
-            f"NULL, t.owner_id, '', '', t.created_at FROM {tasks} ORDER BY t.id",
+            f"INSERT INTO {activity} SELECT t.id, t.patient_id, t.care_team_id, 'created', t.created_by_id, "
+            f"'', 'new', NULL, NULL, t.owner_id, '', '', t.created_at FROM {tasks} ORDER BY t.id",
             "activities",
         ),
         (
-            f"INSERT INTO {activity} SELECT t.id, t.patient_id, 'status_change', t.owner_id, 'new', "
-            f"t.status, NULL, NULL, '', {body}, t.updated_at FROM {tasks} AND t.status <> 'new' ORDER BY t.id",
+            f"INSERT INTO {activity} SELECT t.id, t.patient_id, t.care_team_id, 'status_change', t.owner_id, "
+            f"'new', t.status, t.created_at, NULL, NULL, '', {body}, t.updated_at "
+            f"FROM {tasks} AND t.status <> 'new' ORDER BY t.id",
             "activities",
         ),
     ]

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.scope import managed_team_ids
@@ -16,8 +16,7 @@ from dashboards import rowsets
 from dashboards.aggregates import PercentilesCont, percentile_cont
 from dashboards.models import MetricSnapshot, SnapshotDay
 from dashboards.slices import Figure, Slice
-from tasks.choices import OPEN_STATUSES, ActivityKind, Status
-from tasks.models import Activity
+from tasks.choices import OPEN_STATUSES, Status
 
 
 @dataclass(frozen=True)
@@ -30,19 +29,9 @@ class StatusTime:
 
 
 def _exits(s: Slice):
-    """Each time a task in the slice left an open status in the period, with when it had entered
-    that status: the previous status event (creation or change) of the same task."""
-    previous = Activity.objects.filter(
-        Q(created_at__lt=OuterRef("created_at"))
-        | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")),
-        task=OuterRef("task"),
-        kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE),
-    ).order_by("-created_at", "-pk")
-    return (
-        rowsets.status_exits(s.start, s.end)
-        .filter(task__in=s.tasks())
-        .annotate(entered_at=Subquery(previous.values("created_at")[:1]))
-    )
+    """Each time a task in the slice left an open status in the period (its timeline row, which
+    says since when the task had been in that status)."""
+    return s.timeline() & rowsets.status_exits(s.start, s.end)
 
 
 def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusTime]:
@@ -54,7 +43,7 @@ def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusT
     exits = _exits(s)
     stats: dict[str, tuple[int, int, datetime.timedelta | None, datetime.timedelta | None]] = {}
     if in_database:
-        spent = F("created_at") - F("entered_at")
+        spent = F("created_at") - F("from_status_since")
         for row in exits.values("from_status").annotate(
             tasks=Count("task", distinct=True),
             exits=Count("pk"),
@@ -66,7 +55,7 @@ def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusT
         task_ids: dict[str, set[int]] = defaultdict(set)
         moves: dict[str, int] = defaultdict(int)
         for status, task_id, left_at, entered_at in exits.values_list(
-            "from_status", "task_id", "created_at", "entered_at"
+            "from_status", "task_id", "created_at", "from_status_since"
         ):
             task_ids[status].add(task_id)
             moves[status] += 1

@@ -41,16 +41,22 @@ def scope_for(user) -> Scope:
     return Scope.MINE
 
 
-def in_scope(tasks, *, user, scope: str, team_ids: tuple[int, ...] | None = None):
-    """`team_ids`: the user's managed teams when the caller has them loaded already; a list of
-    ids lets PostgreSQL range-scan the team indexes, where a subquery makes it scan them all."""
+def scope_condition(*, user, scope: str, team_ids: tuple[int, ...] | None = None, task: str = "") -> Q:
+    """Whose work, as a condition on tasks, or (task="task__") on Activity rows, which carry
+    their task's care team and patient themselves. `team_ids`: the user's managed teams when
+    the caller has them loaded already; a list of ids lets PostgreSQL range-scan the team
+    indexes, where a subquery makes it scan them all."""
     if scope == Scope.TEAMS:
-        return tasks.filter(care_team__in=managed_team_ids(user) if team_ids is None else team_ids)
+        return Q(care_team__in=managed_team_ids(user) if team_ids is None else team_ids)
     if scope == Scope.MY_PATIENTS:
-        return tasks.filter(patient__primary_provider=user)
+        return Q(patient__primary_provider=user)
     if scope == Scope.MINE:
-        return tasks.filter(owner=user)
+        return Q(**{f"{task}owner": user})
     raise ValueError(scope)
+
+
+def in_scope(tasks, *, user, scope: str, team_ids: tuple[int, ...] | None = None):
+    return tasks.filter(scope_condition(user=user, scope=scope, team_ids=team_ids))
 
 
 # ---- days in the practice's time zone -----------------------------------------------------------
@@ -134,15 +140,23 @@ def _cancellations(first: datetime.date | None, last: datetime.date | None):
     ).values("task_id")
 
 
+def completed_in_q(first: datetime.date | None, last: datetime.date | None) -> Q:
+    return Q(status=Status.COMPLETED) & window_q("completed_at", first, last)
+
+
+def cancelled_in_q(first: datetime.date | None, last: datetime.date | None) -> Q:
+    cancelled = Q(status=Status.CANCELLED, pk__in=_cancellations(first, last))
+    if last is not None:
+        cancelled &= ~Q(pk__in=_cancellations(last + datetime.timedelta(days=1), None))
+    return cancelled
+
+
 def closed_between(tasks, first: datetime.date | None, last: datetime.date | None):
     """Tasks closed now whose latest closing fell on a day from `first` to `last`: completed ones
     by their completion time, cancelled ones by their cancellation in the timeline (a cancelled
     task carries no timestamp of its own). Reopened and closed again, a task counts on the day of
-    its last closing."""
-    cancelled = Q(status=Status.CANCELLED, pk__in=_cancellations(first, last))
-    if last is not None:
-        cancelled &= ~Q(pk__in=_cancellations(last + datetime.timedelta(days=1), None))
-    return tasks.filter(Q(status=Status.COMPLETED) & window_q("completed_at", first, last) | cancelled)
+    its last closing. (The dashboard counts the two halves apart, each from its own index.)"""
+    return tasks.filter(completed_in_q(first, last) | cancelled_in_q(first, last))
 
 
 def reassignments():

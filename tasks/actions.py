@@ -163,7 +163,19 @@ def _save(task: Task, *, by, reason: str) -> None:
 
 
 def _record(task: Task, *, kind: str, by, **fields) -> Activity:
-    return Activity.objects.create(task=task, patient_id=task.patient_id, kind=kind, actor=by, **fields)
+    return Activity.objects.create(
+        task=task, patient_id=task.patient_id, care_team_id=task.care_team_id, kind=kind, actor=by, **fields
+    )
+
+
+def _status_since(task: Task):
+    """When `task` entered its current status: its latest status event (one index probe)."""
+    return (
+        Activity.objects.filter(task=task, kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE))
+        .order_by("-created_at", "-pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
 
 
 def _transition(task: Task, t: Transition, *, by, expected_version, reason: str = "", **changes) -> Task:
@@ -175,6 +187,7 @@ def _transition(task: Task, t: Transition, *, by, expected_version, reason: str 
             rule=t.rule,
         )
     from_status = locked.status
+    since = _status_since(locked) or locked.created_at
     locked.status = t.to
     for field, value in changes.items():
         setattr(locked, field, value)
@@ -184,6 +197,7 @@ def _transition(task: Task, t: Transition, *, by, expected_version, reason: str 
         kind=ActivityKind.STATUS_CHANGE,
         by=by,
         from_status=from_status,
+        from_status_since=since,
         to_status=t.to,
         body=reason,
     )
@@ -456,10 +470,21 @@ def escalate_tasks(tasks, *, level: int, reason, now: datetime.datetime | None =
         why = Value(reason) if isinstance(reason, str) else reason
         insert_select(
             Activity,
-            ["task", "patient", "kind", "from_status", "to_status", "contact_outcome", "body", "created_at"],
+            [
+                "task",
+                "patient",
+                "care_team",
+                "kind",
+                "from_status",
+                "to_status",
+                "contact_outcome",
+                "body",
+                "created_at",
+            ],
             rows.values_list(
                 "pk",
                 "patient_id",
+                "care_team_id",
                 Value(ActivityKind.ESCALATION.value),
                 Value(""),
                 Value(""),
@@ -572,6 +597,7 @@ def create_next_occurrences(tasks, *, now: datetime.datetime | None = None) -> l
             Activity(
                 task=task,
                 patient_id=task.patient_id,
+                care_team_id=task.care_team_id,
                 kind=ActivityKind.CREATED,
                 to_status=Status.NEW,
                 to_owner_id=task.owner_id,

@@ -30,17 +30,23 @@ QUEUE_COLUMNS = (
 )
 
 
+def visibility_q(user, *, task: str = "") -> Q | None:
+    """Which tasks `user` may see, as a condition: tasks inherit their patient's scope, and
+    without the clinical right (front desk) a user sees scheduling and outreach work, and
+    whatever they own. None: no task at all. `task` is the path to the task's own fields from
+    the model queried ("task__" from an Activity, which carries the task's patient itself)."""
+    scope = scope_q(user, "patient__")
+    if scope is None:
+        return None
+    if not user.has_perm("careplans.view_clinical"):
+        scope &= Q(**{f"{task}kind__in": FRONT_DESK_KINDS}) | Q(**{f"{task}owner": user})
+    return scope
+
+
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Tasks inherit their patient's scope. Without the clinical right (front desk) a user
-        sees scheduling and outreach work, and whatever they own."""
-        scope = scope_q(user, "patient__")
-        if scope is None:
-            return self.none()
-        qs = self.filter(scope)
-        if not user.has_perm("careplans.view_clinical"):
-            qs = qs.filter(Q(kind__in=FRONT_DESK_KINDS) | Q(owner=user))
-        return qs
+        visible = visibility_q(user)
+        return self.none() if visible is None else self.filter(visible)
 
     def open(self):
         return self.filter(_OPEN)
@@ -227,13 +233,19 @@ class Activity(models.Model):
     """The timeline: append-only typed events. Time-in-status and reassignment metrics come from here."""
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="activities")
+    # The task's patient and care team, copied (a task never changes either), so the flow
+    # metrics select a team's timeline rows from an index without joining every task.
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="activities")
+    care_team = models.ForeignKey("accounts.CareTeam", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    # A status change: when the task entered `from_status` (its previous status event), so the
+    # time spent in it is created_at - from_status_since.
+    from_status_since = models.DateTimeField(null=True, blank=True)
     from_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -259,8 +271,23 @@ class Activity(models.Model):
                 fields=["kind", "created_at", "from_status", "to_status", "task", "id"],
                 name="activity_kind_time_idx",
             ),
-            # Time in status: a task's status events in order, to find when it entered the status
-            # it left (dashboards.selectors.time_in_status): one index-only probe per move.
+            # Time in status: a team's moves out of an open status in a period, with the time
+            # each took (dashboards.history.time_in_status): index-only.
+            models.Index(
+                fields=[
+                    "care_team",
+                    "created_at",
+                    "from_status",
+                    "from_status_since",
+                    "patient",
+                    "task",
+                    "id",
+                ],
+                condition=Q(kind=ActivityKind.STATUS_CHANGE, from_status__in=OPEN_STATUSES),
+                name="activity_team_exit_idx",
+            ),
+            # A task's status events in order: the one before a move is when the task entered the
+            # status it leaves (tasks.actions, from_status_since).
             models.Index(
                 fields=["task", "created_at", "id"],
                 condition=Q(kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE)),

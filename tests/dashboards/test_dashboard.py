@@ -201,7 +201,7 @@ def bulk_practice(team, n: int, *, user) -> None:
     Task.objects.bulk_create(tasks)
     activities = []
     for task in tasks:
-        base = dict(task=task, patient_id=task.patient_id)
+        base = dict(task=task, patient_id=task.patient_id, care_team_id=task.care_team_id)
         activities.append(
             Activity(kind=ActivityKind.CREATED, to_status=Status.NEW, created_at=task.created_at, **base)
         )
@@ -210,6 +210,7 @@ def bulk_practice(team, n: int, *, user) -> None:
                 Activity(
                     kind=ActivityKind.STATUS_CHANGE,
                     from_status=Status.NEW,
+                    from_status_since=task.created_at,
                     to_status=task.status,
                     created_at=now - datetime.timedelta(days=task.pk % 30, hours=1),
                     **base,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from dashboards import rowsets, selectors
 from dashboards.aggregates import percentile_cont
 from tasks import actions
-from tasks.choices import WaitingReason
+from tasks.choices import ActivityKind, WaitingReason
 from tasks.models import Activity
 from tests.factories import TaskFactory
 
@@ -18,11 +18,15 @@ H = datetime.timedelta(hours=1)
 
 
 def replay(task, times: list[datetime.datetime]) -> None:
-    """Test-only time travel: put the task's timeline events, in order, at `times`."""
-    events = list(Activity.objects.filter(task=task).order_by("pk").values_list("pk", flat=True))
+    """Test-only time travel: put the task's timeline events, in order, at `times`, each status
+    change saying since when its task was in the status it left, as the actions write it."""
+    events = list(Activity.objects.filter(task=task).order_by("pk").values_list("pk", "kind"))
     assert len(events) == len(times)
-    for pk, when in zip(events, times, strict=True):
-        Activity.objects.filter(pk=pk).update(created_at=when)
+    entered = None
+    for (pk, kind), when in zip(events, times, strict=True):
+        Activity.objects.filter(pk=pk).update(created_at=when, from_status_since=entered)
+        if kind in (ActivityKind.CREATED, ActivityKind.STATUS_CHANGE):
+            entered = when
 
 
 @pytest.fixture
