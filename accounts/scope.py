@@ -21,18 +21,41 @@ def team_ids_for(user, *codenames: str):
     )
 
 
-def team_id_list(user) -> list[int]:
-    """The ids of the teams `user` works in or manages, as a list, read once per user object
-    (a request's user lives for one request; jobs load their users afresh). A literal list lets
-    PostgreSQL estimate how many patients and tasks a scope selects: behind a subquery it guesses
-    a few hundred where a team has thousands, and picks nested loops that take 100x longer."""
+def team_rights(user) -> dict[str, list[int]]:
+    """The ids of the teams `user` works in ("work") and manages ("manage"), as lists, read once
+    per user object (a request's user lives for one request; jobs load their users afresh).
+    Deny by default: anonymous or inactive → none."""
     if not user.is_authenticated or not user.is_active:
-        return []
-    cached = getattr(user, "_followthrough_team_ids", None)
+        return {"work": [], "manage": []}
+    cached = getattr(user, "_followthrough_team_rights", None)
     if cached is None:
-        cached = sorted(team_ids_for(user).values_list("content_object_id", flat=True))
-        user._followthrough_team_ids = cached
+        rows = CareTeamUserObjectPermission.objects.filter(
+            user=user, permission__codename__in=(WORK, MANAGE)
+        ).values_list("permission__codename", "content_object_id")
+        cached = set_team_rights(user, rows)
     return cached
+
+
+def set_team_rights(user, rows) -> dict[str, list[int]]:
+    """Cache `rows` of (codename, team id) as `user`'s team rights (careplans reads them with
+    the patient grants, in one query)."""
+    rights = {"work": [], "manage": []}
+    for codename, team_id in rows:
+        rights["manage" if codename == MANAGE else "work"].append(team_id)
+    user._followthrough_team_rights = {key: sorted(ids) for key, ids in rights.items()}
+    return user._followthrough_team_rights
+
+
+def team_id_list(user) -> list[int]:
+    """The teams `user` works in or manages, as a literal list: PostgreSQL then estimates how
+    many patients and tasks a scope selects; behind a subquery it guessed a few hundred where a
+    team has thousands, and picked nested loops that took 100x longer."""
+    rights = team_rights(user)
+    return sorted({*rights["work"], *rights["manage"]})
+
+
+def manages(user, team_id: int) -> bool:
+    return team_id in team_rights(user)["manage"]
 
 
 def managed_team_ids(user):

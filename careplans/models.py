@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.urls import reverse
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import Role
-from accounts.scope import team_id_list, team_ids_for
+from accounts.scope import set_team_rights, team_id_list, team_ids_for
 from tasks.choices import Priority, TaskKind
 
 
@@ -46,21 +46,17 @@ def granted_patient_ids(user) -> list[int]:
 
 
 def _load_scope(user) -> None:
-    """The user's team ids and patient grants in one query, cached as team_id_list and
+    """The user's team rights and patient grants in one query, cached as team_rights and
     granted_patient_ids cache them: every page reads both."""
-    if hasattr(user, "_followthrough_team_ids") or hasattr(user, "_followthrough_patient_grants"):
+    if hasattr(user, "_followthrough_team_rights") or hasattr(user, "_followthrough_patient_grants"):
         return
-    teams = team_ids_for(user).annotate(kind=Value("team")).values_list("kind", "content_object_id")
-    grants = (
-        PatientUserObjectPermission.objects.filter(user=user, permission__codename="view_patient")
-        .annotate(kind=Value("patient"))
-        .values_list("kind", "content_object_id")
-    )
-    ids = {"team": [], "patient": []}
-    for kind, pk in teams.union(grants, all=True):
-        ids[kind].append(pk)
-    user._followthrough_team_ids = sorted(ids["team"])
-    user._followthrough_patient_grants = sorted(ids["patient"])
+    teams = team_ids_for(user).values_list("permission__codename", "content_object_id")
+    grants = PatientUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_patient"
+    ).values_list("permission__codename", "content_object_id")
+    rows = list(teams.union(grants, all=True))
+    set_team_rights(user, [row for row in rows if row[0] != "view_patient"])
+    user._followthrough_patient_grants = sorted(pk for codename, pk in rows if codename == "view_patient")
 
 
 def scope_q(user, prefix: str = "") -> Q | None:

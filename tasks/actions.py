@@ -20,7 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import CareTeamUserObjectPermission
-from accounts.scope import MANAGE, WORK, managed_team_ids, user_ids_in_team
+from accounts.scope import MANAGE, WORK, manages, user_ids_in_team
 from careplans.models import CarePlanStatus, Patient
 from notifications.sql import PlusDays, id_set, insert_select, update_returning
 from tasks.choices import (
@@ -94,7 +94,7 @@ REASSIGN_FROM = OPEN_STATUSES
 
 
 def manages_team(user, team_id: int) -> bool:
-    return managed_team_ids(user).filter(content_object_id=team_id).exists()
+    return manages(user, team_id)
 
 
 def is_team_member(user_id: int, team_id: int) -> bool:

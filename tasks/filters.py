@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import CareTeam, Location, User
-from accounts.scope import member_ids_of, team_ids_for
+from accounts.scope import member_ids_of, team_id_list
 from careplans.models import Program, RiskLevel
 from dashboards import rowsets
 from tasks.choices import OPEN_STATUSES, Priority, Status, TaskKind
@@ -68,7 +68,7 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
-        teams = CareTeam.objects.filter(pk__in=team_ids_for(request.user))
+        teams = CareTeam.objects.filter(pk__in=team_id_list(request.user))
         self.filters["care_team"].queryset = teams
         self.filters["owner"].queryset = User.objects.filter(
             is_active=True, pk__in=member_ids_of(teams)

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scope import member_ids_of, team_ids_for, user_ids_in_team
+from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
 from tasks.choices import ContactOutcome, WaitingReason
 
 
@@ -78,7 +78,7 @@ class BulkReassignForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        teams = team_ids_for(user)
+        teams = team_id_list(user)
         self.fields["to"].queryset = User.objects.filter(
             is_active=True, pk__in=member_ids_of(teams)
         ).order_by("last_name", "first_name", "username")
