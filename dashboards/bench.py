@@ -21,7 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -29,7 +29,17 @@ from django.urls import reverse
 from careplans.models import Patient
 from tasks.models import Task
 
-Target = str | Callable[[], object]
+
+@dataclass(frozen=True)
+class JobRun:
+    """One run of a job on a state `prepare` sets up: both in one transaction, rolled back after
+    (emails queued on commit are dropped with it), and only `job` timed and its queries counted."""
+
+    prepare: Callable[[], None]
+    job: Callable[[], object]
+
+
+Target = str | Callable[[], object] | JobRun
 
 
 @dataclass
@@ -117,9 +127,7 @@ def _jobs_steady_state() -> None:
 
 def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, make_overdue) -> list[Target]:
     """n runs of a job, each on its own 10,000 open tasks that `make_overdue(tasks, today)`
-    has just made overdue: set up, run and rolled back in one transaction (the timing includes
-    the setup's UPDATE)."""
-    from django.db import transaction
+    has just made overdue (that UPDATE is the run's untimed preparation)."""
     from django.utils import timezone
 
     from notifications import jobs
@@ -135,14 +143,8 @@ def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, make_overdu
     )
     job = getattr(jobs, job_name)
 
-    def run_on(ids: list[int]):
-        def run():
-            with transaction.atomic():
-                make_overdue(Task.objects.filter(pk__in=id_set(ids)), today)
-                job()
-                transaction.set_rollback(True)  # emails queued on commit are dropped with it
-
-        return run
+    def run_on(ids: list[int]) -> JobRun:
+        return JobRun(prepare=lambda: make_overdue(Task.objects.filter(pk__in=id_set(ids)), today), job=job)
 
     return [run_on(_sample(ctx.rng, pending, NEWLY_OVERDUE)) for _ in range(n)]
 
@@ -264,11 +266,36 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-def _run_target(client: Client, target: Target):
+def _measure(client: Client, target: Target, *, count: bool = False) -> tuple[float, str, int]:
+    """(milliseconds, status, queries) of one request or job run; queries only when `count`
+    (capturing wraps every cursor and would tax the timing, so it is a pass of its own)."""
+    if isinstance(target, JobRun):
+        with transaction.atomic():
+            target.prepare()
+            elapsed, queries = _timed(target.job, count)
+            transaction.set_rollback(True)
+        return elapsed, "ok", queries
     if callable(target):
-        target()
-        return None
-    return client.get(target, secure=True)
+        elapsed, queries = _timed(target, count)
+        return elapsed, "ok", queries
+    response = None
+
+    def get():
+        nonlocal response
+        response = client.get(target, secure=True)
+
+    elapsed, queries = _timed(get, count)
+    return elapsed, str(response.status_code), queries
+
+
+def _timed(run: Callable[[], object], count: bool) -> tuple[float, int]:
+    if count:
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        return 0.0, len(captured.captured_queries)
+    started = time.perf_counter()
+    run()
+    return (time.perf_counter() - started) * 1000, 0
 
 
 def run_case(case: Case, *, requests: int, warmup: int, seed: int) -> Result:
@@ -282,21 +309,14 @@ def run_case(case: Case, *, requests: int, warmup: int, seed: int) -> Result:
         client.force_login(user)
     targets = case.targets(BenchContext(user=user, rng=random.Random(seed)), warmup + requests)
     for target in targets[:warmup]:
-        _run_target(client, target)
+        _measure(client, target)
     measured = targets[warmup:]
     timings, statuses = [], {}
     for target in measured:
-        started = time.perf_counter()
-        response = _run_target(client, target)
-        timings.append((time.perf_counter() - started) * 1000)
-        status = "ok" if response is None else str(response.status_code)
+        elapsed, status, _ = _measure(client, target)
+        timings.append(elapsed)
         statuses[status] = statuses.get(status, 0) + 1
-    # Counted in a second pass: capturing wraps every cursor and would tax the timings.
-    counts = []
-    for target in measured[: case.counted_runs]:
-        with CaptureQueriesContext(connection) as captured:
-            _run_target(client, target)
-        counts.append(len(captured.captured_queries))
+    counts = [_measure(client, target, count=True)[2] for target in measured[: case.counted_runs]]
     return Result(
         name=case.name,
         user=case.user,

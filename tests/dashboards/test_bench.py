@@ -1,0 +1,37 @@
+"""The benchmark runner: pages through the test client, jobs timed apart from their setup and
+rolled back, queries counted on the measured targets."""
+
+from django.db import connection
+from django.urls import reverse
+
+from dashboards import bench
+from tasks.models import Task
+
+
+def test_pages_are_timed_and_counted(db):
+    case = bench.Case("login", lambda ctx, n: [reverse("login")] * n, user=None)
+
+    result = bench.run_case(case, requests=3, warmup=1, seed=1)
+
+    assert (result.requests, result.statuses, result.queries) == (3, {"200": 3}, "0")
+    assert 0 < result.p50_ms <= result.p95_ms <= result.max_ms
+
+
+def test_a_job_counts_only_its_own_queries_and_leaves_nothing_behind(db, task):
+    def prepare():
+        Task.objects.filter(pk=task.pk).update(title="prepared")
+
+    def job():
+        assert Task.objects.get(pk=task.pk).title == "prepared"  # one query, on the prepared state
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    case = bench.Case(
+        "job", lambda ctx, n: [bench.JobRun(prepare, job)] * n, user=None, runs=4, counted_runs=2
+    )
+
+    result = bench.run_case(case, requests=50, warmup=5, seed=1)
+
+    assert (result.requests, result.statuses, result.queries) == (4, {"ok": 4}, "2")
+    task.refresh_from_db()
+    assert task.title != "prepared"
