@@ -100,7 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ModelPermissionBackend",  # ModelBackend, one query for all model rights
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian anonymous user row: anonymous visitors hold nothing, by design.
