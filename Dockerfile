@@ -41,4 +41,4 @@ USER followthrough
 EXPOSE 8000
 # WEB_CONCURRENCY (read by gunicorn) sets the worker count; 2 suits a small host.
 ENV WEB_CONCURRENCY=2
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi", "--bind", "0.0.0.0:8000"]
