@@ -57,7 +57,7 @@
         indexAxis: "y",
         responsive: true,
         maintainAspectRatio: false,
-        scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+        scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true, ticks: { autoSkip: false } } },
         plugins: { legend: { position: "top" } },
       },
     });
