@@ -399,7 +399,7 @@ class TaskNarrator:
             until = day + dt.timedelta(days=self.randint(3, 21))
             note = WAIT_NOTES.get(wait_reason, "")
             task[_STATUS], task[_WREASON], task[_WUNTIL] = WAITING, wait_reason, until
-            return WAITING, f"{WAIT_LABELS[wait_reason]} until {until.isoformat()}: {note}", "wait"
+            return WAITING, f"{WAIT_LABELS[wait_reason]} until {until:%m/%d/%Y}: {note}", "wait"
         if verb in ("complete", COMPLETED):
             outcome = self.choice(_OUTCOMES[task[_KIND]])
             task[_STATUS], task[_OUTCOME], task[_DONE_AT] = COMPLETED, outcome, at
@@ -653,7 +653,7 @@ def _narration_sql() -> _Narration:
     body = (
         "CASE WHEN t.status IN ('completed', 'cancelled') THEN t.outcome "
         f"WHEN t.status = 'waiting' THEN (CASE t.waiting_reason {' '.join(labels)} END) || ' until ' "
-        f"|| to_char(t.waiting_until, 'YYYY-MM-DD') || ': ' || (CASE t.waiting_reason {' '.join(notes)} END) "
+        f"|| to_char(t.waiting_until, 'MM/DD/YYYY') || ': ' || (CASE t.waiting_reason {' '.join(notes)} END) "
         "ELSE '' END"
     )
     task_columns = TASK_COLUMNS[:-1]

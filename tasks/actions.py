@@ -292,7 +292,7 @@ def wait_task(
         raise RuleViolation("Give the date the wait ends.", rule="waiting-needs-until-date")
     if until < timezone.localdate():
         raise RuleViolation("The waiting-until date cannot be in the past.", rule="waiting-until-not-past")
-    text = f"{WaitingReason(reason).label} until {until.isoformat()}" + (
+    text = f"{WaitingReason(reason).label} until {until:%m/%d/%Y}" + (
         f": {note.strip()}" if note.strip() else ""
     )
     with transaction.atomic():

@@ -3,6 +3,7 @@ date, and timelines the flow metrics can read (each row with its task's care tea
 change with when the status it left began)."""
 
 import importlib
+import re
 
 import pytest
 from django.db import connection
@@ -32,6 +33,9 @@ def _timeline_is_consistent() -> None:
         == written
     )
     assert all(since is not None for _, since in written)
+    waits = Activity.objects.filter(kind=ActivityKind.STATUS_CHANGE, to_status=Status.WAITING)
+    assert waits.exists()
+    assert all(re.search(r" until \d\d/\d\d/\d{4}", body) for body in waits.values_list("body", flat=True))
 
 
 def test_demo_practice(db):

@@ -26,7 +26,7 @@ def test_owner_parks_task_waiting_with_reason_and_date(patient, coordinator, sta
     assert activity.kind == ActivityKind.STATUS_CHANGE
     assert activity.actor == coordinator
     assert (activity.from_status, activity.to_status) == (status, Status.WAITING)
-    assert activity.body == f"Patient callback until {until.isoformat()}: Left voicemail"
+    assert activity.body == f"Patient callback until {until:%m/%d/%Y}: Left voicemail"
     history = task.history.latest()
     assert history.history_user == coordinator
     assert history.history_change_reason == activity.body
