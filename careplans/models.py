@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -125,6 +126,8 @@ class Patient(models.Model):
         indexes = [
             # Patient list: a team's patients by name.
             models.Index(fields=["care_team", "last_name", "first_name"], name="patient_team_name_idx"),
+            # MRN search, exact in any case (admin search, the queue's q=): UPPER(mrn) = UPPER(term).
+            models.Index(Upper("mrn"), name="patient_mrn_upper_idx"),
             # Scope (scope_q): the ids of a team's unrestricted patients, read from the index alone
             # when queues and dashboards join their tasks to them.
             models.Index(

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyMixin
+from accounts.admin_search import IndexedSearchMixin
 from notifications.models import EscalationPolicy, Notification, NotificationPreference
 
 
@@ -27,12 +28,14 @@ class NotificationPreferenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: notices are made by the jobs and read in the inbox."""
 
     list_display = ["created_at", "kind", "level", "recipient", "task_id", "day", "read_at", "emailed_at"]
     list_select_related = ["recipient"]
     list_filter = ["kind", "send_email"]
-    search_fields = ["=task__id", "recipient__username"]
+    search_fields = ["=task__id", "=recipient__username"]
+    search_help_text = "Task id, or the recipient's username"
+    search_id, search_user = "task_id", "recipient"
     ordering = ["-pk"]
     raw_id_fields = ["recipient", "task"]

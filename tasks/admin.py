@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyMixin
+from accounts.admin_search import IndexedSearchMixin
 from tasks.models import Activity, Task
 
 
@@ -21,24 +22,28 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class TaskAdmin(IndexedSearchMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     """Read-only: tasks are created and changed in the app, through tasks/actions.py, so every
     change is checked, versioned and recorded on the timeline."""
 
     list_display = ["pk", "title", "patient", "owner", "status", "due_on", "care_team"]
     list_select_related = ["patient", "owner", "care_team"]
     list_filter = ["status", "kind", "care_team"]
-    search_fields = ["=id", "=patient__mrn"]
+    search_fields = ["=id", "=patient__mrn"]  # the search box; IndexedSearchMixin runs it
+    search_help_text = "Task id, or the patient's MRN"
+    search_id, search_patient = "pk", "patient"
     ordering = ["-pk"]
     raw_id_fields = ["patient", "care_plan", "owner", "depends_on", "previous_occurrence"]
     inlines = [ActivityInline]
 
 
 @admin.register(Activity)
-class ActivityAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ActivityAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "task_id", "actor"]
     list_select_related = ["actor"]
     list_filter = ["kind"]
-    search_fields = ["=task__id"]
+    search_fields = ["=task__id", "=patient__mrn"]
+    search_help_text = "Task id, or the patient's MRN"
+    search_id, search_patient = "task_id", "patient"
     ordering = ["-pk"]
     raw_id_fields = ["task", "patient", "actor", "from_owner", "to_owner"]
