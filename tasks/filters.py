@@ -70,9 +70,16 @@ class TaskFilter(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, **kwargs)
         teams = CareTeam.objects.filter(pk__in=team_id_list(request.user))
         self.filters["care_team"].queryset = teams
-        self.filters["owner"].queryset = User.objects.filter(
-            is_active=True, pk__in=member_ids_of(teams)
-        ).order_by("last_name", "first_name", "username")
+        # The active members of the user's teams, and whoever the URL asks for: a dashboard row
+        # links to an owner who has since left the team or been deactivated, whose open tasks
+        # are the ones a manager most needs listed. (The queue still lists visible tasks only.)
+        owners = Q(is_active=True, pk__in=member_ids_of(teams))
+        asked = (data or {}).get("owner", "")
+        if isinstance(asked, str) and asked.isdigit():
+            owners |= Q(pk=int(asked))
+        self.filters["owner"].queryset = User.objects.filter(owners).order_by(
+            "last_name", "first_name", "username"
+        )
 
     def filter_patient(self, queryset, name, value):
         value = value.strip()

@@ -6,6 +6,8 @@ from urllib.parse import urlparse
 import pytest
 from django.urls import reverse
 
+from accounts.models import CareTeamUserObjectPermission
+
 
 def figures(board):
     """(name, Figure) for every linked count on the page."""
@@ -67,3 +69,22 @@ def test_the_manager_link_never_lists_another_teams_tasks(client, manager, known
     rows = client.get(overdue.figure.url).context["page"].object_list
     assert {task.care_team_id for task in rows} == {known.tasks["a"].care_team_id}
     assert known.tasks["o"].pk not in {task.pk for task in rows}
+
+
+@pytest.mark.parametrize("leaves", ["removed from the team", "deactivated"])
+def test_an_owner_who_left_still_drills_down_to_exactly_their_tasks(
+    client, manager, colleague, known, leaves
+):
+    if leaves == "deactivated":
+        colleague.is_active = False
+        colleague.save()
+    else:
+        CareTeamUserObjectPermission.objects.filter(user=colleague).delete()
+    client.force_login(manager)
+    board = client.get(reverse("dashboard")).context["board"]
+
+    owners = next(b for b in board.breakdowns if b.key == "owners")
+    row = next(r for r in owners.rows if r.label == str(colleague))
+    assert row.open.value > 0
+    assert queue_count(client, row.open.url) == row.open.value
+    assert queue_count(client, row.overdue.url) == row.overdue.value
