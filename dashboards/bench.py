@@ -232,6 +232,7 @@ CASES += [
     Case("dashboard", dashboard_pages, user="manager"),
     Case("dashboard SQL floor", dashboard_sql_floor, user="manager"),
     Case("dashboard", dashboard_pages, user="coordinator"),
+    Case("dashboard", dashboard_pages, user="provider"),
 ]
 
 

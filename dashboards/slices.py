@@ -38,9 +38,12 @@ class Slice:
         return self._tasks
 
     def timeline(self):
-        """The Activity rows of exactly those tasks, selected on the rows themselves (they carry
-        their task's care team and patient), not as `task IN (the tasks)`: that made PostgreSQL
-        hash every task of the teams to keep a tenth of a period's moves."""
+        """The Activity rows of exactly those tasks. Whose work by team or patient: selected on
+        the rows themselves, which carry their task's care team and patient (as `task IN (the
+        tasks)`, PostgreSQL hashed every task of the teams to keep a tenth of a period's moves).
+        One person's own tasks are few: from them to their rows."""
+        if self.scope == rowsets.Scope.MINE:
+            return Activity.objects.filter(task__in=self.tasks())
         condition = self._condition("task__")
         return Activity.objects.none() if condition is None else Activity.objects.filter(condition)
 
