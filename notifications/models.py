@@ -98,9 +98,11 @@ class Notification(models.Model):
         indexes = [
             # Inbox: a user's notices, newest first.
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
-            # Header badge: a user's unread count.
+            # Header badge: a user's unread count, by kind, from the index alone.
             models.Index(
-                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread_idx"
+                fields=["recipient", "kind"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_kind_idx",
             ),
             # Email relay: notices whose email has not gone yet.
             models.Index(
