@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_notification_key_leads_with_task'),
-        ('tasks', '0006_activity_team_required'),
+        ("notifications", "0003_notification_key_leads_with_task"),
+        ("tasks", "0006_activity_team_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='notification',
-            name='notification_unread_idx',
+            model_name="notification",
+            name="notification_unread_idx",
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient', 'kind'], name='notification_unread_kind_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)),
+                fields=["recipient", "kind"],
+                name="notification_unread_kind_idx",
+            ),
         ),
     ]
