@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -17,6 +18,7 @@ from accounts.roles import Role
 from accounts.scope import user_ids_in_team
 from careplans.models import Appointment, CarePlanTemplate, DueAnchor, Patient, TemplateTask
 from tasks.choices import OPEN_STATUSES
+from tasks.models import Task
 
 
 @dataclass
@@ -45,9 +47,17 @@ def next_appointment(patient: Patient, *, on_or_after: datetime.date) -> Appoint
 def candidates_by_role(patient: Patient) -> dict[str, list[User]]:
     """Active members of the patient's care team per role, least open work first (ties by name),
     so generated work spreads across the team. One query."""
+    # A count per member from the open-tasks-by-owner index, not a join of all their tasks.
+    open_load = (
+        Task.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     members = (
         User.objects.filter(pk__in=user_ids_in_team(patient.care_team_id), is_active=True)
-        .annotate(open_load=Count("owned_tasks", filter=Q(owned_tasks__status__in=OPEN_STATUSES)))
+        .annotate(open_load=Coalesce(Subquery(open_load), 0))
         .prefetch_related("groups")
         .order_by("open_load", "last_name", "first_name", "pk")
     )
