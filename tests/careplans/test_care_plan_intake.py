@@ -4,13 +4,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from careplans import intake
 from careplans.models import CarePlan, DueAnchor, Goal
-from tasks.choices import ActivityKind, TaskKind
+from tasks.choices import ActivityKind, Status, TaskKind
 from tasks.models import Task
 from tests.factories import (
     AppointmentFactory,
     CarePlanTemplateFactory,
     PatientFactory,
+    TaskFactory,
     TemplateTaskFactory,
     in_days,
 )
@@ -181,3 +183,19 @@ def test_intake_key_of_another_patients_plan_is_refused_not_answered_with_that_p
     assert "belongs to another patient" in response.text
     assert not CarePlan.objects.filter(patient=patient).exists()
     assert CarePlan.objects.get(intake_key=key).patient == other
+
+
+def test_owners_are_proposed_least_open_work_first(patient, coordinator, colleague):
+    """Closed work does not count: the coordinator's five completed tasks weigh nothing."""
+    for _ in range(2):
+        TaskFactory(patient=patient, owner=coordinator)
+    for _ in range(5):
+        TaskFactory(patient=patient, owner=coordinator, status=Status.COMPLETED)
+    TaskFactory(patient=patient, owner=colleague, status=Status.WAITING)
+
+    assert intake.candidates_by_role(patient)[Role.COORDINATOR][:2] == [colleague, coordinator]
+
+    for _ in range(2):
+        TaskFactory(patient=patient, owner=colleague, status=Status.IN_PROGRESS)
+
+    assert intake.candidates_by_role(patient)[Role.COORDINATOR][:2] == [coordinator, colleague]
