@@ -10,7 +10,7 @@ def seed_roles(apps, schema_editor):
         app_config.models_module = None
     from accounts.roles import sync_role_permissions
 
-    sync_role_permissions(apps)
+    sync_role_permissions(apps, skip_missing=True)  # rights of apps migrated later: their own migration
 
 
 class Migration(migrations.Migration):

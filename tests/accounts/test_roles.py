@@ -1,3 +1,4 @@
+import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.roles import ROLE_PERMISSIONS, Role, sync_role_permissions
@@ -43,3 +44,15 @@ def test_everyone_who_works_tasks_but_front_desk_has_a_dashboard_of_their_own_sl
 def test_front_desk_and_admin_cannot_read_clinical_fields():
     for role in (Role.FRONT_DESK, Role.ADMIN):
         assert "careplans.view_clinical" not in ROLE_PERMISSIONS[role]
+
+
+def test_a_right_that_does_not_exist_yet_is_refused_or_skipped(db, monkeypatch):
+    """The early data migrations skip rights of apps migrated after them; anything else refuses."""
+    roles = {**ROLE_PERMISSIONS, Role.FRONT_DESK: [*ROLE_PERMISSIONS[Role.FRONT_DESK], "later.view_thing"]}
+    monkeypatch.setattr("accounts.roles.ROLE_PERMISSIONS", roles)
+
+    with pytest.raises(Permission.DoesNotExist, match=r"later\.view_thing"):
+        sync_role_permissions()
+    sync_role_permissions(skip_missing=True)
+
+    assert _codes(Group.objects.get(name=Role.FRONT_DESK)) == set(ROLE_PERMISSIONS[Role.FRONT_DESK])
