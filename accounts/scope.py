@@ -29,10 +29,9 @@ def team_rights(user) -> dict[str, list[int]]:
         return {"work": [], "manage": []}
     cached = getattr(user, "_followthrough_team_rights", None)
     if cached is None:
-        rows = CareTeamUserObjectPermission.objects.filter(
-            user=user, permission__codename__in=(WORK, MANAGE)
-        ).values_list("permission__codename", "content_object_id")
-        cached = set_team_rights(user, rows)
+        cached = set_team_rights(
+            user, team_ids_for(user).values_list("permission__codename", "content_object_id")
+        )
     return cached
 
 

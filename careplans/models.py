@@ -1,3 +1,6 @@
+import operator
+from functools import reduce
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,30 +37,20 @@ class Program(models.Model):
 
 
 def granted_patient_ids(user) -> list[int]:
-    """Patients granted to `user` one by one (rare), read once per user object like its teams."""
+    """Patients granted to `user` one by one (rare). Read once per user object, in one query with
+    the user's team rights (cached as accounts.scope.team_rights caches them): every page reads
+    both."""
     cached = getattr(user, "_followthrough_patient_grants", None)
     if cached is None:
-        cached = sorted(
-            PatientUserObjectPermission.objects.filter(
-                user=user, permission__codename="view_patient"
-            ).values_list("content_object_id", flat=True)
-        )
+        teams = team_ids_for(user).values_list("permission__codename", "content_object_id")
+        grants = PatientUserObjectPermission.objects.filter(
+            user=user, permission__codename="view_patient"
+        ).values_list("permission__codename", "content_object_id")
+        rows = list(teams.union(grants, all=True))
+        set_team_rights(user, [row for row in rows if row[0] != "view_patient"])
+        cached = sorted(pk for codename, pk in rows if codename == "view_patient")
         user._followthrough_patient_grants = cached
     return cached
-
-
-def _load_scope(user) -> None:
-    """The user's team rights and patient grants in one query, cached as team_rights and
-    granted_patient_ids cache them: every page reads both."""
-    if hasattr(user, "_followthrough_team_rights") or hasattr(user, "_followthrough_patient_grants"):
-        return
-    teams = team_ids_for(user).values_list("permission__codename", "content_object_id")
-    grants = PatientUserObjectPermission.objects.filter(
-        user=user, permission__codename="view_patient"
-    ).values_list("permission__codename", "content_object_id")
-    rows = list(teams.union(grants, all=True))
-    set_team_rights(user, [row for row in rows if row[0] != "view_patient"])
-    user._followthrough_patient_grants = sorted(pk for codename, pk in rows if codename == "view_patient")
 
 
 def scope_q(user, prefix: str = "") -> Q | None:
@@ -69,17 +62,14 @@ def scope_q(user, prefix: str = "") -> Q | None:
     first so the common query has no OR."""
     if not user.is_authenticated or not user.is_active:
         return None
-    _load_scope(user)
-    teams = team_id_list(user)
     granted = granted_patient_ids(user)
-    pk = f"{prefix}pk" if prefix else "pk"
-    team_scope = Q(**{f"{prefix}care_team_id__in": teams, f"{prefix}is_restricted": False}) if teams else None
-    grant_scope = Q(**{f"{pk}__in": granted}) if granted else None
-    if team_scope is not None and grant_scope is not None:
-        return team_scope | grant_scope
-    if team_scope is None and grant_scope is None:
-        return None
-    return team_scope if team_scope is not None else grant_scope
+    teams = team_id_list(user)
+    scopes = []
+    if teams:
+        scopes.append(Q(**{f"{prefix}care_team_id__in": teams, f"{prefix}is_restricted": False}))
+    if granted:
+        scopes.append(Q(**{f"{prefix}pk__in": granted}))
+    return reduce(operator.or_, scopes) if scopes else None
 
 
 class PatientQuerySet(models.QuerySet):

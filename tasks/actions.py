@@ -93,10 +93,6 @@ REASSIGN_FROM = OPEN_STATUSES
 # ---- rights -------------------------------------------------------------------------------
 
 
-def manages_team(user, team_id: int) -> bool:
-    return manages(user, team_id)
-
-
 def is_team_member(user_id: int, team_id: int) -> bool:
     return user_ids_in_team(team_id).filter(user_id=user_id, user__is_active=True).exists()
 
@@ -106,13 +102,13 @@ def can_work(user, task: Task) -> bool:
         return True
     if not user.has_perm("tasks.work_task"):
         return False
-    return task.owner_id == user.pk or manages_team(user, task.care_team_id)
+    return task.owner_id == user.pk or manages(user, task.care_team_id)
 
 
 def can_reassign(user, task: Task) -> bool:
     if user is None:
         return True
-    if user.has_perm("tasks.reassign_any_task") and manages_team(user, task.care_team_id):
+    if user.has_perm("tasks.reassign_any_task") and manages(user, task.care_team_id):
         return True
     return user.has_perm("tasks.reassign_own_task") and task.owner_id == user.pk
 
@@ -120,7 +116,7 @@ def can_reassign(user, task: Task) -> bool:
 def can_reopen(user, task: Task) -> bool:
     if user is None:
         return True
-    return user.has_perm("tasks.reopen_task") and manages_team(user, task.care_team_id)
+    return user.has_perm("tasks.reopen_task") and manages(user, task.care_team_id)
 
 
 def can_note(user, task: Task) -> bool:
