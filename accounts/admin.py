@@ -4,8 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Permission
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin_search import IndexedSearchMixin
-from accounts.models import CareTeam, CareTeamUserObjectPermission, Location, PatientAccessLog, User
+from accounts.models import CareTeam, CareTeamUserObjectPermission, Location, User
 from accounts.scope import MANAGE, WORK
 
 
@@ -94,13 +93,3 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(PatientAccessLog)
-class PatientAccessLogAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["viewed_at", "user", "patient_id", "path"]
-    list_select_related = ["user"]
-    search_fields = ["=patient__mrn", "=user__username"]
-    search_help_text = "The patient's MRN, or the username"
-    search_patient, search_user = "patient", "user"
-    raw_id_fields = ["patient", "user"]

@@ -3,8 +3,6 @@ from django.db import models
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import Role
-
 
 class User(AbstractUser):
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
@@ -14,9 +12,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
-
-    def has_role(self, role: Role) -> bool:
-        return any(group.name == role for group in self.groups.all())
 
 
 class Location(models.Model):
@@ -66,30 +61,3 @@ class CareTeamUserObjectPermission(UserObjectPermissionBase):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.permission.codename} · {self.content_object}"
-
-
-class PatientAccessLog(models.Model):
-    """Append-only: one row per view of a patient's record."""
-
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("careplans.Patient", on_delete=models.PROTECT, related_name="+")
-    viewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    path = models.CharField(max_length=300)
-
-    class Meta:
-        ordering = ["-viewed_at"]
-        indexes = [
-            # Admin: "who looked at this patient, newest first".
-            models.Index(fields=["patient", "-viewed_at"], name="accesslog_patient_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"access #{self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The access log is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The access log is append-only")

@@ -17,8 +17,9 @@ class Role(models.TextChoices):
 _WORK = ["tasks.view_task", "tasks.work_task", "careplans.view_patient"]
 _CLINICAL_READ = ["careplans.view_clinical", "careplans.view_careplan", "careplans.view_goal"]
 _PLAN_OPS = ["tasks.add_task", "careplans.apply_template", "careplans.add_careplan"]
-# The dashboard shows each holder their own slice (dashboards.rowsets.Scope): managers their teams,
-# providers their patients, coordinators and assistants their own tasks.
+# The dashboard shows each holder their own slice (tasks.rowsets.Scope, chosen by right, never by
+# role name): managers their teams, providers their patients, coordinators and assistants their
+# own tasks.
 _DASHBOARD = ["tasks.view_dashboard"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -27,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CLINICAL_READ,
         *_PLAN_OPS,
         *_DASHBOARD,
+        "tasks.view_patients_dashboard",
         "careplans.change_careplan",
         "careplans.edit_clinical",
         "careplans.add_goal",
@@ -42,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.reassign_any_task",
         "tasks.reopen_task",
         *_DASHBOARD,
+        "tasks.view_team_dashboard",
     ],
     Role.ADMIN: [
         "accounts.view_user",
@@ -70,7 +73,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.add_templatetask",
         "careplans.change_templatetask",
         "careplans.delete_templatetask",
-        "accounts.view_patientaccesslog",
+        "careplans.view_patientaccesslog",
     ],
 }
 

@@ -4,6 +4,8 @@ Team rights are granted to users, one row per (user, team, right) in
 CareTeamUserObjectPermission; that row is the membership. Groups carry roles, never scope.
 """
 
+from django.contrib.auth.models import Permission
+
 from accounts.models import CareTeamUserObjectPermission
 
 WORK = "work_in_careteam"
@@ -61,6 +63,11 @@ def managed_team_ids(user):
     return team_ids_for(user, MANAGE)
 
 
+def is_active_member(user_id: int, team_id: int) -> bool:
+    """Whether the user is active and holds a team right (works in or manages) on the team."""
+    return user_ids_in_team(team_id).filter(user_id=user_id, user__is_active=True).exists()
+
+
 def user_ids_in_team(team_id, *codenames: str):
     codenames = codenames or (WORK, MANAGE)
     return CareTeamUserObjectPermission.objects.filter(
@@ -74,3 +81,40 @@ def member_ids_of(teams, *codenames: str):
     return CareTeamUserObjectPermission.objects.filter(
         content_object__in=teams, permission__codename__in=codenames
     ).values("user_id")
+
+
+def rights(*codenames: str, ids_first: bool = False):
+    """The team-right rows (user, team) of `codenames` (default: any team right), as a queryset
+    for callers that join them to a team's tasks (escalation recipients, digest counts).
+    `ids_first`: look the rights' ids up in a query of their own first. Joined into a big query,
+    PostgreSQL misjudged the permission and content type tables and probed the tasks once per
+    content type (escalation)."""
+    codenames = codenames or (WORK, MANAGE)
+    permissions = Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames)
+    if ids_first:
+        return CareTeamUserObjectPermission.objects.filter(
+            permission_id__in=list(permissions.values_list("pk", flat=True))
+        )
+    return CareTeamUserObjectPermission.objects.filter(permission__in=permissions)
+
+
+def active_members(team_ids) -> dict[int, dict]:
+    """Per team: its active members' ids (workers and managers), and its first active manager by
+    user id (who takes work nobody else can): {team id: {"members": set, "manager": id|None}}.
+    One query for any number of teams."""
+    teams = {team_id: {"members": set(), "manager": None} for team_id in team_ids}
+    rows = (
+        CareTeamUserObjectPermission.objects.filter(
+            content_object_id__in=list(teams),
+            permission__codename__in=(WORK, MANAGE),
+            permission__content_type__app_label="accounts",
+            user__is_active=True,
+        )
+        .order_by("user_id")
+        .values_list("content_object_id", "user_id", "permission__codename")
+    )
+    for team_id, user_id, codename in rows:
+        teams[team_id]["members"].add(user_id)
+        if codename == MANAGE and teams[team_id]["manager"] is None:
+            teams[team_id]["manager"] = user_id
+    return teams

@@ -4,17 +4,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.roles import Role
-
 
 @require_GET
 def home(request):
     """Each role lands where its day starts: managers on the dashboard, providers on their
     patients, everyone who works tasks on My work."""
     user = request.user
-    # Providers and coordinators hold the dashboard right too (their own slice), but their day
-    # starts on their patients or their queue.
-    if user.has_perm("tasks.view_dashboard") and user.has_role(Role.MANAGER):
+    # Providers and coordinators see a dashboard too (their own slice), but their day starts on
+    # their patients or their queue. By right, never by role name: renaming a role changes nothing.
+    if user.has_perm("tasks.view_dashboard") and user.has_perm("tasks.view_team_dashboard"):
         return redirect("dashboard")
     if user.has_perm("careplans.edit_clinical"):
         return redirect(reverse("patient_list") + "?mine=1")

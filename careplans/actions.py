@@ -1,122 +1,17 @@
-"""State changes for care plans. Task rows are made by tasks.actions.create_task, never here."""
+"""State changes for care plans: the clinical edit. A plan made from a template, with its tasks,
+is tasks.intake.apply_template (care plans know nothing of tasks)."""
 
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from careplans.intake import PlannedTask
-from careplans.models import (
-    CarePlan,
-    CarePlanStatus,
-    CarePlanTemplate,
-    Enrollment,
-    EnrollmentStatus,
-    Goal,
-    Patient,
-)
-from tasks.actions import ActionError, NotAllowed, RuleViolation, create_task
+from accounts.errors import ActionError, NotAllowed, RuleViolation
+from careplans.models import CarePlan, CarePlanStatus, Enrollment, EnrollmentStatus, Goal, Patient
 
-
-@dataclass
-class GoalInput:
-    description: str
-    target: str = ""
-
-
-@dataclass
-class IntakeResult:
-    plan: CarePlan
-    created: bool
-    task_count: int
-
-
-def _ensure_enrollment(patient: Patient, program, starts_on: datetime.date) -> None:
-    if not patient.enrollments.filter(program=program, status=EnrollmentStatus.ACTIVE).exists():
-        enrollment = Enrollment(patient=patient, program=program, started_on=starts_on)
-        enrollment.save()
-
-
-def apply_template(
-    *,
-    patient: Patient,
-    template: CarePlanTemplate,
-    starts_on: datetime.date,
-    ends_on: datetime.date | None,
-    by,
-    rows: list[PlannedTask],
-    intake_key: uuid.UUID,
-    goals: list[GoalInput] = (),
-    interventions: str = "",
-) -> IntakeResult:
-    """Create the plan and its tasks in one transaction. The same intake_key returns the plan
-    made the first time and creates nothing (double click, retry, back button)."""
-    if not by.has_perm("careplans.apply_template"):
-        raise NotAllowed("Your role cannot apply care plan templates.")
-    if (goals or interventions.strip()) and not by.has_perm("careplans.edit_clinical"):
-        raise NotAllowed("Only providers write goals and interventions.")
-    if ends_on and ends_on < starts_on:
-        raise RuleViolation("The plan cannot end before it starts.", rule="plan-ends-after-start")
-    missing = [row.title for row in rows if row.owner is None]
-    if missing:
-        raise RuleViolation("Every task needs an owner: " + ", ".join(missing) + ".", rule="task-needs-owner")
-    existing = CarePlan.objects.filter(intake_key=intake_key).first()
-    if existing and existing.patient_id != patient.pk:
-        raise RuleViolation(
-            "This form belongs to another patient; reload the preview.", rule="intake-key-per-patient"
-        )
-    if existing:
-        return IntakeResult(plan=existing, created=False, task_count=existing.tasks.count())
-    try:
-        with transaction.atomic():
-            plan = CarePlan(
-                patient=patient,
-                program=template.program,
-                template=template,
-                status=CarePlanStatus.ACTIVE,
-                starts_on=starts_on,
-                ends_on=ends_on,
-                author=by,
-                interventions=interventions.strip(),
-                intake_key=intake_key,
-            )
-            plan._history_user = by
-            plan.save()
-            for goal in goals:
-                if goal.description.strip():
-                    Goal.objects.create(
-                        care_plan=plan, description=goal.description.strip(), target=goal.target.strip()
-                    )
-            _ensure_enrollment(patient, template.program, starts_on)
-            made = {}
-            for row in rows:
-                depends = row.template_task.depends_on_id
-                made[row.template_task.pk] = create_task(
-                    patient=patient,
-                    by=by,
-                    title=row.title,
-                    kind=row.kind,
-                    owner=row.owner,
-                    due_on=row.due_on,
-                    priority=row.priority,
-                    care_plan=plan,
-                    template_task=row.template_task,
-                    occurrence=row.occurrence,
-                    recurrence_days=row.recurrence_days,
-                    recurrence_ends_on=row.recurrence_ends_on,
-                    depends_on=made.get(depends) if depends else None,
-                    note=f"From template {template.name}",
-                )
-    except IntegrityError:
-        # A concurrent submit of the same form won the race; its plan is the answer.
-        plan = CarePlan.objects.filter(intake_key=intake_key).first()
-        if plan is None:
-            raise
-        return IntakeResult(plan=plan, created=False, task_count=plan.tasks.count())
-    return IntakeResult(plan=plan, created=True, task_count=len(made))
+__all__ = ["ActionError", "NotAllowed", "RuleViolation"]  # with the actions below
 
 
 @dataclass
@@ -127,6 +22,12 @@ class GoalChange:
     description: str
     target: str
     status: str
+
+
+def ensure_enrollment(patient: Patient, program, starts_on: datetime.date) -> None:
+    """The patient is enrolled in `program` (an active enrollment), from `starts_on` if new."""
+    if not patient.enrollments.filter(program=program, status=EnrollmentStatus.ACTIVE).exists():
+        Enrollment(patient=patient, program=program, started_on=starts_on).save()
 
 
 class PlanVersionConflict(ActionError):

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import ReadOnlyMixin
+from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,
     CarePlan,
@@ -8,6 +10,7 @@ from careplans.models import (
     Enrollment,
     Goal,
     Patient,
+    PatientAccessLog,
     PatientUserObjectPermission,
     Program,
     TemplateTask,
@@ -115,3 +118,13 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     search_fields = ["=patient__mrn", "=external_id"]
     autocomplete_fields = ["patient", "provider"]
     show_full_result_count = False
+
+
+@admin.register(PatientAccessLog)
+class PatientAccessLogAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["viewed_at", "user", "patient_id", "path"]
+    list_select_related = ["user"]
+    search_fields = ["=patient__mrn", "=user__username"]
+    search_help_text = "The patient's MRN, or the username"
+    search_patient, search_user = "patient", "user"
+    raw_id_fields = ["patient", "user"]

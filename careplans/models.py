@@ -146,6 +146,33 @@ class PatientUserObjectPermission(UserObjectPermissionBase):
         verbose_name = "patient grant"
 
 
+class PatientAccessLog(models.Model):
+    """Append-only: one row per view of a patient's record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    viewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    path = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        indexes = [
+            # Admin: "who looked at this patient, newest first".
+            models.Index(fields=["patient", "-viewed_at"], name="accesslog_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"access #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The access log is append-only")
+
+
 class EnrollmentStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ENDED = "ended", "Ended"

@@ -6,6 +6,7 @@ from accounts import views as account_views
 from careplans import views as careplan_views
 from dashboards import views as dashboard_views
 from notifications import views as notification_views
+from tasks import patient_views
 from tasks import views as task_views
 
 admin.site.site_header = "Followthrough administration"
@@ -16,8 +17,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", careplan_views.patient_list, name="patient_list"),
-    path("patients/<int:pk>/", careplan_views.patient_detail, name="patient_detail"),
-    path("patients/<int:pk>/care-plans/new/", careplan_views.care_plan_intake, name="care_plan_intake"),
+    path("patients/<int:pk>/", patient_views.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/care-plans/new/", patient_views.care_plan_intake, name="care_plan_intake"),
     path("care-plans/<int:pk>/edit/", careplan_views.care_plan_edit, name="care_plan_edit"),
     path("work/", task_views.my_work, name="my_work"),
     path("queue/", task_views.team_queue, name="team_queue"),

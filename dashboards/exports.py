@@ -106,9 +106,3 @@ TABLES: dict[str, tuple[str, Callable[[Export], Table]]] = {
     "time-in-status": ("Time in status", time_in_status),
     "trend": ("Backlog trend", trend),
 }
-
-
-def csv_safe(value) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ is read as text."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -9,7 +9,7 @@ from django import forms
 from accounts.models import CareTeam, Location
 from accounts.scope import managed_team_ids, team_ids_for
 from careplans.models import Program
-from dashboards import rowsets
+from tasks import rowsets
 
 # The flow figures' period unless the URL says otherwise: the last four weeks, what a huddle
 # reviews (the trend shows 90 days to the period's end whatever the period).

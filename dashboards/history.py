@@ -12,10 +12,10 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.scope import managed_team_ids
-from dashboards import rowsets
 from dashboards.aggregates import PercentilesCont, percentile_cont
 from dashboards.models import MetricSnapshot, SnapshotDay
 from dashboards.slices import Figure, Slice
+from tasks import rowsets
 from tasks.choices import OPEN_STATUSES, Status
 
 

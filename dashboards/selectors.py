@@ -1,8 +1,7 @@
 """Dashboard selectors: each function returns exactly what one part of the page renders.
 
-Every count comes from a row set in dashboards.rowsets or a TaskQuerySet method (`overdue`,
-`due_today`...), and every count carries the team-queue URL whose FilterSet applies that same row
-set, so the figure and its drill-down list cannot disagree. The page costs a fixed number of
+Every count comes from a row set in tasks.rowsets (`overdue_q`, `due_today_q`...), and every
+count carries the team-queue URL whose FilterSet applies that same row set, so the figure and its drill-down list cannot disagree. The page costs a fixed number of
 queries whatever the practice's size: all counts in one query (`count_figures`: a UNION ALL
 branch per scan), owner names in one, time in status and the trend one each (dashboards.history;
 dashboards.slices holds the Slice of work they all read).
@@ -33,11 +32,10 @@ from django.db.models.functions import Cast
 
 from accounts.models import User
 from careplans.models import RiskLevel
-from dashboards import rowsets
 from dashboards.history import StatusTime, TrendPoint, time_in_status, trend
 from dashboards.slices import Figure, Slice
+from tasks import rowsets
 from tasks.choices import TaskKind
-from tasks.filters import DueWindow
 
 # An owner carrying more than this multiple of the average open load of the owners shown is
 # highlighted: relative, so it means the same on a small team and a large one.
@@ -120,7 +118,7 @@ class Counts:
 
 def count_figures(s: Slice) -> Counts:
     """Every count on the page in one query: one scan each of the open work, the completions and
-    the closings, each figure counted with the row set its drill-down lists (dashboards.rowsets;
+    the closings, each figure counted with the row set its drill-down lists (tasks.rowsets;
     the queue filter of each is in the comment)."""
     tasks = s.tasks()
     today = s.today
@@ -214,18 +212,23 @@ def tiles(s: Slice, counts: Counts) -> tuple[list[Tile], CompletedTile]:
     def due(key: str, window: str) -> Figure:
         return Figure(counts.total(key), s.queue_url([("due", window)]))
 
-    overdue = due("overdue", DueWindow.OVERDUE)
+    overdue = due("overdue", rowsets.DueWindow.OVERDUE)
     week = [("event_on_after", s.week_start.isoformat()), ("event_on_before", s.today.isoformat())]
     completed = [("event", rowsets.Event.COMPLETED), *week]
     return (
         [
             Tile("overdue", "Overdue", overdue, alert=overdue.value > 0, note="open, due before today"),
-            Tile("due_today", "Due today", due("due_today", DueWindow.TODAY)),
-            Tile("upcoming", "Due in the next 7 days", due("upcoming", DueWindow.NEXT_7), note="after today"),
+            Tile("due_today", "Due today", due("due_today", rowsets.DueWindow.TODAY)),
+            Tile(
+                "upcoming",
+                "Due in the next 7 days",
+                due("upcoming", rowsets.DueWindow.NEXT_7),
+                note="after today",
+            ),
             Tile(
                 "wait_ended",
                 "Waiting past its date",
-                due("wait_ended", DueWindow.WAIT_ENDED),
+                due("wait_ended", rowsets.DueWindow.WAIT_ENDED),
                 note="back to its owner",
             ),
             Tile(
@@ -298,7 +301,7 @@ def _breakdown_rows(s: Slice, counts: Counts, dim: str, label, param) -> list[Br
             BreakdownRow(
                 label(key),
                 Figure(n, s.queue_url(base)),
-                Figure(overdue.get(key, 0), s.queue_url([*base, ("due", DueWindow.OVERDUE)])),
+                Figure(overdue.get(key, 0), s.queue_url([*base, ("due", rowsets.DueWindow.OVERDUE)])),
             )
         )
     return sorted(rows, key=lambda r: (-r.open.value, r.label))

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from careplans.models import CarePlan, Patient
 from dashboards.models import MetricSnapshot, SnapshotDay
-from dashboards.rowsets import day_start
 from tasks.choices import OPEN_STATUSES
 from tasks.models import Task
+from tasks.rowsets import day_start
 
 # Days per INSERT ... SELECT: two parameters a day, well within SQLite's limit.
 DAYS_PER_STATEMENT = 120

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import User
-from dashboards import rowsets
+from tasks import rowsets
 from tasks.models import Activity, Task, visibility_q
 
 TREND_DAYS = 90

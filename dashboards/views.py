@@ -6,8 +6,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dashboards import exports, rowsets, selectors
+from dashboards import exports, selectors
 from dashboards.forms import DashboardFilterForm, filter_choices
+from tasks import rowsets
+from tasks.exports import csv_safe
 
 
 def _slice(request):
@@ -74,5 +76,5 @@ def dashboard_export(request):
                 writer.writerow([])
             writer.writerow([title])
         writer.writerow(header)
-        writer.writerows([exports.csv_safe(cell) for cell in row] for row in rows)
+        writer.writerows([csv_safe(cell) for cell in row] for row in rows)
     return response

@@ -12,15 +12,15 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import BigIntegerField, BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import CareTeamUserObjectPermission, User
-from accounts.scope import MANAGE, WORK
+from accounts import scope
+from accounts.models import User
+from bulksql import id_set, insert_select
 from notifications import emails, escalation
 from notifications.models import (
     DEFAULT_DELIVERY,
@@ -31,9 +31,8 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
-from notifications.sql import id_set, insert_select
 from tasks import actions as task_actions
-from tasks.choices import Status
+from tasks import rowsets
 from tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -86,8 +85,7 @@ def notify_overdue(*, today: datetime.date, now: datetime.datetime | None = None
     function of the task: any number of runs, at any hour, make it once; a new owner after a
     reassignment hears of it too."""
     tasks = Task.objects.filter(
-        status__in=(Status.NEW, Status.IN_PROGRESS),
-        due_on__lt=today,
+        rowsets.ACTIVE & rowsets.overdue_q(today),
         due_on__gte=today - datetime.timedelta(days=LOOKBACK_DAYS),
     )
     return _notify_owners(tasks, kind=Kind.OVERDUE, day="due_on", now=now or timezone.now())
@@ -97,33 +95,20 @@ def notify_waiting_expired(*, today: datetime.date, now: datetime.datetime | Non
     """A Waiting task whose waiting-until date has passed comes back to its owner (the queues
     already flag it "wait ended"); keyed on that date, so a new wait brings a new notice."""
     tasks = Task.objects.filter(
-        status=Status.WAITING,
-        waiting_until__lt=today,
+        rowsets.wait_ended_q(today),
         waiting_until__gte=today - datetime.timedelta(days=LOOKBACK_DAYS),
     )
     return _notify_owners(tasks, kind=Kind.WAITING_EXPIRED, day="waiting_until", now=now or timezone.now())
-
-
-def _team_right_ids(*codenames: str) -> list[int]:
-    # Looked up first: joined into the recipients query, PostgreSQL misjudged the permission and
-    # content type tables and probed the raised tasks once per content type.
-    return list(
-        Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames).values_list(
-            "pk", flat=True
-        )
-    )
 
 
 def _recipients(step: escalation.Step, raised: list[int]):
     """Team rights joined to the raised tasks: managers for level 1; for level 2, members of
     the task's team holding the step's role."""
     if step.role is escalation.MANAGERS:
-        rights = CareTeamUserObjectPermission.objects.filter(permission_id__in=_team_right_ids(MANAGE))
+        holders = scope.rights(scope.MANAGE, ids_first=True)
     else:
-        rights = CareTeamUserObjectPermission.objects.filter(
-            permission_id__in=_team_right_ids(WORK, MANAGE), user__groups__name=step.role
-        )
-    return rights.filter(user__is_active=True, content_object__tasks__in=id_set(raised))
+        holders = scope.rights(ids_first=True).filter(user__groups__name=step.role)
+    return holders.filter(user__is_active=True, content_object__tasks__in=id_set(raised))
 
 
 def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:

@@ -11,14 +11,12 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.models import CareTeamUserObjectPermission
-from accounts.scope import MANAGE
+from accounts import scope
+from bulksql import id_set
 from notifications.models import Kind, Notification
-from notifications.sql import id_set
-from tasks.choices import OPEN_STATUSES, Status
+from tasks import rowsets
+from tasks.choices import OPEN_STATUSES
 from tasks.models import Task
-
-UPCOMING_DAYS = 7
 
 
 def absolute(path: str) -> str:
@@ -48,17 +46,14 @@ def digest_counts(user_ids: list[int], *, today: datetime.date) -> dict[int, Dig
     if not user_ids:
         return counts
     users = id_set(user_ids)
-    not_waiting = ~Q(status=Status.WAITING)
-    week = today + datetime.timedelta(days=UPCOMING_DAYS)
+    sections = {name: rowsets.MY_WORK_SECTIONS[name](today) for name in ("overdue", "due_today", "upcoming")}
     own = (
         Task.objects.open()
         .filter(owner_id__in=users)
         .values("owner_id")
         .annotate(
-            overdue=Count("pk", filter=not_waiting & Q(due_on__lt=today)),
-            due_today=Count("pk", filter=not_waiting & Q(due_on=today)),
-            wait_ended=Count("pk", filter=Q(status=Status.WAITING, waiting_until__lt=today)),
-            upcoming=Count("pk", filter=not_waiting & Q(due_on__gt=today, due_on__lte=week)),
+            **{name: Count("pk", filter=condition) for name, condition in sections.items()},
+            wait_ended=Count("pk", filter=rowsets.wait_ended_q(today)),
         )
         .order_by()
     )
@@ -76,9 +71,8 @@ def digest_counts(user_ids: list[int], *, today: datetime.date) -> dict[int, Dig
     for row in unread:
         counts[row["recipient_id"]].unread = row["n"]
     managed = (
-        CareTeamUserObjectPermission.objects.filter(
-            user_id__in=users, permission__codename=MANAGE, permission__content_type__app_label="accounts"
-        )
+        scope.rights(scope.MANAGE)
+        .filter(user_id__in=users)
         .values("user_id")
         .annotate(
             n=Count(
@@ -104,7 +98,7 @@ def render(notification: Notification) -> tuple[str, str]:
         context = {
             "day": today,
             "figures": figures,
-            "upcoming_days": UPCOMING_DAYS,
+            "upcoming_days": rowsets.UPCOMING_DAYS,
             "my_work_url": absolute(reverse("my_work")),
             "dashboard_url": absolute(reverse("dashboard")),
         }

@@ -17,7 +17,7 @@ from django.db.models import Case, Q, TextField, Value, When
 
 from careplans.models import CarePlan, Patient, RiskLevel
 from notifications.models import EscalationPolicy
-from tasks.choices import Status
+from tasks import rowsets
 from tasks.models import Task
 
 MANAGERS = None  # a step's recipients when it names no role: the care team's managers
@@ -41,11 +41,13 @@ class Step:
     def candidates(self, *, today: datetime.date):
         """Tasks this step escalates today: overdue past their threshold, below this level, and
         needing attention (a task still waiting within its waiting-until date is not)."""
+        # Overdue for more than N days: overdue as of N days ago.
         past = [
-            t.covers & Q(due_on__lt=today - datetime.timedelta(days=t.after_days)) for t in self.thresholds
+            t.covers & rowsets.overdue_q(today - datetime.timedelta(days=t.after_days))
+            for t in self.thresholds
         ]
         return Task.objects.filter(
-            needs_attention(today), reduce(operator.or_, past), escalation_level__lt=self.level
+            rowsets.needs_attention_q(today), reduce(operator.or_, past), escalation_level__lt=self.level
         )
 
     def _text(self, threshold: Threshold) -> str:
@@ -62,10 +64,6 @@ class Step:
             default=Value(f"Overdue: escalated to level {self.level}"),
             output_field=TextField(),
         )
-
-
-def needs_attention(today: datetime.date) -> Q:
-    return Q(status__in=(Status.NEW, Status.IN_PROGRESS)) | Q(status=Status.WAITING, waiting_until__lt=today)
 
 
 def _resolver(policies: list[EscalationPolicy]):

@@ -2,17 +2,18 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from tasks import rowsets
 from tasks.models import Task
 
 
 def get_task_for_user(user, pk: int, perm: str = "tasks.view_task") -> Task:
-    task = get_object_or_404(
-        Task.objects.visible_to(user).select_related(
-            "patient", "owner", "care_team", "care_plan__program", "completed_by"
-        ),
-        pk=pk,
+    """The task with its overdue and wait-ended flags as of the practice's today."""
+    visible = Task.objects.visible_to(user).select_related(
+        "patient", "owner", "care_team", "care_plan__program", "completed_by"
     )
+    task = get_object_or_404(rowsets.with_due_flags(visible, timezone.localdate()), pk=pk)
     if not user.has_perm(perm):
         raise PermissionDenied
     return task

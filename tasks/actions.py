@@ -1,6 +1,6 @@
 """Every change to a task's status or owner goes through one function here.
 
-Each action: checks the actor's right, checks the rule from the status table (refusing with the
+Each action: checks the actor's right (tasks.rights), checks the rule from the status table (refusing with the
 rule's name), locks the row, compares versions (a stale copy is a conflict, never an overwrite),
 saves, writes one Activity and one history row with the actor and the reason, all in one
 transaction. `by=None` means the system (a scheduled job), which holds every right.
@@ -13,18 +13,14 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, Value
+from django.db.models import Value
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
-from accounts.models import CareTeamUserObjectPermission
-from accounts.scope import MANAGE, WORK, manages, user_ids_in_team
-from careplans.models import CarePlanStatus, Patient
-from notifications.sql import PlusDays, id_set, insert_select, update_returning
+from accounts.errors import ActionError, NotAllowed, RuleViolation
+from bulksql import history_rows, id_set, insert_select, update_returning
+from careplans.models import Patient
 from tasks.choices import (
-    FRONT_DESK_KINDS,
     OPEN_STATUSES,
     ActivityKind,
     ContactOutcome,
@@ -33,28 +29,11 @@ from tasks.choices import (
     WaitingReason,
 )
 from tasks.models import Activity, Task
+from tasks.rights import can_create, can_note, can_own, can_reassign, can_reopen, can_work
+
+__all__ = ["ActionError", "NotAllowed", "RuleViolation", "VersionConflict"]  # with the actions below
 
 log = logging.getLogger(__name__)
-
-
-class ActionError(Exception):
-    """A refused action. `rule` names the rule; `message` says it to a person."""
-
-    rule = "refused"
-
-    def __init__(self, message: str, *, rule: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if rule:
-            self.rule = rule
-
-
-class RuleViolation(ActionError):
-    pass
-
-
-class NotAllowed(ActionError, PermissionDenied):
-    rule = "not-allowed"
 
 
 class VersionConflict(ActionError):
@@ -88,47 +67,6 @@ CANCEL = Transition(
 )
 REOPEN = Transition("reopen", (Status.COMPLETED, Status.CANCELLED), Status.IN_PROGRESS, "reopen-only-closed")
 REASSIGN_FROM = OPEN_STATUSES
-
-
-# ---- rights -------------------------------------------------------------------------------
-
-
-def is_team_member(user_id: int, team_id: int) -> bool:
-    return user_ids_in_team(team_id).filter(user_id=user_id, user__is_active=True).exists()
-
-
-def can_work(user, task: Task) -> bool:
-    if user is None:
-        return True
-    if not user.has_perm("tasks.work_task"):
-        return False
-    return task.owner_id == user.pk or manages(user, task.care_team_id)
-
-
-def can_reassign(user, task: Task) -> bool:
-    if user is None:
-        return True
-    if user.has_perm("tasks.reassign_any_task") and manages(user, task.care_team_id):
-        return True
-    return user.has_perm("tasks.reassign_own_task") and task.owner_id == user.pk
-
-
-def can_reopen(user, task: Task) -> bool:
-    if user is None:
-        return True
-    return user.has_perm("tasks.reopen_task") and manages(user, task.care_team_id)
-
-
-def can_note(user, task: Task) -> bool:
-    if user is None:
-        return True
-    return user.has_perm("tasks.work_task") and Task.objects.visible_to(user).filter(pk=task.pk).exists()
-
-
-def can_create(user, *, kind: str) -> bool:
-    if user is None or user.has_perm("tasks.add_task"):
-        return True
-    return user.has_perm("tasks.add_scheduling_task") and kind in FRONT_DESK_KINDS
 
 
 # ---- internals ----------------------------------------------------------------------------
@@ -237,7 +175,7 @@ def create_task(
         raise RuleViolation("A task needs an owner.", rule="task-needs-owner")
     if due_on is None:
         raise RuleViolation("A task needs a due date.", rule="task-needs-due-date")
-    if not is_team_member(owner.pk, patient.care_team_id):
+    if not can_own(owner.pk, patient.care_team_id):
         raise RuleViolation(
             "The owner must be an active member of the patient's care team.",
             rule="owner-in-care-team",
@@ -381,7 +319,7 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
             raise RuleViolation("Only open tasks can be reassigned.", rule="reassign-only-open")
         if to.pk == locked.owner_id:
             raise RuleViolation("The task already belongs to that person.", rule="reassign-to-someone-else")
-        if not is_team_member(to.pk, locked.care_team_id):
+        if not can_own(to.pk, locked.care_team_id):
             raise RuleViolation(
                 "The new owner must be an active member of the task's care team.",
                 rule="owner-in-care-team",
@@ -422,21 +360,6 @@ def _queue_next_occurrence(task_id: int) -> None:
     from tasks.jobs import create_next_occurrence  # tasks.jobs imports this module
 
     transaction.on_commit(partial(create_next_occurrence.delay, task_id), robust=True)
-
-
-def _history_rows(tasks, *, when, reason, history_type: str, by=None):
-    """(columns, values_list) that copy `tasks` into their history table as simple_history's
-    save() would: every tracked field, plus when, why (a text or an expression), what and who."""
-    history = Task.history.model
-    meta = {
-        "history_date": Value(when),
-        "history_change_reason": Value(reason[:100]) if isinstance(reason, str) else reason,
-        "history_type": Value(history_type),
-        "history_user": Value(by.pk if by else None, output_field=BigIntegerField()),
-    }
-    columns = [f.name for f in history._meta.concrete_fields if f.name != "history_id"]
-    values = [meta[name] if name in meta else F(history._meta.get_field(name).attname) for name in columns]
-    return history, columns, tasks.values_list(*values)
 
 
 def escalate_tasks(tasks, *, level: int, reason, now: datetime.datetime | None = None) -> list[int]:
@@ -489,132 +412,6 @@ def escalate_tasks(tasks, *, level: int, reason, now: datetime.datetime | None =
                 Value(now),
             ),
         )
-        history, columns, values = _history_rows(rows, when=now, reason=reason, history_type="~")
+        history, columns, values = history_rows(rows, when=now, reason=reason, history_type="~")
         insert_select(history, columns, values)
     return raised
-
-
-def continuing_series(tasks):
-    """The recurring tasks of `tasks` whose series goes on past them: not cancelled, the next
-    due date (one interval on) within the recurrence's end, and within an active care plan that
-    has not ended by then. Annotated with that `next_due`."""
-    return (
-        tasks.filter(recurrence_days__isnull=False)
-        .exclude(status=Status.CANCELLED)
-        .annotate(next_due=PlusDays("due_on", "recurrence_days"))
-        .filter(Q(recurrence_ends_on__isnull=True) | Q(recurrence_ends_on__gte=F("next_due")))
-        .filter(
-            Q(care_plan__isnull=True)
-            | Q(care_plan__status=CarePlanStatus.ACTIVE, care_plan__ends_on__isnull=True)
-            | Q(care_plan__status=CarePlanStatus.ACTIVE, care_plan__ends_on__gte=F("next_due"))
-        )
-    )
-
-
-def without_next_occurrence(tasks):
-    return tasks.filter(~Exists(Task.objects.filter(previous_occurrence=OuterRef("pk"))))
-
-
-def _team_rights(team_ids) -> dict[int, dict]:
-    """Per team: its active members' ids, and its first active manager (a fallback owner)."""
-    teams = {team_id: {"members": set(), "manager": None} for team_id in team_ids}
-    rights = CareTeamUserObjectPermission.objects.filter(
-        content_object_id__in=team_ids,
-        permission__codename__in=(WORK, MANAGE),
-        permission__content_type__app_label="accounts",
-        user__is_active=True,
-    ).order_by("user_id")
-    for team_id, user_id, codename in rights.values_list(
-        "content_object_id", "user_id", "permission__codename"
-    ):
-        teams[team_id]["members"].add(user_id)
-        if codename == MANAGE and teams[team_id]["manager"] is None:
-            teams[team_id]["manager"] = user_id
-    return teams
-
-
-def create_next_occurrences(tasks, *, now: datetime.datetime | None = None) -> list[Task]:
-    """The next occurrence of each task of `tasks` whose series goes on (continuing_series) and
-    that has none yet, due one interval after it, by the system. It keeps its owner while they
-    are an active member of the patient's care team, else goes to the team's first manager.
-
-    Exactly once, for template tasks (care plan, template task, occurrence) and ad-hoc series
-    alike: the previous occurrences are locked, then looked up for a next one in a fresh
-    statement, so the completion hook, the hourly job and a retry never make two. Set-based: a
-    fixed number of statements per batch."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        previous = list(
-            continuing_series(Task.objects.filter(pk__in=tasks.values("pk")))
-            .select_for_update(of=("self",))
-            .select_related("patient")
-            .order_by("pk")
-        )
-        if not previous:
-            return []
-        done = set(
-            Task.objects.filter(previous_occurrence__in=id_set(t.pk for t in previous)).values_list(
-                "previous_occurrence_id", flat=True
-            )
-        )
-        previous = [t for t in previous if t.pk not in done]
-        teams = _team_rights({t.patient.care_team_id for t in previous})
-        made = []
-        for prev in previous:
-            team = teams[prev.patient.care_team_id]
-            owner_id = prev.owner_id if prev.owner_id in team["members"] else team["manager"]
-            if owner_id is None:
-                log.warning(
-                    "task %s: no active owner or manager in its care team for the next occurrence", prev.pk
-                )
-                continue
-            made.append(
-                Task(
-                    patient_id=prev.patient_id,
-                    care_plan_id=prev.care_plan_id,
-                    template_task_id=prev.template_task_id,
-                    occurrence=prev.occurrence + 1,
-                    title=prev.title,
-                    kind=prev.kind,
-                    owner_id=owner_id,
-                    care_team_id=prev.patient.care_team_id,
-                    due_on=prev.due_on + datetime.timedelta(days=prev.recurrence_days),
-                    priority=prev.priority,
-                    previous_occurrence_id=prev.pk,
-                    recurrence_days=prev.recurrence_days,
-                    recurrence_ends_on=prev.recurrence_ends_on,
-                    created_at=now,
-                )
-            )
-        if not made:
-            return []
-        made = bulk_create_with_history(made, Task, default_change_reason="next occurrence", default_date=now)
-        Activity.objects.bulk_create(
-            Activity(
-                task=task,
-                patient_id=task.patient_id,
-                care_team_id=task.care_team_id,
-                kind=ActivityKind.CREATED,
-                to_status=Status.NEW,
-                to_owner_id=task.owner_id,
-                body=f"Next occurrence after task #{task.previous_occurrence_id}",
-                created_at=now,
-            )
-            for task in made
-        )
-    return made
-
-
-def create_due_occurrences(*, today: datetime.date, batch_size: int = 500, max_batches: int = 200) -> int:
-    """Recurring tasks that fell due (due today or earlier) get their next occurrence even if
-    nobody completed them, batch by batch in id order; a next occurrence that is itself due
-    has a higher id, so a series behind by several intervals catches up in one run."""
-    made, after = 0, 0
-    for _ in range(max_batches):
-        due = without_next_occurrence(continuing_series(Task.objects.filter(due_on__lte=today, pk__gt=after)))
-        ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            break
-        made += len(create_next_occurrences(Task.objects.filter(pk__in=id_set(ids))))
-        after = ids[-1]
-    return made

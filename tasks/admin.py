@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyMixin
-from accounts.admin_search import IndexedSearchMixin
+from careplans.admin_search import IndexedSearchMixin
 from tasks.models import Activity, Task
 
 

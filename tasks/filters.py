@@ -7,22 +7,8 @@ from django.utils import timezone
 from accounts.models import CareTeam, Location, User
 from accounts.scope import member_ids_of, team_id_list
 from careplans.models import Program, RiskLevel
-from dashboards import rowsets
-from tasks.choices import OPEN_STATUSES, Priority, Status, TaskKind
-
-
-class DueWindow:
-    OVERDUE = "overdue"
-    TODAY = "today"
-    NEXT_7 = "next7"
-    WAIT_ENDED = "wait_ended"
-    CHOICES = [
-        (OVERDUE, "Overdue"),
-        (TODAY, "Due today"),
-        (NEXT_7, "Due in the next 7 days"),
-        (WAIT_ENDED, "Waiting past its date"),
-    ]
-
+from tasks import rowsets
+from tasks.choices import Priority, Status, TaskKind
 
 SORTS = [
     ("due_on", "Due date"),
@@ -52,9 +38,9 @@ class TaskFilter(django_filters.FilterSet):
     )
     care_team = django_filters.ModelChoiceFilter(queryset=CareTeam.objects.none(), label="Care team")
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Owner")
-    due = django_filters.ChoiceFilter(choices=DueWindow.CHOICES, method="filter_due", label="Due")
+    due = django_filters.ChoiceFilter(choices=rowsets.DueWindow.choices, method="filter_due", label="Due")
     due_on = django_filters.DateFromToRangeFilter(label="Due between")
-    # Dashboard drill-down: the same row sets the dashboard counts with (dashboards.rowsets).
+    # Dashboard drill-down: the same row sets the dashboard counts with (tasks.rowsets).
     scope = django_filters.ChoiceFilter(
         choices=rowsets.Scope.choices, method="filter_scope", label="Whose work"
     )
@@ -92,14 +78,7 @@ class TaskFilter(django_filters.FilterSet):
         )
 
     def filter_due(self, queryset, name, value):
-        today = timezone.localdate()
-        windows = {
-            DueWindow.OVERDUE: queryset.overdue,
-            DueWindow.TODAY: queryset.due_today,
-            DueWindow.NEXT_7: queryset.upcoming,
-            DueWindow.WAIT_ENDED: queryset.waiting_expired,
-        }
-        return windows[value](today)
+        return rowsets.in_window(queryset, value, timezone.localdate())
 
     def filter_scope(self, queryset, name, value):
         return rowsets.in_scope(queryset, user=self.request.user, scope=value)
@@ -124,7 +103,7 @@ class TaskFilter(django_filters.FilterSet):
         # asking for an event (completed, closed, moved on) shows the tasks it happened to.
         data = self.form.cleaned_data
         if not data.get("status") and not data.get("event") and not data.get("timeliness"):
-            queryset = queryset.filter(status__in=OPEN_STATUSES)
+            queryset = queryset.filter(rowsets.OPEN)
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("sort"):
             queryset = queryset.order_by("due_on", "-priority", "pk")

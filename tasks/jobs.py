@@ -6,14 +6,14 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from tasks import actions
+from tasks import recurrence
 from tasks.models import Task
 
 
 @shared_task(ignore_result=True)
 def create_next_occurrence(task_id: int) -> int:
     """Queued by complete_task after its commit: the completed task's next occurrence."""
-    return len(actions.create_next_occurrences(Task.objects.filter(pk=task_id)))
+    return len(recurrence.create_next_occurrences(Task.objects.filter(pk=task_id)))
 
 
 @shared_task(ignore_result=True)
@@ -21,4 +21,4 @@ def create_due_occurrences(today: str | None = None) -> int:
     """Beat: recurring tasks that fell due get their next occurrence. `today` (ISO date)
     replays a given day; by default the practice's today."""
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
-    return actions.create_due_occurrences(today=day)
+    return recurrence.create_due_occurrences(today=day)

@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -51,18 +49,7 @@ class TaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(_OPEN)
 
-    def overdue(self, today: datetime.date | None = None):
-        return self.open().filter(due_on__lt=today or timezone.localdate())
-
-    def due_today(self, today: datetime.date | None = None):
-        return self.open().filter(due_on=today or timezone.localdate())
-
-    def upcoming(self, today: datetime.date | None = None, days: int = 7):
-        today = today or timezone.localdate()
-        return self.open().filter(due_on__gt=today, due_on__lte=today + datetime.timedelta(days=days))
-
-    def waiting_expired(self, today: datetime.date | None = None):
-        return self.filter(status=Status.WAITING, waiting_until__lt=today or timezone.localdate())
+    # Overdue, due today and the other windows are in tasks.rowsets, the one place each is written.
 
     def for_queue(self):
         """Exactly what a queue row (and the queue's CSV export) renders: patient, owner and
@@ -125,7 +112,9 @@ class Task(models.Model):
             ("reassign_own_task", "Can reassign own tasks within the team"),
             ("reassign_any_task", "Can reassign any task of a managed team"),
             ("reopen_task", "Can reopen completed or cancelled tasks"),
-            ("view_dashboard", "Can view team dashboards"),
+            ("view_dashboard", "Can view a dashboard (by default of their own tasks)"),
+            ("view_team_dashboard", "Dashboard shows the teams they manage"),
+            ("view_patients_dashboard", "Dashboard shows the tasks of their own patients"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -192,7 +181,7 @@ class Task(models.Model):
                 name="task_completed_team_idx",
             ),
             # Dashboards: a team's cancelled tasks, to find those cancelled in a period
-            # (dashboards.rowsets.closed_between): index-only.
+            # (tasks.rowsets.closed_between): index-only.
             models.Index(
                 fields=["care_team", "owner", "patient", "id"],
                 condition=Q(status=Status.CANCELLED),
@@ -216,12 +205,6 @@ class Task(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
-
-    def is_overdue(self, today: datetime.date | None = None) -> bool:
-        return self.is_open and self.due_on < (today or timezone.localdate())
-
-    def wait_expired(self, today: datetime.date | None = None) -> bool:
-        return self.status == Status.WAITING and self.waiting_until < (today or timezone.localdate())
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -266,7 +249,7 @@ class Activity(models.Model):
             # Patient page timeline.
             models.Index(fields=["patient", "created_at"], name="activity_patient_time_idx"),
             # Flow metrics: the status changes of a period, with what time in status needs
-            # (dashboards.rowsets.status_exits): index-only.
+            # (tasks.rowsets.status_exits): index-only.
             models.Index(
                 fields=["kind", "created_at", "from_status", "to_status", "task", "id"],
                 name="activity_kind_time_idx",
@@ -293,13 +276,13 @@ class Activity(models.Model):
                 condition=Q(kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE)),
                 name="activity_status_seq_idx",
             ),
-            # Closed in a period: cancellations by time (dashboards.rowsets.closed_between).
+            # Closed in a period: cancellations by time (tasks.rowsets.closed_between).
             models.Index(
                 fields=["created_at", "task"],
                 condition=Q(kind=ActivityKind.STATUS_CHANGE, to_status=Status.CANCELLED),
                 name="activity_cancel_time_idx",
             ),
-            # Reassignment rate: which tasks were ever reassigned (dashboards.rowsets.reassigned_q).
+            # Reassignment rate: which tasks were ever reassigned (tasks.rowsets.reassigned_q).
             models.Index(
                 fields=["task"],
                 condition=Q(kind=ActivityKind.REASSIGNMENT),

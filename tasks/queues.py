@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from tasks.choices import Status
+from tasks import rowsets
 from tasks.models import Task
 
 # A section shows its first rows; the rest are one click away in the team queue, filtered.
@@ -28,7 +28,7 @@ class MyWork:
         for section in (
             self.overdue,
             self.due_today,
-            [t for t in self.waiting if t.wait_expired(self.today)],
+            [t for t in self.waiting if t.is_wait_ended],
         ):
             if section:
                 return section[0]
@@ -38,27 +38,26 @@ class MyWork:
 def my_work(user, *, today: datetime.date) -> MyWork:
     """The user's own open work: five queries whatever its size (counts, then a page per section).
 
-    Waiting tasks are listed under Waiting only (ended waits first), even when past due, so a
-    task never shows twice; the Overdue count on dashboards still includes them."""
-    week = today + datetime.timedelta(days=7)
+    The sections are tasks.rowsets.MY_WORK_SECTIONS, the digest's too: Waiting tasks are listed
+    under Waiting only (ended waits first), even when past due, so a task never shows twice; the
+    Overdue count on dashboards still includes them."""
     mine = Task.objects.visible_to(user).filter(owner=user).open()
-    not_waiting = ~Q(status=Status.WAITING)
+    conditions = {name: section(today) for name, section in rowsets.MY_WORK_SECTIONS.items()}
     counts = mine.aggregate(
-        overdue=Count("pk", filter=not_waiting & Q(due_on__lt=today)),
-        due_today=Count("pk", filter=not_waiting & Q(due_on=today)),
-        upcoming=Count("pk", filter=not_waiting & Q(due_on__gt=today, due_on__lte=week)),
-        waiting=Count("pk", filter=Q(status=Status.WAITING)),
-        waiting_ended=Count("pk", filter=Q(status=Status.WAITING, waiting_until__lt=today)),
-        later=Count("pk", filter=not_waiting & Q(due_on__gt=week)),
+        **{name: Count("pk", filter=condition) for name, condition in conditions.items()},
+        waiting_ended=Count("pk", filter=rowsets.wait_ended_q(today)),
     )
     by_due = ("due_on", "-priority", "pk")
     sections = {
-        "overdue": mine.filter(not_waiting, due_on__lt=today).order_by(*by_due),
-        "due_today": mine.filter(not_waiting, due_on=today).order_by(*by_due),
-        "upcoming": mine.filter(not_waiting, due_on__gt=today, due_on__lte=week).order_by(*by_due),
-        "waiting": mine.filter(status=Status.WAITING).order_by("waiting_until", "due_on", "pk"),
+        "overdue": mine.filter(conditions["overdue"]).order_by(*by_due),
+        "due_today": mine.filter(conditions["due_today"]).order_by(*by_due),
+        "upcoming": mine.filter(conditions["upcoming"]).order_by(*by_due),
+        "waiting": mine.filter(conditions["waiting"]).order_by("waiting_until", "due_on", "pk"),
     }
-    rows = {name: list(qs.for_queue()[:SECTION_LIMIT]) for name, qs in sections.items()}
+    rows = {
+        name: list(rowsets.with_due_flags(qs.for_queue(), today)[:SECTION_LIMIT])
+        for name, qs in sections.items()
+    }
     return MyWork(today=today, counts=counts, **rows)
 
 

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tasks import actions, forms, queues
+from tasks import actions, exports, forms, queues, rights, rowsets
 from tasks.access import get_task_for_user
 from tasks.filters import TaskFilter
 from tasks.forms import BulkReassignForm
@@ -24,7 +22,7 @@ VERBS = {
     "start": (
         forms.StartForm,
         lambda t, d, u: actions.start_task(t, by=u, expected_version=d["version"]),
-        actions.can_work,
+        rights.can_work,
     ),
     "wait": (
         forms.WaitForm,
@@ -36,39 +34,39 @@ VERBS = {
             note=d["note"],
             expected_version=d["version"],
         ),
-        actions.can_work,
+        rights.can_work,
     ),
     "resume": (
         forms.ResumeForm,
         lambda t, d, u: actions.resume_task(t, by=u, note=d["note"], expected_version=d["version"]),
-        actions.can_work,
+        rights.can_work,
     ),
     "complete": (
         forms.CompleteForm,
         lambda t, d, u: actions.complete_task(t, by=u, outcome=d["outcome"], expected_version=d["version"]),
-        actions.can_work,
+        rights.can_work,
     ),
     "cancel": (
         forms.CancelForm,
         lambda t, d, u: actions.cancel_task(t, by=u, reason=d["reason"], expected_version=d["version"]),
-        actions.can_work,
+        rights.can_work,
     ),
     "reopen": (
         forms.ReopenForm,
         lambda t, d, u: actions.reopen_task(t, by=u, reason=d["reason"], expected_version=d["version"]),
-        actions.can_reopen,
+        rights.can_reopen,
     ),
     "reassign": (
         forms.ReassignForm,
         lambda t, d, u: actions.reassign_task(
             t, by=u, to=d["to"], reason=d["reason"], expected_version=d["version"]
         ),
-        actions.can_reassign,
+        rights.can_reassign,
     ),
     "note": (
         forms.NoteForm,
         lambda t, d, u: actions.add_note(t, by=u, body=d["body"], contact_outcome=d["contact_outcome"]),
-        actions.can_note,
+        rights.can_note,
     ),
 }
 
@@ -136,7 +134,8 @@ def task_action(request, pk: int, verb: str):
     try:
         run(task, form.cleaned_data, request.user)
     except actions.VersionConflict as conflict:
-        return _render_task(request, conflict.current, error=conflict.message, status=409)
+        current = get_task_for_user(request.user, pk)  # as it is now, with its flags
+        return _render_task(request, current, error=conflict.message, status=409)
     except actions.NotAllowed:
         raise
     except actions.ActionError as refused:
@@ -171,11 +170,12 @@ def _filtered(request):
 @permission_required("tasks.view_task", raise_exception=True)
 def team_queue(request):
     filterset = _filtered(request)
-    page = counted_page(filterset.qs, request.GET.get("page"), QUEUE_PAGE_SIZE)
+    today = timezone.localdate()
+    page = counted_page(rowsets.with_due_flags(filterset.qs, today), request.GET.get("page"), QUEUE_PAGE_SIZE)
     context = {
         "filter": filterset,
         "page": page,
-        "today": timezone.localdate(),
+        "today": today,
         "querystring": _querystring_without_page(request),
         "reassign_form": BulkReassignForm(user=request.user),
     }
@@ -214,27 +214,6 @@ def _querystring_without_page(request) -> str:
     return params.urlencode()
 
 
-EXPORT_COLUMNS = [
-    ("Task id", lambda t: t.pk),
-    ("Patient", lambda t: f"{t.patient.last_name}, {t.patient.first_name}"),
-    ("MRN", lambda t: t.patient.mrn),
-    ("Task", lambda t: t.title),
-    ("Type", lambda t: t.get_kind_display()),
-    ("Program", lambda t: t.care_plan.program.name if t.care_plan else ""),
-    ("Owner", lambda t: str(t.owner)),
-    ("Due", lambda t: t.due_on.isoformat()),
-    ("Status", lambda t: t.get_status_display()),
-    ("Priority", lambda t: t.get_priority_display()),
-    ("Waiting reason", lambda t: t.get_waiting_reason_display() if t.waiting_reason else ""),
-    ("Waiting until", lambda t: t.waiting_until.isoformat() if t.waiting_until else ""),
-]
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_GET
 @permission_required("tasks.view_task", raise_exception=True)
 def export_csv(request):
@@ -242,24 +221,11 @@ def export_csv(request):
     filterset = _filtered(request)
     if not filterset.is_valid():
         return HttpResponseBadRequest("Fix the filters before exporting.")
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
-        for task in filterset.qs.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_safe(get(task)) for _, get in EXPORT_COLUMNS])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(exports.queue_rows(filterset.qs), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="followthrough-tasks-{stamp}.csv"'
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _csv_safe(value):
-    """Spreadsheet formula injection: a cell starting with = + - @ is read as text."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @require_POST

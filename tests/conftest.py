@@ -2,6 +2,7 @@
 coordinator of `other_team`. Roles are the groups seeded by accounts/migrations/0003_seed_roles."""
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import Role
 from tests.factories import CarePlanFactory, CareTeamFactory, PatientFactory, TaskFactory, UserFactory, member
@@ -15,6 +16,12 @@ ROLE_FIXTURES = (
     "admin",
     "outsider",
 )
+
+
+@pytest.fixture
+def today():
+    """The practice's today (settings.TIME_ZONE), as the app reads it: never date.today()."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -78,6 +85,7 @@ def outsider(other_team):
 
 @pytest.fixture
 def superuser(db):
+    """Staff with every right, and a member of no team (scope still comes from team rights)."""
     return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 

@@ -1,24 +1,22 @@
 import datetime
 
 from django import template
-from django.utils import timezone
 
 register = template.Library()
 
 
-@register.filter
-def due_relative(due_on: datetime.date, today: datetime.date | None = None) -> str:
-    """ "3 days overdue", "today", "tomorrow", "in 4 days": judged in the practice's time zone."""
-    if due_on is None:
-        return ""
-    today = today or timezone.localdate()
-    days = (due_on - today).days
+@register.simple_tag
+def due_phrase(task, today: datetime.date) -> str:
+    """ "3 days overdue", "today", "tomorrow", "in 4 days". Whether a task is overdue is the
+    database's answer (tasks.rowsets.with_due_flags sets `is_overdue`), so a closed task past its
+    date says nothing here rather than "overdue"."""
+    days = (task.due_on - today).days
+    if getattr(task, "is_overdue", False):
+        return "1 day overdue" if days == -1 else f"{-days} days overdue"
     if days == 0:
         return "today"
     if days == 1:
         return "tomorrow"
-    if days == -1:
-        return "1 day overdue"
-    if days < 0:
-        return f"{-days} days overdue"
-    return f"in {days} days"
+    if days > 1:
+        return f"in {days} days"
+    return ""

@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from careplans.models import RiskLevel
-from dashboards.rowsets import day_start
 from tasks import actions
 from tasks.choices import Status, TaskKind
 from tasks.models import Task
+from tasks.rowsets import day_start
 from tests.factories import CarePlanFactory, LocationFactory, PatientFactory, ProgramFactory, TaskFactory
 
 

@@ -6,8 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from dashboards import rowsets, selectors
-from tests.factories import TaskFactory
+from dashboards import selectors
+from tasks import rowsets
+from tests.factories import TaskFactory, in_days
 
 
 def board_for(client, user, **params):
@@ -152,9 +153,7 @@ def test_owner_far_above_the_average_load_is_highlighted(
     client, manager, coordinator, colleague, medical_assistant, patient
 ):
     for n in range(10):
-        TaskFactory(
-            patient=patient, owner=coordinator, due_on=datetime.date.today() + datetime.timedelta(days=n + 1)
-        )
+        TaskFactory(patient=patient, owner=coordinator, due_on=in_days(n + 1))
     TaskFactory(patient=patient, owner=colleague)
     owners = next(b for b in board_for(client, manager).breakdowns if b.key == "owners")
     # Two owners: "above the average" would only say who has more; nothing is highlighted.

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dashboards import jobs, rowsets, selectors, services
+from dashboards import jobs, selectors, services
+from tasks import rowsets
 from dashboards.models import MetricSnapshot, SnapshotDay
 from tasks import actions
 from tasks.models import Task

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from dashboards import rowsets, selectors
+from dashboards import selectors
 from dashboards.aggregates import percentile_cont
-from tasks import actions
+from tasks import actions, rowsets
 from tasks.choices import ActivityKind, WaitingReason
 from tasks.models import Activity
 from tests.factories import TaskFactory

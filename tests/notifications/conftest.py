@@ -8,7 +8,6 @@ import zoneinfo
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.utils import timezone
 
 from accounts.roles import sync_role_permissions
 from config.celery import app as celery_app
@@ -28,11 +27,6 @@ def keys(kind: str | None = None) -> list[tuple]:
     if kind:
         rows = rows.filter(kind=kind)
     return list(rows.values_list("recipient__username", "task_id", "kind", "level", "day"))
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 
 from notifications import actions
 from notifications.models import Kind, Notification
-from tasks import actions as task_actions
+from tasks import recurrence
 from tasks.choices import ActivityKind, TaskKind
 from tasks.models import Activity, Task
 from tests.factories import PatientFactory, TaskFactory
@@ -59,8 +59,7 @@ def _race(job):
 
 
 @pytest.fixture
-def overdue_work(team, coordinator, colleague, manager):
-    today = datetime.date.today()
+def overdue_work(team, coordinator, colleague, manager, today):
     tasks = []
     for i in range(40):
         patient = PatientFactory(care_team=team)
@@ -89,8 +88,7 @@ def test_concurrent_escalations_raise_each_task_once(overdue_work, manager):
     assert set(Task.objects.values_list("escalation_level", flat=True)) == {1}
 
 
-def test_concurrent_recurrence_makes_one_next_occurrence(patient, coordinator):
-    today = datetime.date.today()
+def test_concurrent_recurrence_makes_one_next_occurrence(patient, coordinator, today):
     series = [
         TaskFactory(
             patient=patient, owner=coordinator, kind=TaskKind.CHECK_IN, due_on=today, recurrence_days=7
@@ -98,7 +96,7 @@ def test_concurrent_recurrence_makes_one_next_occurrence(patient, coordinator):
         for _ in range(10)
     ]
 
-    first, second = _race(lambda: task_actions.create_due_occurrences(today=today))
+    first, second = _race(lambda: recurrence.create_due_occurrences(today=today))
 
     assert (first, second) == (10, 0)
     for task in series:

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts.roles import Role
 from careplans.models import CarePlanStatus
-from tasks import actions, jobs
+from tasks import actions, jobs, recurrence
 from tasks.choices import ActivityKind, Status, TaskKind
 from tasks.models import Activity, Task
 from tests.factories import CarePlanFactory, TaskFactory, TemplateTaskFactory, member
@@ -64,25 +64,25 @@ def test_completion_rolled_back_queues_nothing(
 
 
 def test_next_occurrence_is_made_once_whoever_asks(check_in, coordinator, today):
-    actions.create_next_occurrences(Task.objects.filter(pk=check_in.pk))
+    recurrence.create_next_occurrences(Task.objects.filter(pk=check_in.pk))
     actions.complete_task(check_in, by=coordinator, outcome="Reviewed")  # the hook, run below
     jobs.create_next_occurrence.apply(args=[check_in.pk])
-    actions.create_due_occurrences(today=today)
+    recurrence.create_due_occurrences(today=today)
 
     assert Task.objects.filter(previous_occurrence=check_in).count() == 1
 
 
 def test_check_in_that_fell_due_gets_its_next_without_being_completed(check_in, today):
-    assert actions.create_due_occurrences(today=_day(today, -1)) == 0  # not due yet
+    assert recurrence.create_due_occurrences(today=_day(today, -1)) == 0  # not due yet
 
-    assert actions.create_due_occurrences(today=today) == 1
+    assert recurrence.create_due_occurrences(today=today) == 1
 
     assert _next_of(check_in).due_on == _day(today, 7)
     assert check_in.status == Status.NEW
 
 
 def test_series_behind_by_several_intervals_catches_up_in_one_run(check_in, today):
-    made = actions.create_due_occurrences(today=_day(today, 15))
+    made = recurrence.create_due_occurrences(today=_day(today, 15))
 
     assert made == 3  # due +7, +14 and +21: the last is the first not yet due
     assert sorted(Task.objects.filter(recurrence_days=7).values_list("occurrence", "due_on")) == [
@@ -101,7 +101,7 @@ def test_series_stops_at_its_end_date(patient, coordinator, today):
         patient=patient, owner=coordinator, due_on=today, recurrence_days=7, recurrence_ends_on=_day(today, 7)
     )
 
-    actions.create_due_occurrences(today=today)
+    recurrence.create_due_occurrences(today=today)
 
     assert list(
         Task.objects.filter(previous_occurrence__isnull=False).values_list("previous_occurrence", flat=True)
@@ -111,7 +111,7 @@ def test_series_stops_at_its_end_date(patient, coordinator, today):
 def test_cancelled_occurrence_ends_the_series(check_in, coordinator, today):
     actions.cancel_task(check_in, by=coordinator, reason="Patient moved away")
 
-    assert actions.create_due_occurrences(today=_day(today, 30)) == 0
+    assert recurrence.create_due_occurrences(today=_day(today, 30)) == 0
 
 
 @pytest.mark.parametrize(
@@ -141,8 +141,8 @@ def test_template_series_runs_while_its_care_plan_does(
         recurrence_days=7,
     )
 
-    actions.create_due_occurrences(today=today)
-    actions.create_due_occurrences(today=today)
+    recurrence.create_due_occurrences(today=today)
+    recurrence.create_due_occurrences(today=today)
 
     following = _next_of(first)
     assert (following is not None) == continues
@@ -156,7 +156,7 @@ def test_next_occurrence_goes_to_the_manager_when_the_owner_left_the_team(
     coordinator.is_active = False
     coordinator.save()
 
-    actions.create_due_occurrences(today=today)
+    recurrence.create_due_occurrences(today=today)
 
     assert _next_of(check_in).owner == manager
 
@@ -165,8 +165,8 @@ def test_non_recurring_tasks_never_repeat(patient, coordinator, today):
     task = TaskFactory(patient=patient, owner=coordinator, due_on=today)
     actions.complete_task(task, by=coordinator, outcome="Done")
 
-    assert actions.create_due_occurrences(today=_day(today, 30)) == 0
-    assert actions.create_next_occurrences(Task.objects.filter(pk=task.pk)) == []
+    assert recurrence.create_due_occurrences(today=_day(today, 30)) == 0
+    assert recurrence.create_next_occurrences(Task.objects.filter(pk=task.pk)) == []
 
 
 def test_each_run_costs_a_fixed_number_of_queries(patient, coordinator, today, django_assert_max_num_queries):
@@ -174,8 +174,8 @@ def test_each_run_costs_a_fixed_number_of_queries(patient, coordinator, today, d
     for _ in range(3):
         TaskFactory(patient=patient, owner=coordinator, due_on=today, recurrence_days=7)
     with django_assert_max_num_queries(12) as few:
-        assert actions.create_due_occurrences(today=today) == 3
+        assert recurrence.create_due_occurrences(today=today) == 3
     for _ in range(30):
         TaskFactory(patient=patient, owner=coordinator, due_on=today, recurrence_days=7)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert actions.create_due_occurrences(today=today) == 30
+        assert recurrence.create_due_occurrences(today=today) == 30

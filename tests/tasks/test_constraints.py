@@ -68,9 +68,11 @@ def test_waiting_without_reason_or_until_date_fails(row, waiting):
 
 
 def test_waiting_with_reason_and_date_is_accepted(row):
-    Task.objects.create(
-        **row(status=Status.WAITING, waiting_reason=WaitingReason.OTHER, waiting_until=in_days(1))
-    )
+    waiting = {"status": Status.WAITING, "waiting_reason": WaitingReason.OTHER, "waiting_until": in_days(1)}
+    Task.objects.create(**row(**waiting))
+    Task.objects.bulk_create([Task(**row(title="second", **waiting))])
+
+    assert Task.objects.filter(**waiting).count() == 2
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,9 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tasks.choices import Status
 from tests.factories import TaskFactory, in_days
+from tests.helpers import count_queries
 
 
 def _sections(response):
@@ -40,12 +39,6 @@ def test_htmx_refresh_renders_only_the_sections(client, coordinator, task):
     assert "<html" not in response.text
 
 
-def _queries(client, url, **headers) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url, headers=headers).status_code == 200
-    return len(context.captured_queries)
-
-
 def _add(count, *, patient, owner):
     for i in range(count):
         TaskFactory(
@@ -65,9 +58,9 @@ def test_my_work_costs_the_same_few_queries_with_3_tasks_and_with_60(client, coo
     client.force_login(coordinator)
     _add(3, patient=patient, owner=coordinator)
     client.get(reverse("my_work"))
-    few = _queries(client, reverse("my_work"), **headers)
+    few = count_queries(client, reverse("my_work"), **headers)
 
     _add(57, patient=patient, owner=coordinator)
 
-    assert _queries(client, reverse("my_work"), **headers) == few
+    assert count_queries(client, reverse("my_work"), **headers) == few
     assert few < 12

@@ -1,10 +1,9 @@
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tasks import actions
 from tasks.choices import Status, TaskKind
 from tests.factories import CarePlanFactory, TaskFactory
+from tests.helpers import count_queries
 
 
 def _page(task):
@@ -65,13 +64,6 @@ def test_htmx_request_renders_only_the_panel(client, coordinator, task):
     assert task.title in response.text
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context.captured_queries)
-
-
 def _add_history(task, count, *, people, patient):
     """Other tasks of the patient, and notes and reassignments on this one by several people."""
     task.refresh_from_db()
@@ -89,9 +81,9 @@ def test_page_costs_the_same_queries_with_3_tasks_and_with_30(
     client.force_login(manager)
     _add_history(task, 3, people=people, patient=patient)
     client.get(_page(task))
-    few = _queries(client, _page(task))
+    few = count_queries(client, _page(task))
 
     _add_history(task, 27, people=people, patient=patient)
-    many = _queries(client, _page(task))
+    many = count_queries(client, _page(task))
 
     assert many == few

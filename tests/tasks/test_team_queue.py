@@ -10,6 +10,7 @@ from tasks.choices import Status, TaskKind
 from tasks.models import Task
 from tasks.views import counted_page
 from tests.factories import PatientFactory, TaskFactory, in_days
+from tests.helpers import count_queries
 
 
 @pytest.fixture
@@ -93,12 +94,6 @@ def test_front_desk_export_leaves_out_clinical_work(client, front_desk, queue):
     assert "Call" in content
 
 
-def _queries(client, url, **headers) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url, headers=headers).status_code == 200
-    return len(context.captured_queries)
-
-
 @pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}], ids=["page", "partial"])
 def test_queue_costs_the_same_few_queries_with_3_tasks_and_with_60(
     client, manager, patient, coordinator, colleague, headers
@@ -108,14 +103,14 @@ def test_queue_costs_the_same_few_queries_with_3_tasks_and_with_60(
     for i in range(3):
         TaskFactory(patient=patient, owner=people[i % 2], due_on=in_days(i - 1))
     client.get(reverse("team_queue"))
-    few = _queries(client, reverse("team_queue"), **headers)
+    few = count_queries(client, reverse("team_queue"), **headers)
 
     for i in range(57):
         TaskFactory(
             patient=PatientFactory(care_team=patient.care_team), owner=people[i % 2], due_on=in_days(i - 5)
         )
 
-    assert _queries(client, reverse("team_queue"), **headers) == few
+    assert count_queries(client, reverse("team_queue"), **headers) == few
     assert few < 12
 
 
@@ -150,3 +145,22 @@ def test_an_empty_queue_is_one_empty_page(coordinator):
     page = counted_page(Task.objects.visible_to(coordinator).order_by("pk"), "4", 100)
 
     assert (page.number, list(page), page.paginator.count) == (1, [], 0)
+
+
+def test_a_closed_task_past_its_date_is_never_shown_overdue(client, coordinator, patient):
+    TaskFactory(
+        patient=patient, owner=coordinator, title="Late call", due_on=in_days(-30), status=Status.COMPLETED
+    )
+    TaskFactory(patient=patient, owner=coordinator, title="Open call", due_on=in_days(-30))
+    client.force_login(coordinator)
+
+    rows = {"HX-Request": "true"}  # the table alone, without the filter's "Overdue" option
+    closed = client.get(reverse("team_queue"), {"status": Status.COMPLETED}, headers=rows).content.decode()
+    opened = client.get(reverse("team_queue"), headers=rows).content.decode()
+    patient_page = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+
+    assert "Late call" in closed
+    assert "overdue" not in closed
+    assert "Open call" in opened
+    assert "30 days overdue" in opened
+    assert patient_page.count("30 days overdue") == 1  # the open task only

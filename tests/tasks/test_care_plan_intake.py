@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from careplans import intake
+from tasks import intake
 from careplans.models import CarePlan, DueAnchor, Goal
 from tasks.choices import ActivityKind, Status, TaskKind
 from tasks.models import Task

@@ -6,8 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from dashboards import rowsets
-from tasks import actions
+from tasks import actions, rowsets
 from tasks.choices import Status
 from tasks.models import Activity, Task
 from tests.dashboards.conftest import local, set_completed_at
@@ -18,20 +17,50 @@ def ids(queryset) -> set[int]:
     return set(queryset.values_list("pk", flat=True))
 
 
-def test_open_work_conditions_are_the_queryset_methods_row_for_row(known):
-    """The dashboard counts the tiles as conditions over one scan of the open work; the queue lists
-    with TaskQuerySet's methods. Same rows, on every day around the fixture's due dates."""
+@pytest.fixture
+def spread(patient, coordinator, today):
+    """One task per (due offset, status): New, In progress, Waiting (wait ended or not),
+    Completed and Cancelled, due from 2 days ago to 8 days on."""
+    rows = {}
+    for offset in (-2, -1, 0, 1, 7, 8):
+        due = today + datetime.timedelta(days=offset)
+        for status in Status.values:
+            pk = TaskFactory(patient=patient, owner=coordinator, status=status, due_on=due).pk
+            if status == Status.WAITING:  # the wait ends (ended) on the due date
+                Task.objects.filter(pk=pk).update(waiting_until=due)
+            rows[(offset, status)] = pk
+    return rows
+
+
+def test_windows_hold_open_work_only_and_split_it_by_due_date(spread, today):
     tasks = Task.objects.all()
-    for offset in range(-6, 10):
-        today = known.today + datetime.timedelta(days=offset)
-        pairs = {
-            "overdue": (rowsets.overdue_q(today), tasks.overdue(today)),
-            "due_today": (rowsets.due_today_q(today), tasks.due_today(today)),
-            "upcoming": (rowsets.upcoming_q(today), tasks.upcoming(today)),
-            "wait_ended": (rowsets.wait_ended_q(today), tasks.waiting_expired(today)),
-        }
-        for name, (condition, method) in pairs.items():
-            assert ids(tasks.open().filter(condition)) == ids(method), (name, offset)
+    open_ = {Status.NEW, Status.IN_PROGRESS, Status.WAITING}
+
+    def expected(offsets, statuses=open_):
+        return {pk for (offset, status), pk in spread.items() if offset in offsets and status in statuses}
+
+    assert ids(tasks.filter(rowsets.overdue_q(today))) == expected({-2, -1})
+    assert ids(tasks.filter(rowsets.due_today_q(today))) == expected({0})
+    assert ids(tasks.filter(rowsets.upcoming_q(today))) == expected({1, 7})
+    assert ids(tasks.filter(rowsets.later_q(today))) == expected({8})
+    assert ids(tasks.filter(rowsets.wait_ended_q(today))) == expected({-2, -1}, {Status.WAITING})
+
+
+def test_my_work_sections_partition_open_work(spread, today):
+    """Each open task is in exactly one section; closed ones in none."""
+    tasks = Task.objects.all()
+    seen = [pk for section in rowsets.MY_WORK_SECTIONS.values() for pk in ids(tasks.filter(section(today)))]
+    assert len(seen) == len(set(seen))
+    assert set(seen) == ids(tasks.open())
+
+
+def test_due_flags_are_the_windows(spread, today):
+    rows = rowsets.with_due_flags(Task.objects.all(), today)
+    assert {t.pk for t in rows if t.is_overdue} == ids(Task.objects.filter(rowsets.overdue_q(today)))
+    assert {t.pk for t in rows if t.is_wait_ended} == ids(Task.objects.filter(rowsets.wait_ended_q(today)))
+    closed = rows.filter(status__in=(Status.COMPLETED, Status.CANCELLED))
+    assert closed.exists()
+    assert not any(t.is_overdue for t in closed)
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 probe. Django's "=id" search compares `id::text`, and OR-ing it with a patient's MRN across a
 join made PostgreSQL read every row (half a second at a million tasks)."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
+
+from careplans.models import Patient
 
 
 class IndexedSearchMixin:
@@ -15,9 +18,7 @@ class IndexedSearchMixin:
     search_user: str | None = None  # path to the user FK, e.g. "recipient"
 
     def get_search_results(self, request, queryset, search_term):
-        from accounts.models import User
-        from careplans.models import Patient
-
+        User = get_user_model()
         term = search_term.strip()
         if not term:
             return queryset, False

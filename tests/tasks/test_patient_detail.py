@@ -1,9 +1,7 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import PatientAccessLog
+from careplans.models import PatientAccessLog
 from tasks import actions
 from tasks.choices import Status, TaskKind
 from tests.factories import (
@@ -13,6 +11,7 @@ from tests.factories import (
     GoalFactory,
     TaskFactory,
 )
+from tests.helpers import count_queries
 
 
 @pytest.fixture
@@ -91,13 +90,6 @@ def _add_tasks(count, *, patient, plan, owners):
         AppointmentFactory(patient=patient, provider=owners[0])
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context.captured_queries)
-
-
 @pytest.mark.parametrize("who", ["coordinator", "front_desk"])
 def test_page_costs_the_same_queries_with_3_tasks_and_with_30(
     client, request, who, patient, plan, coordinator, colleague, medical_assistant
@@ -106,10 +98,10 @@ def test_page_costs_the_same_queries_with_3_tasks_and_with_30(
     client.force_login(request.getfixturevalue(who))
     _add_tasks(3, patient=patient, plan=plan, owners=owners)
     client.get(_page(patient))  # warm per-process caches (content types)
-    few = _queries(client, _page(patient))
+    few = count_queries(client, _page(patient))
 
     _add_tasks(27, patient=patient, plan=plan, owners=owners)
-    many = _queries(client, _page(patient))
+    many = count_queries(client, _page(patient))
 
     assert len(client.get(_page(patient)).context["open_tasks"]) > 3
     assert many == few

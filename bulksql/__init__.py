@@ -1,7 +1,9 @@
-"""The set-based SQL the ORM lacks: INSERT ... SELECT, UPDATE ... RETURNING, date + days.
+"""The set-based SQL the ORM lacks: INSERT ... SELECT, UPDATE ... RETURNING, date + days, and the
+history rows simple_history would write for rows changed in bulk.
 
 Jobs use them so that a batch costs the same few statements for ten tasks or ten thousand: rows
 never travel to Python and back. Both work on PostgreSQL and on SQLite (3.35+, for RETURNING).
+Generic on purpose: no app's models are imported here, so every app may use it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 from collections.abc import Iterable
 
 from django.db import NotSupportedError, connections
-from django.db.models import DateField, Func, QuerySet
+from django.db.models import BigIntegerField, DateField, F, Func, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.sql import UpdateQuery
 
@@ -92,3 +94,20 @@ class PlusDays(Func):
         return super().as_sql(
             compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || "
         )
+
+
+def history_rows(queryset: QuerySet, *, when, reason, history_type: str, by=None):
+    """(history model, columns, values_list) that copy the rows of `queryset` into their
+    simple_history table as save() would: every tracked field, plus when, why (a text, or an
+    expression giving each row its own), what ("+", "~", "-") and who. Feed them to
+    insert_select after a bulk UPDATE or INSERT, which bypasses save() and its history."""
+    history = queryset.model.history.model
+    meta = {
+        "history_date": Value(when),
+        "history_change_reason": Value(reason[:100]) if isinstance(reason, str) else reason,
+        "history_type": Value(history_type),
+        "history_user": Value(by.pk if by else None, output_field=BigIntegerField()),
+    }
+    columns = [f.name for f in history._meta.concrete_fields if f.name != "history_id"]
+    values = [meta[name] if name in meta else F(history._meta.get_field(name).attname) for name in columns]
+    return history, columns, queryset.values_list(*values)

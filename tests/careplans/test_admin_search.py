@@ -4,14 +4,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import PatientAccessLog
+from careplans.models import PatientAccessLog
 from tasks import actions
-from tests.factories import PatientFactory, TaskFactory, UserFactory
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
+from tests.factories import PatientFactory, TaskFactory
 
 
 @pytest.fixture
@@ -51,8 +46,8 @@ def test_timeline_rows_by_task_id_or_mrn(client, superuser, rows, other_patient)
 def test_access_log_by_mrn_or_username(client, superuser, rows, patient, coordinator):
     client.force_login(superuser)
 
-    assert [r.user for r in _found(client, "accounts_patientaccesslog", "COORDINATOR")] == [coordinator]
-    assert [r.patient_id for r in _found(client, "accounts_patientaccesslog", patient.mrn)] == [patient.pk]
+    assert [r.user for r in _found(client, "careplans_patientaccesslog", "COORDINATOR")] == [coordinator]
+    assert [r.patient_id for r in _found(client, "careplans_patientaccesslog", patient.mrn)] == [patient.pk]
 
 
 def test_a_numeric_mrn_finds_both_its_patient_and_the_task_with_that_id(client, superuser, coordinator, team):

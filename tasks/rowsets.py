@@ -1,8 +1,10 @@
-"""Which tasks a dashboard figure counts.
-
-The dashboard counts with these functions and the team queue lists with the same ones (through
-tasks.filters.TaskFilter), so a figure and the queue it links to cannot disagree. Each takes a
-Task queryset and narrows it; none widens `visible_to(user)`.
+"""Which tasks a word means: "overdue", "due today", "upcoming", "wait ended", "completed on
+time", "closed in the period", "reassigned", and whose work a slice is. Each rule is written here
+once, as a condition (Q) or a function narrowing a Task queryset, and everything that says the
+word uses it: the queues and their filters (tasks.filters), My work, the task and patient pages
+(through the flags `with_due_flags` annotates), the digest, escalation and the dashboard. So a
+dashboard figure, the queue it links to and the digest cannot disagree. None widens
+`visible_to(user)`.
 
 Days are the practice's (settings.TIME_ZONE): a day runs from its local midnight to the next,
 whatever the UTC offset, so windows stay right across daylight saving changes.
@@ -13,11 +15,10 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.roles import Role
 from accounts.scope import managed_team_ids
 from tasks.choices import OPEN_STATUSES, ActivityKind, Status
 from tasks.models import Activity
@@ -33,10 +34,11 @@ class Scope(models.TextChoices):
 
 
 def scope_for(user) -> Scope:
-    roles = set(user.groups.values_list("name", flat=True))  # one query, whatever the roles
-    if Role.MANAGER in roles:
+    """By right, never by role name (an admin may rename a role): the rights are read with the
+    user's other model rights, in the query every page makes anyway."""
+    if user.has_perm("tasks.view_team_dashboard"):
         return Scope.TEAMS
-    if Role.PROVIDER in roles:
+    if user.has_perm("tasks.view_patients_dashboard"):
         return Scope.MY_PATIENTS
     return Scope.MINE
 
@@ -85,26 +87,85 @@ def window_q(field: str, first: datetime.date | None, last: datetime.date | None
 
 
 # ---- open work ----------------------------------------------------------------------------------
-# The windows of TaskQuerySet.overdue(), due_today(), upcoming() and waiting_expired() as
-# conditions on open tasks, so that one scan of the open work counts every tile and table; the
-# queue lists with the QuerySet methods, and tests/dashboards/test_rowsets.py holds each
-# condition to its method row for row.
+# Windows over open work. Each condition includes "open": a completed or cancelled task is never
+# overdue, due today or upcoming, wherever it is shown or counted.
+
+OPEN = Q(status__in=OPEN_STATUSES)
+# Work in hand (New or In progress): My work and the digest list a Waiting task under Waiting
+# only, even past its due date, so a task never shows twice; dashboards count it as overdue.
+ACTIVE = Q(status__in=(Status.NEW, Status.IN_PROGRESS))
+WAITING = Q(status=Status.WAITING)
+UPCOMING_DAYS = 7
 
 
 def overdue_q(today: datetime.date) -> Q:
-    return Q(due_on__lt=today)
+    """Open, due before today (practice time)."""
+    return OPEN & Q(due_on__lt=today)
 
 
 def due_today_q(today: datetime.date) -> Q:
-    return Q(due_on=today)
+    return OPEN & Q(due_on=today)
 
 
-def upcoming_q(today: datetime.date, days: int = 7) -> Q:
-    return Q(due_on__gt=today, due_on__lte=today + datetime.timedelta(days=days))
+def upcoming_q(today: datetime.date, days: int = UPCOMING_DAYS) -> Q:
+    """Open, due after today and within `days`."""
+    return OPEN & Q(due_on__gt=today, due_on__lte=today + datetime.timedelta(days=days))
+
+
+def later_q(today: datetime.date, days: int = UPCOMING_DAYS) -> Q:
+    return OPEN & Q(due_on__gt=today + datetime.timedelta(days=days))
 
 
 def wait_ended_q(today: datetime.date) -> Q:
-    return Q(status=Status.WAITING, waiting_until__lt=today)
+    """Waiting past its waiting-until date: back to its owner's attention."""
+    return WAITING & Q(waiting_until__lt=today)
+
+
+def needs_attention_q(today: datetime.date) -> Q:
+    """Work in hand, or a wait that has ended: what escalation may raise."""
+    return ACTIVE | wait_ended_q(today)
+
+
+class DueWindow(models.TextChoices):
+    """The queue's `due` filter: each window is one of the conditions above."""
+
+    OVERDUE = "overdue", "Overdue"
+    TODAY = "today", "Due today"
+    NEXT_7 = "next7", "Due in the next 7 days"
+    WAIT_ENDED = "wait_ended", "Waiting past its date"
+
+
+WINDOW_Q = {
+    DueWindow.OVERDUE: overdue_q,
+    DueWindow.TODAY: due_today_q,
+    DueWindow.NEXT_7: upcoming_q,
+    DueWindow.WAIT_ENDED: wait_ended_q,
+}
+
+
+def in_window(tasks, window: str, today: datetime.date):
+    return tasks.filter(WINDOW_Q[window](today))
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def with_due_flags(tasks, today: datetime.date):
+    """Rows that carry `is_overdue` and `is_wait_ended`, computed by the database from the
+    conditions above, for the pages to show: no second copy of the rule in Python or a template."""
+    return tasks.annotate(is_overdue=_flag(overdue_q(today)), is_wait_ended=_flag(wait_ended_q(today)))
+
+
+# The sections of a person's own open work (My work, the digest): a partition, so each open task
+# is in exactly one section.
+MY_WORK_SECTIONS = {
+    "overdue": lambda today: ACTIVE & overdue_q(today),
+    "due_today": lambda today: ACTIVE & due_today_q(today),
+    "upcoming": lambda today: ACTIVE & upcoming_q(today),
+    "later": lambda today: ACTIVE & later_q(today),
+    "waiting": lambda today: WAITING,
+}
 
 
 # ---- completions and closings -------------------------------------------------------------------

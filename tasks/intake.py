@@ -1,0 +1,234 @@
+"""Care plan intake: turn a template into the tasks it will create, preview them, save them.
+
+The preview is a pure read; apply_template saves the plan and its tasks in one transaction,
+through tasks.actions.create_task. Each planned task carries its stable key (template task,
+occurrence) so that saving twice creates nothing twice. It lives with the tasks because it makes
+them: care plans know nothing of tasks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.scope import user_ids_in_team
+from careplans.actions import ensure_enrollment
+from careplans.models import (
+    Appointment,
+    CarePlan,
+    CarePlanStatus,
+    CarePlanTemplate,
+    DueAnchor,
+    Goal,
+    Patient,
+    TemplateTask,
+)
+from tasks.actions import NotAllowed, RuleViolation, create_task
+from tasks.choices import OPEN_STATUSES
+from tasks.models import Task
+
+
+@dataclass
+class PlannedTask:
+    template_task: TemplateTask
+    title: str
+    kind: str
+    owner: User | None
+    due_on: datetime.date
+    priority: int
+    recurrence_days: int | None = None
+    recurrence_ends_on: datetime.date | None = None
+    occurrence: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.template_task.pk}:{self.occurrence}"
+
+
+def next_appointment(patient: Patient, *, on_or_after: datetime.date) -> Appointment | None:
+    start = timezone.make_aware(datetime.datetime.combine(on_or_after, datetime.time.min))
+    return patient.appointments.filter(starts_at__gte=start).order_by("starts_at").first()
+
+
+def candidates_by_role(patient: Patient) -> dict[str, list[User]]:
+    """Active members of the patient's care team per role, least open work first (ties by name),
+    so generated work spreads across the team. One query."""
+    # A count per member from the open-tasks-by-owner index, not a join of all their tasks.
+    open_load = (
+        Task.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    members = (
+        User.objects.filter(pk__in=user_ids_in_team(patient.care_team_id), is_active=True)
+        .annotate(open_load=Coalesce(Subquery(open_load), 0))
+        .prefetch_related("groups")
+        .order_by("open_load", "last_name", "first_name", "pk")
+    )
+    by_role: dict[str, list[User]] = {}
+    for member in members:
+        for group in member.groups.all():
+            by_role.setdefault(group.name, []).append(member)
+    return by_role
+
+
+def resolve_owner(role: str, patient: Patient, by_role: dict[str, list[User]]) -> User | None:
+    people = by_role.get(role, [])
+    if role == Role.PROVIDER and patient.primary_provider_id:
+        for person in people:
+            if person.pk == patient.primary_provider_id:
+                return person
+    return people[0] if people else None
+
+
+def preview(
+    *,
+    patient: Patient,
+    template: CarePlanTemplate,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+) -> list[PlannedTask]:
+    by_role = candidates_by_role(patient)
+    appointment = next_appointment(patient, on_or_after=starts_on)
+    appointment_day = timezone.localdate(appointment.starts_at) if appointment else None
+    planned = []
+    for tt in template.tasks.order_by("position", "pk"):
+        notes = []
+        anchor = starts_on
+        if tt.due_anchor == DueAnchor.NEXT_APPOINTMENT:
+            if appointment_day:
+                anchor = appointment_day
+            else:
+                notes.append("No upcoming appointment: dated from the plan start.")
+        owner = resolve_owner(tt.assignee_role, patient, by_role)
+        if owner is None:
+            notes.append(f"Nobody in the care team has the role {tt.assignee_role}: choose an owner.")
+        recurrence_ends_on = None
+        if tt.recurrence_days:
+            due = anchor + datetime.timedelta(days=tt.due_offset_days)
+            if tt.recurrence_count:
+                recurrence_ends_on = due + datetime.timedelta(
+                    days=tt.recurrence_days * (tt.recurrence_count - 1)
+                )
+            else:
+                recurrence_ends_on = ends_on
+        planned.append(
+            PlannedTask(
+                template_task=tt,
+                title=tt.title,
+                kind=tt.kind,
+                owner=owner,
+                due_on=anchor + datetime.timedelta(days=tt.due_offset_days),
+                priority=tt.priority,
+                recurrence_days=tt.recurrence_days,
+                recurrence_ends_on=recurrence_ends_on,
+                notes=notes,
+            )
+        )
+    return planned
+
+
+# ---- saving ------------------------------------------------------------------------------
+
+
+@dataclass
+class GoalInput:
+    description: str
+    target: str = ""
+
+
+@dataclass
+class IntakeResult:
+    plan: CarePlan
+    created: bool
+    task_count: int
+
+
+def apply_template(
+    *,
+    patient: Patient,
+    template: CarePlanTemplate,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+    by,
+    rows: list[PlannedTask],
+    intake_key: uuid.UUID,
+    goals: list[GoalInput] = (),
+    interventions: str = "",
+) -> IntakeResult:
+    """Create the plan and its tasks in one transaction. The same intake_key returns the plan
+    made the first time and creates nothing (double click, retry, back button)."""
+    if not by.has_perm("careplans.apply_template"):
+        raise NotAllowed("Your role cannot apply care plan templates.")
+    if (goals or interventions.strip()) and not by.has_perm("careplans.edit_clinical"):
+        raise NotAllowed("Only providers write goals and interventions.")
+    if ends_on and ends_on < starts_on:
+        raise RuleViolation("The plan cannot end before it starts.", rule="plan-ends-after-start")
+    missing = [row.title for row in rows if row.owner is None]
+    if missing:
+        raise RuleViolation("Every task needs an owner: " + ", ".join(missing) + ".", rule="task-needs-owner")
+    existing = CarePlan.objects.filter(intake_key=intake_key).first()
+    if existing and existing.patient_id != patient.pk:
+        raise RuleViolation(
+            "This form belongs to another patient; reload the preview.", rule="intake-key-per-patient"
+        )
+    if existing:
+        return IntakeResult(plan=existing, created=False, task_count=existing.tasks.count())
+    try:
+        with transaction.atomic():
+            plan = CarePlan(
+                patient=patient,
+                program=template.program,
+                template=template,
+                status=CarePlanStatus.ACTIVE,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                author=by,
+                interventions=interventions.strip(),
+                intake_key=intake_key,
+            )
+            plan._history_user = by
+            plan.save()
+            for goal in goals:
+                if goal.description.strip():
+                    Goal.objects.create(
+                        care_plan=plan, description=goal.description.strip(), target=goal.target.strip()
+                    )
+            ensure_enrollment(patient, template.program, starts_on)
+            made = {}
+            for row in rows:
+                depends = row.template_task.depends_on_id
+                made[row.template_task.pk] = create_task(
+                    patient=patient,
+                    by=by,
+                    title=row.title,
+                    kind=row.kind,
+                    owner=row.owner,
+                    due_on=row.due_on,
+                    priority=row.priority,
+                    care_plan=plan,
+                    template_task=row.template_task,
+                    occurrence=row.occurrence,
+                    recurrence_days=row.recurrence_days,
+                    recurrence_ends_on=row.recurrence_ends_on,
+                    depends_on=made.get(depends) if depends else None,
+                    note=f"From template {template.name}",
+                )
+    except IntegrityError:
+        # A concurrent submit of the same form won the race; its plan is the answer.
+        plan = CarePlan.objects.filter(intake_key=intake_key).first()
+        if plan is None:
+            raise
+        return IntakeResult(plan=plan, created=False, task_count=plan.tasks.count())
+    return IntakeResult(plan=plan, created=True, task_count=len(made))

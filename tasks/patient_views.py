@@ -1,0 +1,142 @@
+"""The pages about one patient's work: the patient page (record, plans, tasks, timeline) and
+care plan intake (a template applied, its tasks previewed, then saved). They live with the
+tasks because they show and make tasks; careplans holds the record and the clinical edit."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from careplans.access import get_patient_for_user
+from careplans.forms import ClinicalForm, IntakeForm, PlannedRowForm
+from careplans.models import PatientAccessLog
+from tasks import intake, rowsets, timeline
+from tasks.actions import ActionError
+from tasks.choices import CLOSED_STATUSES
+from tasks.models import Task
+
+
+@require_GET
+def patient_detail(request, pk: int):
+    patient = get_patient_for_user(request.user, pk)
+    PatientAccessLog.objects.create(user=request.user, patient=patient, path=request.path[:300])
+    clinical = request.user.has_perm("careplans.view_clinical")
+    today = timezone.localdate()
+    tasks = rowsets.with_due_flags(
+        Task.objects.visible_to(request.user).filter(patient=patient).for_patient_page(), today
+    )
+    open_tasks = list(tasks.open()[:100])
+    recent_closed = list(tasks.filter(status__in=CLOSED_STATUSES).order_by("-updated_at")[:20])
+    context = {
+        "patient": patient,
+        "today": today,
+        "clinical": clinical,
+        "programs": patient.enrollments.select_related("program").filter(status="active"),
+        "care_plans": patient.care_plans.for_patient_page() if clinical else [],
+        "open_tasks": open_tasks,
+        "recent_closed": recent_closed,
+        "next_task": open_tasks[0] if open_tasks else None,
+        "appointments": patient.appointments.select_related("provider").order_by("-starts_at")[:10],
+        "timeline": timeline.patient_timeline(
+            patient,
+            visible_tasks=Task.objects.visible_to(request.user).filter(patient=patient),
+            clinical=clinical,
+        ),
+    }
+    return render(request, "careplans/patient_detail.html", context)
+
+
+def _row_forms(request, patient, planned, *, bound: bool):
+    forms_ = []
+    for row in planned:
+        initial = {
+            "include": True,
+            "title": row.title,
+            "owner": row.owner.pk if row.owner else None,
+            "due_on": row.due_on,
+            "priority": row.priority,
+        }
+        form = PlannedRowForm(
+            request.POST if bound else None,
+            initial=initial,
+            prefix=f"t{row.template_task.pk}",
+            team_id=patient.care_team_id,
+        )
+        forms_.append((row, form))
+    return forms_
+
+
+@require_http_methods(["GET", "POST"])
+def care_plan_intake(request, pk: int):
+    """Pick a template, preview the tasks it will create (owners, due dates, recurrences), edit
+    the rows, save once. GET previews (nothing is written); POST saves."""
+    patient = get_patient_for_user(request.user, pk, perm="careplans.apply_template")
+    clinical_allowed = request.user.has_perm("careplans.edit_clinical")
+    data = request.POST if request.method == "POST" else (request.GET if "template" in request.GET else None)
+    form = IntakeForm(data, initial={"starts_on": timezone.localdate()})
+    clinical = ClinicalForm(request.POST or None) if clinical_allowed else None
+    context = {"patient": patient, "form": form, "clinical": clinical, "rows": None}
+    if data is None or not form.is_valid():
+        return render(request, "careplans/intake.html", context, status=400 if data and form.errors else 200)
+
+    template = form.cleaned_data["template"]
+    planned = intake.preview(
+        patient=patient,
+        template=template,
+        starts_on=form.cleaned_data["starts_on"],
+        ends_on=form.cleaned_data["ends_on"],
+    )
+    rows = _row_forms(request, patient, planned, bound=request.method == "POST")
+    ends_on = form.cleaned_data["ends_on"]
+    picked = {
+        "template": template.pk,
+        "starts_on": form.cleaned_data["starts_on"].isoformat(),
+        "ends_on": ends_on.isoformat() if ends_on else "",
+    }
+    context.update(
+        rows=rows, template=template, picked=picked, intake_key=request.POST.get("intake_key") or uuid.uuid4()
+    )
+    if request.method == "GET":
+        return render(request, "careplans/intake.html", context)
+
+    if not all(row_form.is_valid() for _, row_form in rows) or (clinical and not clinical.is_valid()):
+        return render(request, "careplans/intake.html", context, status=400)
+    chosen = []
+    for row, row_form in rows:
+        if not row_form.cleaned_data["include"]:
+            continue
+        edited = row_form.cleaned_data
+        row.title, row.owner, row.due_on, row.priority = (
+            edited["title"],
+            edited["owner"],
+            edited["due_on"],
+            edited["priority"],
+        )
+        chosen.append(row)
+    try:
+        intake_key = uuid.UUID(str(request.POST.get("intake_key", "")))
+    except ValueError:
+        return HttpResponseBadRequest("The form is missing its key; reload the preview.")
+    try:
+        result = intake.apply_template(
+            patient=patient,
+            template=template,
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+            by=request.user,
+            rows=chosen,
+            intake_key=intake_key,
+            goals=[intake.GoalInput(d, t) for d, t in clinical.goal_lines()] if clinical else [],
+            interventions=clinical.cleaned_data.get("interventions", "") if clinical else "",
+        )
+    except ActionError as refused:
+        context["error"] = refused.message
+        return render(request, "careplans/intake.html", context, status=400)
+    if result.created:
+        messages.success(request, f"Care plan saved with {result.task_count} tasks.")
+    else:
+        messages.info(request, "This care plan was already saved; nothing was created twice.")
+    return redirect(patient)

@@ -1,0 +1,48 @@
+"""Who may do what to a task. The actions check these before they change anything, and the
+views ask the same functions which buttons to offer, so a page never offers what an action
+would refuse. `user=None` is the system (a scheduled job), which holds every right."""
+
+from __future__ import annotations
+
+from accounts.scope import is_active_member, manages
+from tasks.choices import FRONT_DESK_KINDS
+from tasks.models import Task
+
+
+def can_work(user, task: Task) -> bool:
+    if user is None:
+        return True
+    if not user.has_perm("tasks.work_task"):
+        return False
+    return task.owner_id == user.pk or manages(user, task.care_team_id)
+
+
+def can_reassign(user, task: Task) -> bool:
+    if user is None:
+        return True
+    if user.has_perm("tasks.reassign_any_task") and manages(user, task.care_team_id):
+        return True
+    return user.has_perm("tasks.reassign_own_task") and task.owner_id == user.pk
+
+
+def can_reopen(user, task: Task) -> bool:
+    if user is None:
+        return True
+    return user.has_perm("tasks.reopen_task") and manages(user, task.care_team_id)
+
+
+def can_note(user, task: Task) -> bool:
+    if user is None:
+        return True
+    return user.has_perm("tasks.work_task") and Task.objects.visible_to(user).filter(pk=task.pk).exists()
+
+
+def can_create(user, *, kind: str) -> bool:
+    if user is None or user.has_perm("tasks.add_task"):
+        return True
+    return user.has_perm("tasks.add_scheduling_task") and kind in FRONT_DESK_KINDS
+
+
+def can_own(user_id: int, team_id: int) -> bool:
+    """Whether a person may own a task of the team: an active member (or manager) of it."""
+    return is_active_member(user_id, team_id)
