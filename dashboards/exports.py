@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import cached_property
 
 from dashboards import selectors
+from dashboards.counts import Counts, count_figures
 from dashboards.selectors import Names, Slice
 
 Table = tuple[list[str], list[list[object]]]
@@ -18,8 +19,8 @@ class Export:
         self._names = names
 
     @cached_property
-    def counts(self) -> selectors.Counts:
-        return selectors.count_figures(self.work)
+    def counts(self) -> Counts:
+        return count_figures(self.work)
 
     @cached_property
     def names(self) -> Names:

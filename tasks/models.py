@@ -149,7 +149,7 @@ class Task(models.Model):
             # My work: a user's open tasks by due date.
             models.Index(fields=["owner", "due_on"], condition=_OPEN, name="task_open_owner_due_idx"),
             # Team queue and dashboards: a team's open tasks by due date. The trailing columns make
-            # the dashboard's count of open work (dashboards.selectors.count_figures, "open")
+            # the dashboard's count of open work (dashboards.counts.count_figures, "open")
             # an index-only scan: no visit to the table for ~10k open tasks of a manager's teams.
             models.Index(
                 fields=[
@@ -174,7 +174,7 @@ class Task(models.Model):
             # Patient page: a patient's tasks.
             models.Index(fields=["patient", "due_on"], name="task_patient_due_idx"),
             # Dashboards: a team's completions over a date range, on time or late, by type and
-            # owner (dashboards.selectors.count_figures, "completed" and "closed"): index-only.
+            # owner (dashboards.counts.count_figures, "completed" and "closed"): index-only.
             models.Index(
                 fields=["care_team", "completed_at", "due_on", "kind", "owner", "patient", "id"],
                 condition=Q(status=Status.COMPLETED),

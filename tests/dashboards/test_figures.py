@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from dashboards import selectors
+from dashboards.counts import count_figures
 from tasks import rowsets
 from tests.factories import TaskFactory, in_days
 
@@ -190,5 +191,5 @@ def test_due_today_turns_overdue_at_local_midnight(manager, patient, coordinator
     with override_settings(TIME_ZONE="America/New_York"):
         today = timezone.localtime(now).date()
         work = selectors.Slice(user=manager, scope=rowsets.Scope.TEAMS, today=today, start=today, end=today)
-        counts = selectors.count_figures(work)
+        counts = count_figures(work)
     assert (counts.total("due_today"), counts.total("overdue")) == (due_today, overdue)

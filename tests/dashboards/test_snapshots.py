@@ -9,9 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dashboards import jobs, selectors, services
-from tasks import rowsets
 from dashboards.models import MetricSnapshot, SnapshotDay
-from tasks import actions
+from tasks import actions, rowsets
 from tasks.models import Task
 from tests.dashboards.conftest import local
 from tests.factories import PatientFactory, TaskFactory
