@@ -1,4 +1,6 @@
-"""Task vocabularies, kept free of model imports so careplans templates can share them."""
+"""The task vocabulary both sides share: care plan templates (careplans) name task kinds and
+priorities, and careplans may import this module, and only this one, from tasks. It imports no
+model, so it sits below both."""
 
 from django.db import models
 
