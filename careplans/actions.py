@@ -11,8 +11,6 @@ from django.db import transaction
 from accounts.errors import ActionError, NotAllowed, RuleViolation
 from careplans.models import CarePlan, CarePlanStatus, Enrollment, EnrollmentStatus, Goal, Patient
 
-__all__ = ["ActionError", "NotAllowed", "RuleViolation"]  # with the actions below
-
 
 @dataclass
 class GoalChange:

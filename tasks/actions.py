@@ -1,9 +1,10 @@
 """Every change to a task's status or owner goes through one function here.
 
-Each action: checks the actor's right (tasks.rights), checks the rule from the status table (refusing with the
-rule's name), locks the row, compares versions (a stale copy is a conflict, never an overwrite),
-saves, writes one Activity and one history row with the actor and the reason, all in one
-transaction. `by=None` means the system (a scheduled job), which holds every right.
+Each action: checks the actor's right (tasks.rights), checks the rule from the status table
+(refusing with the rule's name), locks the row, compares versions (a stale copy is a conflict,
+never an overwrite), saves, writes one Activity and one history row with the actor and the
+reason, all in one transaction. `by=None` means the system (a scheduled job), which holds every
+right. Recurring series are made in tasks.recurrence; the refusals are accounts.errors'.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from tasks.choices import (
 )
 from tasks.models import Activity, Task
 from tasks.rights import can_create, can_note, can_own, can_reassign, can_reopen, can_work
-
-__all__ = ["ActionError", "NotAllowed", "RuleViolation", "VersionConflict"]  # with the actions below
 
 log = logging.getLogger(__name__)
 
