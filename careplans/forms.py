@@ -1,9 +1,6 @@
 from django import forms
 
-from accounts.models import User
-from accounts.scope import user_ids_in_team
 from careplans.models import CarePlan, CarePlanTemplate, GoalStatus
-from tasks.choices import Priority
 
 
 class IntakeForm(forms.Form):
@@ -44,26 +41,6 @@ class ClinicalForm(forms.Form):
             if description.strip():
                 lines.append((description.strip(), target.strip()))
         return lines
-
-
-class PlannedRowForm(forms.Form):
-    include = forms.BooleanField(required=False, initial=True)
-    title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
-
-    def __init__(self, *args, team_id: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(
-            pk__in=user_ids_in_team(team_id), is_active=True
-        ).order_by("last_name", "first_name", "username")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("include") and not data.get("owner"):
-            self.add_error("owner", "Choose who owns this task.")
-        return data
 
 
 class CarePlanClinicalForm(forms.ModelForm):

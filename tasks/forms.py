@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
-from tasks.choices import ContactOutcome, WaitingReason
+from tasks.choices import ContactOutcome, Priority, WaitingReason
 
 
 class VersionedForm(forms.Form):
@@ -85,3 +85,25 @@ class BulkReassignForm(forms.Form):
         if self.is_bound:
             # Any id may be posted; the view only acts on the ones visible to the user.
             self.fields["task_ids"].choices = [(v, v) for v in self.data.getlist("task_ids") if v.isdigit()]
+
+
+class PlannedRowForm(forms.Form):
+    """One task of a care plan intake preview, as the person applying the template edits it."""
+
+    include = forms.BooleanField(required=False, initial=True)
+    title = forms.CharField(max_length=200)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+
+    def __init__(self, *args, team_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=user_ids_in_team(team_id), is_active=True
+        ).order_by("last_name", "first_name", "username")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("include") and not data.get("owner"):
+            self.add_error("owner", "Choose who owns this task.")
+        return data

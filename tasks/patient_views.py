@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from careplans.access import get_patient_for_user
-from careplans.forms import ClinicalForm, IntakeForm, PlannedRowForm
+from careplans.forms import ClinicalForm, IntakeForm
 from careplans.models import PatientAccessLog
 from tasks import intake, rowsets, timeline
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES
+from tasks.forms import PlannedRowForm
 from tasks.models import Task
 
 
