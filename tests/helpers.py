@@ -1,8 +1,69 @@
-"""Assertions shared by the action and view tests."""
+"""Helpers shared by the suite: task state assertions, query counts, the strict-CSP page check,
+and what to do when the machine lacks a service a test needs."""
 
+import os
+import re
 from contextlib import contextmanager
+from html.parser import HTMLParser
+from typing import NoReturn
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tasks.models import Activity, Task
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def unavailable(message: str) -> NoReturn:
+    """Something a test needs from the machine (Chromium, Redis) is missing: skip on a developer's
+    machine, but fail in CI, where a silent skip would pass a run that tested nothing."""
+    if in_ci():
+        pytest.fail(f"{message} (CI is set, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(message)
+
+
+def count_queries(client, url, **headers) -> int:
+    """The SQL queries one GET of `url` costs; the page must answer 200."""
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.status_code
+    return len(context.captured_queries)
+
+
+class _InlineCode(HTMLParser):
+    # Event handler attributes (onclick=...), and htmx's hx-on / hx-on:click, which htmx evaluates.
+    HANDLER = re.compile(r"^(on[a-z]+|hx-on.*|data-hx-on.*)$")
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = {name for name, _ in attrs}
+        values = dict(attrs)
+        raw = self.get_starttag_text()
+        if tag == "script" and "src" not in names and values.get("type") != "application/json":
+            self.found.append(f"inline script: {raw}")
+        if tag == "style":
+            self.found.append(f"style element: {raw}")
+        if "style" in names:
+            self.found.append(f"style attribute: {raw}")
+        self.found.extend(f"event handler {name}: {raw}" for name in names if self.HANDLER.match(name))
+
+
+def inline_code(html: str) -> list[str]:
+    """What the strict CSP (no 'unsafe-inline') would refuse in `html`: <script> elements without a
+    src, <style> elements, style= attributes and inline event handlers. A JSON data block
+    (`<script type="application/json">`, Django's json_script) is allowed: browsers never execute
+    it, and script-src does not apply to it."""
+    parser = _InlineCode()
+    parser.feed(html)
+    parser.close()
+    return parser.found
 
 
 def task_state(task: Task) -> tuple:

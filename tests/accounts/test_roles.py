@@ -1,13 +1,99 @@
+"""What each role may do, as README "Roles and access" and "Dashboards" say, asked the way the
+code asks it (user.has_perm, tasks.rights, the dashboard's scope) of a user of each role fixture;
+and the seeding: each role group holds exactly the rights accounts/roles.py lists, again after an
+admin edits it, and seeding twice changes nothing."""
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.roles import ROLE_PERMISSIONS, Role, sync_role_permissions
+from tasks import rights
+from tasks.choices import TaskKind
+from tasks.rowsets import Scope, scope_for
+from tests.factories import TaskFactory
+
+ROLES = ("provider", "coordinator", "medical_assistant", "front_desk", "manager", "admin")
+STAFF = {"provider", "coordinator", "medical_assistant", "front_desk", "manager"}  # not admin
+CLINICAL = STAFF - {"front_desk"}
+
+# The design table, right by right: the roles that hold it; every other role must not.
+DESIGN = [
+    ("see patients of own teams", "careplans.view_patient", STAFF),
+    ("see goals and interventions", "careplans.view_clinical", CLINICAL),
+    ("edit goals and interventions", "careplans.edit_clinical", {"provider"}),
+    ("apply care plan templates", "careplans.apply_template", CLINICAL),
+    ("move own tasks through statuses", "tasks.work_task", STAFF),
+    ("reopen a closed task", "tasks.reopen_task", {"manager"}),
+    ("have a dashboard", "tasks.view_dashboard", CLINICAL),
+    ("manage users", "accounts.change_user", {"admin"}),
+    ("manage roles", "auth.change_group", {"admin"}),
+    ("manage teams", "accounts.change_careteam", {"admin"}),
+    ("manage programs", "careplans.change_program", {"admin"}),
+    ("manage templates", "careplans.change_careplantemplate", {"admin"}),
+]
 
 
 def _codes(group: Group) -> set[str]:
     return {
         f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
     }
+
+
+def _grants() -> set[tuple[int, str, str]]:
+    """Every row granting a right to a role group: (row id, group, right)."""
+    through = Group.permissions.through.objects.filter(group__name__in=Role.values)
+    return set(through.values_list("pk", "group__name", "permission__codename"))
+
+
+@pytest.mark.parametrize(("right", "holders"), [pytest.param(r, h, id=label) for label, r, h in DESIGN])
+def test_each_role_holds_a_right_exactly_as_the_design_says(request, right, holders):
+    held = {role for role in ROLES if request.getfixturevalue(role).has_perm(right)}
+
+    assert held == holders
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_create_which_task(request, role):
+    """Clinical staff create any task; the front desk scheduling and outreach calls only; admin none."""
+    user = request.getfixturevalue(role)
+    may = {kind for kind in TaskKind.values if rights.can_create(user, kind=kind)}
+
+    if role in CLINICAL:
+        assert may == set(TaskKind.values)
+    elif role == "front_desk":
+        assert may == {TaskKind.SCHEDULING, TaskKind.OUTREACH_CALL}
+    else:
+        assert may == set()
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "colleagues"),
+    [
+        ("provider", False, False),
+        ("coordinator", True, False),
+        ("medical_assistant", True, False),
+        ("front_desk", False, False),
+        ("manager", True, True),  # any task of a team they manage
+    ],
+)
+def test_who_may_reassign_whose_task(request, patient, colleague, role, own, colleagues):
+    user = request.getfixturevalue(role)
+
+    assert rights.can_reassign(user, TaskFactory(patient=patient, owner=user)) is own
+    assert rights.can_reassign(user, TaskFactory(patient=patient, owner=colleague)) is colleagues
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        ("manager", Scope.TEAMS),
+        ("provider", Scope.MY_PATIENTS),
+        ("coordinator", Scope.MINE),
+        ("medical_assistant", Scope.MINE),
+    ],
+)
+def test_each_dashboard_role_sees_its_own_slice(request, role, scope):
+    assert scope_for(request.getfixturevalue(role)) == scope
 
 
 def test_every_role_has_a_permission_list():
@@ -20,6 +106,18 @@ def test_migration_seeds_each_role_with_exactly_its_permissions(db):
         assert _codes(group) == set(ROLE_PERMISSIONS[role]), role
 
 
+def test_seeding_twice_changes_nothing(db):
+    sync_role_permissions()
+    groups = dict(Group.objects.filter(name__in=Role.values).values_list("name", "pk"))
+    grants = _grants()
+
+    sync_role_permissions()
+
+    assert dict(Group.objects.filter(name__in=Role.values).values_list("name", "pk")) == groups
+    assert _grants() == grants
+    assert len(groups) == len(Role)
+
+
 def test_seeding_again_restores_exact_permissions_after_admin_edits(db):
     group = Group.objects.get(name=Role.FRONT_DESK)
     group.permissions.add(Permission.objects.get(codename="reopen_task"))
@@ -29,21 +127,6 @@ def test_seeding_again_restores_exact_permissions_after_admin_edits(db):
 
     assert _codes(group) == set(ROLE_PERMISSIONS[Role.FRONT_DESK])
     assert Group.objects.filter(name__in=Role.values).count() == len(Role)
-
-
-def test_only_managers_hold_the_reopen_right():
-    holders = {role for role, codes in ROLE_PERMISSIONS.items() if "tasks.reopen_task" in codes}
-    assert holders == {Role.MANAGER}
-
-
-def test_everyone_who_works_tasks_but_front_desk_has_a_dashboard_of_their_own_slice():
-    holders = {role for role, codes in ROLE_PERMISSIONS.items() if "tasks.view_dashboard" in codes}
-    assert holders == {Role.MANAGER, Role.PROVIDER, Role.COORDINATOR, Role.MEDICAL_ASSISTANT}
-
-
-def test_front_desk_and_admin_cannot_read_clinical_fields():
-    for role in (Role.FRONT_DESK, Role.ADMIN):
-        assert "careplans.view_clinical" not in ROLE_PERMISSIONS[role]
 
 
 def test_a_right_that_does_not_exist_yet_is_refused_or_skipped(db, monkeypatch):

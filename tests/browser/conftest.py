@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+
+from tests.browser.helpers import PASSWORD, member
+from tests.helpers import unavailable
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run in a thread
 # with a running loop unless told this is deliberate. Only the test process sets it, never the app.
@@ -23,16 +24,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PASSWORD = "browser-test-password-1"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it in CI)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it in CI)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -86,6 +84,16 @@ def page(browser, request):
 
 
 @pytest.fixture
+def axe_page(page):
+    """The page with axe-core, injected by the browser protocol before any page script runs, so
+    the strict CSP is not loosened to let it in. axe is a dev dependency: missing, it fails."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci (make install) puts axe-core there")
+    page.add_init_script(path=str(AXE))
+    return page
+
+
+@pytest.fixture
 def screenshot(page, request):
     """screenshot("name") saves test-artifacts/<test>-<n>-<name>.png (gitignored) and returns it."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -104,7 +112,7 @@ def screenshot(page, request):
 @pytest.fixture
 def practice(django_db_blocker):
     """One team with a coordinator, a provider, a patient on a care plan, and two open tasks."""
-    from accounts.models import CareTeam, Location, User
+    from accounts.models import CareTeam, Location
     from accounts.roles import Role, sync_role_permissions
     from careplans.models import CarePlan, CarePlanStatus, Enrollment, Goal, Patient, Program, RiskLevel
     from tasks.actions import create_task
@@ -118,14 +126,8 @@ def practice(django_db_blocker):
     location = Location.objects.create(name="Main Street Clinic")
     team = CareTeam.objects.create(name="Team Blue", location=location)
 
-    def member(username, first, last, role):
-        user = User.objects.create_user(username, password=PASSWORD, first_name=first, last_name=last)
-        user.groups.add(Group.objects.get(name=role))
-        assign_perm("accounts.work_in_careteam", user, team)
-        return user
-
-    coordinator = member("coordinator", "Casey", "Coleman", Role.COORDINATOR)
-    provider = member("provider", "Priya", "Patel", Role.PROVIDER)
+    coordinator = member(team, "coordinator", "Casey", "Coleman", Role.COORDINATOR)
+    provider = member(team, "provider", "Priya", "Patel", Role.PROVIDER)
 
     program = Program.objects.create(code="ccm", name="Chronic Care Management")
     patient = Patient.objects.create(
@@ -185,7 +187,6 @@ def work_day(practice):
     """The practice's coordinator with work in every My work section, a colleague of the same team
     to hand work to, a front desk user, an upcoming appointment and a care plan template with rows
     anchored on the plan start and on that appointment."""
-    from accounts.models import User
     from accounts.roles import Role
     from careplans.models import Appointment, CarePlanTemplate, DueAnchor, Program
     from tasks.actions import create_task
@@ -195,14 +196,8 @@ def work_day(practice):
     team = patient.care_team
     provider = patient.primary_provider
 
-    def member(username, first, last, role):
-        user = User.objects.create_user(username, password=PASSWORD, first_name=first, last_name=last)
-        user.groups.add(Group.objects.get(name=role))
-        assign_perm("accounts.work_in_careteam", user, team)
-        return user
-
-    colleague = member("colleague", "Riley", "Chen", Role.COORDINATOR)
-    front_desk = member("frontdesk", "Frankie", "Desmond", Role.FRONT_DESK)
+    colleague = member(team, "colleague", "Riley", "Chen", Role.COORDINATOR)
+    front_desk = member(team, "frontdesk", "Frankie", "Desmond", Role.FRONT_DESK)
 
     def task(title, days, kind=TaskKind.OUTREACH_CALL, priority=Priority.NORMAL):
         return create_task(

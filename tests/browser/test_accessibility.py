@@ -5,39 +5,13 @@ axe comes from npm (node_modules/axe-core) and is injected by the browser protoc
 page script runs, so the strict CSP is not loosened to let it in."""
 
 import datetime
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import log_in, serious_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture
-def axe_page(page):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: npm ci (make install) puts axe-core there")
-    page.add_init_script(path=str(AXE))
-    return page
-
-
-def serious_violations(page) -> list[str]:
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def log_in(page, base_url, username, password):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=f"Log out {username}")).to_be_visible()
 
 
 def test_coordinator_pages_have_no_serious_axe_violations(live_server, axe_page, work_day, screenshot):

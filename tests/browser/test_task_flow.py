@@ -8,15 +8,9 @@ from playwright.sync_api import expect
 
 from tasks.choices import Status, WaitingReason
 from tasks.models import Task
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base_url, user, password):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def action_form(page, verb):
@@ -31,8 +25,7 @@ def test_coordinator_starts_then_parks_a_task_without_csp_errors(live_server, pa
     page.goto(f"{live_server.url}/login/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     screenshot("login")
-    log_in(page, live_server.url, practice["coordinator"], practice["password"])
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in(page, live_server.url, practice["coordinator"].username, practice["password"])
     screenshot("landing")
 
     page.get_by_role("navigation").get_by_role("link", name="Patients").click()
@@ -98,8 +91,7 @@ def test_refused_wait_shows_the_reason_in_place(live_server, page, practice, scr
     """A wait that ends in the past passes the browser's own checks, is refused by the server
     with a 400, and htmx swaps the refusal in so the coordinator sees why on the same page."""
     task = practice["task"]
-    log_in(page, live_server.url, practice["coordinator"], practice["password"])
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in(page, live_server.url, practice["coordinator"].username, practice["password"])
     page.goto(f"{live_server.url}{task.get_absolute_url()}")
 
     wait = action_form(page, "Wait")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tasks.choices import ActivityKind, ContactOutcome, Status, WaitingReason
 from tasks.models import Activity, Task
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,14 +29,6 @@ def csp_events(page):
             window.__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI} in ${e.sourceFile}:${e.lineNumber}`));"""
     )
     return events
-
-
-def log_in(page, base_url, username, password):
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=f"Log out {username}")).to_be_visible()
 
 
 def log_out(page):

@@ -1,9 +1,8 @@
 """End to end on a real Celery worker consuming from Redis (CI sets REDIS_URL; skipped without
-a reachable one). The worker runs in a thread of this process with its own database
+a reachable one, except under CI, where that fails). The worker runs in a thread of this process with its own database
 connection, on a queue of its own so that parallel test processes, or a developer's running
 worker on the same Redis, never take each other's messages."""
 
-import datetime
 import os
 import time
 import uuid
@@ -18,7 +17,8 @@ from django.urls import reverse
 from config.celery import app as celery_app
 from notifications import jobs
 from notifications.models import Delivery, Kind, Notification, NotificationPreference
-from tests.factories import TaskFactory
+from tests.factories import TaskFactory, in_days
+from tests.helpers import unavailable
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -27,22 +27,24 @@ pytestmark = [
 ]
 
 
-def _redis_url() -> str:
+def _redis_problem() -> str | None:
+    """Why no worker can run on Redis here, or None."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
-        pytest.skip("REDIS_URL is not set: no Redis to run a worker on (CI sets it)")
+        return "REDIS_URL is not set: no Redis to run a worker on (CI sets it)"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
-        pytest.skip(f"Redis at REDIS_URL is not reachable: {error}")
+        return f"Redis at REDIS_URL is not reachable: {error}"
     if not celery_app.conf.broker_url.startswith("redis"):
-        pytest.skip("the Celery broker is not Redis (CELERY_BROKER_URL overrides REDIS_URL)")
-    return url
+        return "the Celery broker is not Redis (CELERY_BROKER_URL overrides REDIS_URL)"
+    return None
 
 
 @pytest.fixture
 def worker():
-    _redis_url()
+    if problem := _redis_problem():
+        unavailable(problem)  # skips on a developer's machine, fails in CI
     queue = f"followthrough-test-{uuid.uuid4().hex}"
     previous = celery_app.conf.task_default_queue, celery_app.conf.task_always_eager
     celery_app.conf.task_default_queue, celery_app.conf.task_always_eager = queue, False
@@ -73,9 +75,7 @@ def _beat(entry: str):
 
 
 def test_beat_job_runs_in_the_worker_and_its_notice_reaches_the_inbox(worker, client, patient, coordinator):
-    task = TaskFactory(
-        patient=patient, owner=coordinator, due_on=datetime.date.today() - datetime.timedelta(days=1)
-    )
+    task = TaskFactory(patient=patient, owner=coordinator, due_on=in_days(-1))
 
     _beat("notifications-overdue-sweep")
     _wait_for(lambda: Notification.objects.filter(task=task, kind=Kind.OVERDUE).exists())
@@ -89,9 +89,7 @@ def test_beat_job_runs_in_the_worker_and_its_notice_reaches_the_inbox(worker, cl
 
 def test_worker_sends_an_immediate_email_once(worker, patient, coordinator):
     NotificationPreference.objects.create(user=coordinator, delivery=Delivery.IMMEDIATE)
-    task = TaskFactory(
-        patient=patient, owner=coordinator, due_on=datetime.date.today() - datetime.timedelta(days=1)
-    )
+    task = TaskFactory(patient=patient, owner=coordinator, due_on=in_days(-1))
     sentinel = Notification.objects.create(
         recipient=coordinator, task=task, kind=Kind.WAITING_EXPIRED, day=task.due_on, send_email=True
     )

@@ -1,13 +1,12 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Kind, Notification
 from tests.factories import PatientFactory, TaskFactory
+from tests.helpers import count_queries
 
 HTMX = {"HX-Request": "true"}
 
@@ -130,12 +129,6 @@ def test_header_loads_the_badge_with_htmx(client, coordinator):
     assert f'hx-get="{reverse("inbox_badge")}"' in response.text
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as context:
-        assert client.get(url).status_code == 200
-    return len(context.captured_queries)
-
-
 def _add(count, *, team, owner):
     for _ in range(count):
         task = TaskFactory(
@@ -151,10 +144,10 @@ def test_pages_cost_the_same_queries_with_3_notices_and_with_30(client, coordina
     client.force_login(coordinator)
     _add(3, team=team, owner=coordinator)
     client.get(reverse(url_name))  # warm the session and permission caches
-    few = _queries(client, reverse(url_name))
+    few = count_queries(client, reverse(url_name))
 
     _add(27, team=team, owner=coordinator)
 
-    assert _queries(client, reverse(url_name)) == few
+    assert count_queries(client, reverse(url_name)) == few
     if url_name == "inbox":
         assert client.get(reverse("inbox")).text.count("A task you own is overdue") == 30

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from tasks import intake
 from careplans.models import CarePlan, DueAnchor, Goal
+from tasks import intake
 from tasks.choices import ActivityKind, Status, TaskKind
 from tasks.models import Task
 from tests.factories import (
