@@ -19,6 +19,18 @@ ROLE_FIXTURES = (
 
 
 @pytest.fixture
+def postgresql(db):
+    """For tests only PostgreSQL can run (concurrent writers, percentile_cont): skipped on a
+    developer's SQLite, failed in CI, which must run them."""
+    from django.db import connection
+
+    from tests.helpers import unavailable
+
+    if connection.vendor != "postgresql":
+        unavailable(f"needs PostgreSQL (DATABASE_URL); the database is {connection.vendor}")
+
+
+@pytest.fixture
 def today():
     """The practice's today (settings.TIME_ZONE), as the app reads it: never date.today()."""
     return timezone.localdate()

@@ -4,7 +4,6 @@ percentile_cont and by the Python fallback, against values worked out by hand.""
 import datetime
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from dashboards import selectors
@@ -90,7 +89,7 @@ def test_python_fallback_matches_the_hand_computed_percentiles(manager, timeline
     assert stats(manager, timeline, in_database=False) == EXPECTED
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="percentile_cont is PostgreSQL's")
+@pytest.mark.usefixtures("postgresql")  # percentile_cont is PostgreSQL's
 def test_postgresql_percentile_cont_matches_the_hand_computed_percentiles(manager, timeline):
     assert stats(manager, timeline, in_database=True) == EXPECTED
 

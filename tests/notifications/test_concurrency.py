@@ -19,8 +19,8 @@ from tests.factories import PatientFactory, TaskFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("seeded"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time"),
+    # SQLite runs one writer at a time: the race needs PostgreSQL.
+    pytest.mark.usefixtures("postgresql", "seeded"),
 ]
 
 
