@@ -102,3 +102,16 @@ def sync_role_permissions(apps=None, *, skip_missing: bool = False) -> None:
             if found is not None:
                 wanted.append(found)
         group.permissions.set(wanted)
+
+
+def sync_in_migration(apps, schema_editor) -> None:
+    """A data migration's RunPython: create the rights (Django creates them only after migrate)
+    and re-seed the roles from ROLE_PERMISSIONS as it is today, skipping rights of apps migrated
+    later (their own migration runs this again)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_permissions(apps, skip_missing=True)

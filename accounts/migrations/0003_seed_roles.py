@@ -1,16 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def seed_roles(apps, schema_editor):
-    # Permissions are normally created after migrate; create them now so the roles can hold them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from accounts.roles import sync_role_permissions
-
-    sync_role_permissions(apps, skip_missing=True)  # rights of apps migrated later: their own migration
+from accounts.roles import sync_in_migration
 
 
 class Migration(migrations.Migration):
@@ -22,4 +12,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(seed_roles, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_in_migration, migrations.RunPython.noop)]

@@ -4,14 +4,24 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0006_activity_team_required'),
+        ("tasks", "0006_activity_team_required"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='task',
-            options={'permissions': [('work_task', 'Can move own tasks through statuses'), ('add_scheduling_task', 'Can create scheduling and outreach tasks'), ('reassign_own_task', 'Can reassign own tasks within the team'), ('reassign_any_task', 'Can reassign any task of a managed team'), ('reopen_task', 'Can reopen completed or cancelled tasks'), ('view_dashboard', 'Can view a dashboard (by default of their own tasks)'), ('view_team_dashboard', 'Dashboard shows the teams they manage'), ('view_patients_dashboard', 'Dashboard shows the tasks of their own patients')]},
+            name="task",
+            options={
+                "permissions": [
+                    ("work_task", "Can move own tasks through statuses"),
+                    ("add_scheduling_task", "Can create scheduling and outreach tasks"),
+                    ("reassign_own_task", "Can reassign own tasks within the team"),
+                    ("reassign_any_task", "Can reassign any task of a managed team"),
+                    ("reopen_task", "Can reopen completed or cancelled tasks"),
+                    ("view_dashboard", "Can view a dashboard (by default of their own tasks)"),
+                    ("view_team_dashboard", "Dashboard shows the teams they manage"),
+                    ("view_patients_dashboard", "Dashboard shows the tasks of their own patients"),
+                ]
+            },
         ),
     ]
