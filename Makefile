@@ -72,7 +72,7 @@ bench: export DJANGO_SETTINGS_MODULE = config.test_settings
 bench: install
 	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo $(BENCH_SEED_ARGS)
+	$(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 ci: lint test

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "tasks",
     "dashboards",
     "notifications",
+    # Development tooling (management commands only), after the product apps they load.
+    "demo",
+    "benchmark",
 ]
 
 MIDDLEWARE = [

@@ -45,7 +45,9 @@ def _violations(package: str) -> list[str]:
                 continue
             if package in SHARED:
                 found.append(f"{path.relative_to(ROOT)}:{line} imports {name} (shared code imports no app)")
-            elif target in SHARED or any(package == app and name.startswith(prefix) for app, prefix in VOCABULARY):
+            elif target in SHARED or any(
+                package == app and name.startswith(prefix) for app, prefix in VOCABULARY
+            ):
                 continue
             elif RANK[target] >= RANK[package]:
                 found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")

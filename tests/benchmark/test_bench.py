@@ -4,7 +4,7 @@ rolled back, queries counted on the measured targets."""
 from django.db import connection
 from django.urls import reverse
 
-from dashboards import bench
+from benchmark import bench
 from tasks.models import Task
 
 

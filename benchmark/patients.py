@@ -1,30 +1,18 @@
-"""Seeding a practice: the demo a newcomer sees on `make run`, and the scale practice `make bench`
-measures. Both are the same practice at different sizes: careplans.seeding_demo says what it is
-made of, this module decides whether to load and generates its rows, careplans.seeding_scale
-tells each task's story and writes the rows.
+"""The scale practice's patients, enrollments, care plans, goals and appointments, and the tasks
+their plans yield (plus ad-hoc work), as rows; benchmark.stories tells each task's story.
 
-The demo loads in one transaction. The scale practice on PostgreSQL, when the session may skip
-foreign-key triggers (a superuser: the rows are generated consistent), commits staff and teams
-first, then loads in committed batches over three connections (see seeding_scale.PostgresSink):
-index maintenance is the cost of a load, and one backend is one core.
+A practice with years behind it: each patient's history is stretched up to two years and keeps
+its earliest tasks, so most work is closed and one coordinator's open queue is a few hundred.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
-from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.core.management.color import no_style
-from django.db import connection, transaction
-from django.utils import timezone
-from guardian.shortcuts import assign_perm
-
-from accounts.models import PatientAccessLog
-from careplans.models import Appointment, CarePlan, Enrollment, Goal, Patient, PatientUserObjectPermission
-from careplans.seeding_demo import (
+from benchmark.rows import FD, HIGH, PR, C, Ids, Table, columns, history_table
+from benchmark.stories import TaskNarrator, new_task
+from careplans.models import Appointment, CarePlan, Enrollment, Goal, Patient
+from demo.practice import (
     AD_HOC,
     APPOINTMENT_KINDS,
     AREA_CODES,
@@ -32,172 +20,14 @@ from careplans.seeding_demo import (
     LAST_NAMES,
     RISK_LOAD,
     RISK_MIX,
-    Practice,
     ProgramInfo,
-    build_practice,
+    mrn_for,
     programs_for,
     weighted,
 )
-from careplans.seeding_scale import (
-    FD,
-    HIGH,
-    ID_MODELS,
-    PR,
-    C,
-    Ids,
-    InsertSink,
-    PostgresSink,
-    Table,
-    TaskNarrator,
-    can_skip_fk_checks,
-    columns,
-    history_table,
-    new_task,
-)
+from demo.staff import Practice
 from tasks.choices import Priority
-from tasks.models import Activity, Task
-
-DEMO_PATIENTS = 200
-DEMO_TASKS = 1500
-DEFAULT_SEED = 20250101
-# Above this many tasks the stories go lean (created + one status change): see seeding_scale.
-RICH_LIMIT = 50_000
-PATIENTS_PER_TEAM = 5000
-
-# Children first: what a wipe deletes and what ANALYZE refreshes.
-PRACTICE_MODELS = (
-    PatientAccessLog,
-    Activity,
-    Task,
-    Goal,
-    CarePlan,
-    Enrollment,
-    Appointment,
-    PatientUserObjectPermission,
-    Patient,
-)
-
-
-class SeedRefused(Exception):
-    pass
-
-
-@dataclass
-class SeedResult:
-    loaded: bool
-    message: str
-    seconds: float = 0.0
-
-
-def seed(
-    *,
-    patients: int = DEMO_PATIENTS,
-    tasks: int = DEMO_TASKS,
-    if_empty: bool = False,
-    force: bool = False,
-    seed_value: int = DEFAULT_SEED,
-    log=print,
-) -> SeedResult:
-    """Load the practice unless it is already there. `force` replaces patients, plans, tasks and
-    their history and timelines (staff, teams, programs and templates are kept and reused)."""
-    if patients < 1 or tasks < 1:
-        raise SeedRefused("Patients and tasks must be positive.")
-    have_patients = Patient.objects.count()
-    if if_empty and have_patients:
-        return SeedResult(False, f"Demo data skipped: the database already has {have_patients} patients.")
-    if not force and have_patients:
-        have_tasks = Task.objects.count()
-        narrated = (
-            Activity.objects.filter(kind="created").count() >= have_tasks
-            and Task.history.filter(history_type="+").count() >= have_tasks
-        )
-        if have_patients >= patients and have_tasks >= tasks and narrated:
-            return SeedResult(
-                False,
-                f"Reusing the practice already loaded ({have_patients} patients, {have_tasks} tasks); "
-                "--force rebuilds it.",
-            )
-        raise SeedRefused(
-            f"The database has {have_patients} patients and {have_tasks} tasks (or an unfinished load), "
-            "not the practice asked for; --force deletes patients, plans and tasks (with their history) "
-            "and loads again."
-        )
-
-    started = time.perf_counter()
-    rich = tasks <= RICH_LIMIT
-    teams = 3 if patients <= 3 * PATIENTS_PER_TEAM else min(50, round(patients / PATIENTS_PER_TEAM))
-
-    def progress(done_patients, done_tasks):
-        if not rich:
-            log(
-                f"  {done_patients:>7} patients, {done_tasks:>8} tasks  {time.perf_counter() - started:6.1f}s"
-            )
-
-    def load(practice, *, parallel):
-        return _load(
-            practice,
-            patients=patients,
-            tasks=tasks,
-            rich=rich,
-            seed_value=seed_value,
-            parallel=parallel,
-            progress=progress,
-        )
-
-    if not rich and can_skip_fk_checks():
-        # Committed first: the loader's own connections must see the staff and teams, and must not
-        # wait on the locks a wipe holds.
-        with transaction.atomic():
-            if force:
-                _wipe()
-            practice = build_practice(teams=teams)
-        with transaction.atomic():
-            counts = load(practice, parallel=True)
-    else:
-        with transaction.atomic():
-            if force:
-                _wipe()
-            practice = build_practice(teams=teams)
-            counts = load(practice, parallel=False)
-    _analyze()
-    seconds = time.perf_counter() - started
-    labels = (
-        ("patient", "patients"),
-        ("plan", "care plans"),
-        ("appointment", "appointments"),
-        ("task", "tasks"),
-        ("task_h", "task history rows"),
-        ("activity", "activities"),
-    )
-    summary = ", ".join(f"{counts[name]} {label}" for name, label in labels)
-    return SeedResult(True, f"Loaded {len(practice.teams)} care teams, {summary} in {seconds:.1f}s.", seconds)
-
-
-def _load(practice, *, patients, tasks, rich, seed_value, parallel, progress) -> dict[str, int]:
-    if connection.vendor == "postgresql":
-        sink = PostgresSink(parallel=parallel, narrate=not rich)
-    else:
-        sink = InsertSink()
-    narrator = TaskNarrator(
-        rng=random.Random(seed_value),
-        now=timezone.localtime(),
-        rich=rich,
-        narrate_plain=not sink.narrates_plain_tasks,
-    )
-    loader = PracticeLoader(practice, narrator=narrator)
-    try:
-        counts = loader.load(patients=patients, tasks=tasks, sink=sink, progress=progress)
-    finally:
-        sink.close()
-    counts["task_h"] += sink.narrated_history
-    counts["activity"] += sink.narrated_activities
-    if loader.restricted_patient_ids:
-        _grant_restricted(loader.restricted_patient_ids)
-    _reset_sequences()
-    return counts
-
-
-# ---- generating the practice's rows ---------------------------------------------------------
+from tasks.models import Task
 
 PATIENT_COLUMNS = columns(
     "id mrn ehr_id ehr_url first_name last_name birth_date phone primary_provider_id care_team_id "
@@ -223,7 +53,6 @@ class PracticeLoader:
         self.now = narrator.now
         self.tz = narrator.tz
         self.today = narrator.today
-        self.rich = narrator.rich
         self.ids = Ids()
         self.tables = {
             "patient": Table(Patient, PATIENT_COLUMNS),
@@ -242,11 +71,10 @@ class PracticeLoader:
         }
         self.programs = list(practice.programs.values())
         self.by_code = practice.programs
-        self.restricted_patient_ids: list[int] = []
         # The demo's teams are not the same size; the first one carries the named coordinators.
         weights = (45, 30, 25) if len(practice.teams) == 3 else [1] * len(practice.teams)
         self.team_pick = weighted(list(zip(practice.teams, weights, strict=True)))
-        self.max_span = 240 if self.rich else 720
+        self.max_span = 720
 
     # -- public ------------------------------------------------------------------------------
 
@@ -290,10 +118,8 @@ class PracticeLoader:
             programs.pop()
         fractions = [1.0] + [0.3 + 0.7 * rng.random() for _ in programs[1:]]
         span = self._fit_span(programs, fractions, budget)
-        if not self.rich:
-            # A practice with years behind it: stretch the history and keep the earliest tasks
-            # (below), so most work is closed and one coordinator's open queue is a few hundred.
-            span = min(self.max_span, round(span * (2 + 3 * rng.random())))
+        # Stretch the history and keep the earliest tasks (below): see the module's docstring.
+        span = min(self.max_span, round(span * (2 + 3 * rng.random())))
         starts = [today - dt.timedelta(days=round(span * f)) for f in fractions]
 
         slots = []  # (program, step, occurrence, due)
@@ -318,17 +144,8 @@ class PracticeLoader:
         created_at = self.narrator.moment(first_day)
         first = rng.choice(FIRST_NAMES)
         last = rng.choice(LAST_NAMES)
-        # A couple of restricted records in the demo; seeding grants them to the people on them.
-        restricted = (
-            self.rich
-            and team is self.practice.teams[0]
-            and len(self.restricted_patient_ids) < 2
-            and rng.random() < 0.05
-        )
-        if restricted:
-            self.restricted_patient_ids.append(pid)
         age_days = round(365.25 * (25 + 70 * rng.random() ** 0.7))
-        mrn = f"MRN{1_000_000 + pid}"
+        mrn = mrn_for(pid)
         patient_row = (
             pid,
             mrn,
@@ -342,7 +159,7 @@ class PracticeLoader:
             team.id,
             team.location_id,
             risk,
-            restricted,
+            False,  # restricted: the demo has a couple, the scale practice none
             created_at,
         )
         t = self.tables
@@ -362,16 +179,6 @@ class PracticeLoader:
         plans = {}
         for program, start in zip(programs, starts, strict=True):
             plans[program.id] = self._plan(pid, program, start, provider)
-        if self.rich and rng.random() < 0.05:
-            spare = [p for p in self.programs if p.id not in plans]
-            if spare:
-                self._plan(
-                    pid,
-                    rng.choice(spare),
-                    today + dt.timedelta(days=rng.randint(1, 14)),
-                    provider,
-                    draft=True,
-                )
 
         patient = (pid, team, risk, provider)
         self._plan_tasks(patient, slots, plans)
@@ -399,12 +206,12 @@ class PracticeLoader:
                 lo = mid + 1
         return lo
 
-    def _plan(self, pid: int, program: ProgramInfo, start: dt.date, author: int, *, draft=False):
+    def _plan(self, pid: int, program: ProgramInfo, start: dt.date, author: int):
         rng, today = self.narrator, self.today
         plan_id = self.ids.take(CarePlan)
-        end = None if draft else program.end(start)
+        end = program.end(start)
         ended = end is not None and end < today
-        status = "draft" if draft else ("completed" if ended else "active")
+        status = "completed" if ended else "active"
         created_at = self.narrator.moment(min(start, today))
         row = (
             plan_id,
@@ -424,26 +231,23 @@ class PracticeLoader:
         goals = program.spec.goals[: rng.randint(1, len(program.spec.goals))]
         for description, target in goals:
             goal_id = self.ids.take(Goal)
-            if draft:
-                goal_status = "proposed"
-            elif ended:
+            if ended:
                 goal_status = "achieved" if rng.random() < 0.7 else "not_achieved"
             else:
                 goal_status = "achieved" if rng.random() < 0.2 else "active"
             goal = (goal_id, plan_id, description, target, goal_status)
             t["goal"].rows.append(goal)
             t["goal_h"].rows.append((*goal, created_at, None, "+", author))
-        if not draft:
-            enrollment = (
-                self.ids.take(Enrollment),
-                pid,
-                program.id,
-                start,
-                end,
-                "ended" if ended else "active",
-            )
-            t["enrollment"].rows.append(enrollment)
-            t["enrollment_h"].rows.append((*enrollment, created_at, None, "+", None))
+        enrollment = (
+            self.ids.take(Enrollment),
+            pid,
+            program.id,
+            start,
+            end,
+            "ended" if ended else "active",
+        )
+        t["enrollment"].rows.append(enrollment)
+        t["enrollment_h"].rows.append((*enrollment, created_at, None, "+", None))
         return plan_id, created_at, end
 
     # -- tasks -------------------------------------------------------------------------------
@@ -454,7 +258,7 @@ class PracticeLoader:
 
     def _plan_tasks(self, patient, slots, plans) -> None:
         rng = self.narrator
-        pid, team, risk, provider = patient
+        pid, team, _, provider = patient
         ids_by_step = {}  # (plan id, template task id, occurrence) -> task id
         owners = {}
         appliers = [*team.members.get(C, []), provider]
@@ -492,13 +296,13 @@ class PracticeLoader:
                 previous=ids_by_step.get((plan_id, step.id, occurrence - 1)),
                 every=spec.every,
             )
-            self.narrator.play(task, team, risk)
+            self.narrator.play(task, team)
 
     def _adhoc_task(self, patient, first_day: dt.date, span: int) -> None:
         rng, today = self.narrator, self.today
         pid, team, risk, _ = patient
         title, kind, role, wait_reason = rng.choice(AD_HOC)
-        horizon = dt.timedelta(days=21 if self.rich else 10)
+        horizon = dt.timedelta(days=10)
         due = self.narrator.day_between(max(first_day, today - dt.timedelta(days=span + 10)), today + horizon)
         created_day = max(first_day, min(today, due - dt.timedelta(days=rng.randint(0, 14))))
         creator = self._owner(team, rng.choice((C, C, PR, FD)))
@@ -516,65 +320,4 @@ class PracticeLoader:
             self.narrator.moment(created_day),
             creator,
         )
-        self.narrator.play(task, team, risk, wait_reason=wait_reason)
-
-
-# ---- before and after -------------------------------------------------------------------------
-
-
-def _tables() -> list[str]:
-    tables = []
-    for model in PRACTICE_MODELS:
-        tables.append(model._meta.db_table)
-        if hasattr(model, "history"):
-            tables.append(model.history.model._meta.db_table)
-    return tables
-
-
-def _wipe() -> None:
-    qn = connection.ops.quote_name
-    tables = _tables()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(qn(t) for t in tables)} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                cursor.execute(f"DELETE FROM {qn(table)}")
-
-
-def _grant_restricted(patient_ids: list[int]) -> None:
-    """A restricted record is visible only to the people granted it: its provider and whoever
-    owns its tasks, so nobody owns work they cannot open."""
-    User = get_user_model()
-    for patient in Patient.objects.filter(pk__in=patient_ids):
-        people = set(Task.objects.filter(patient=patient).values_list("owner_id", flat=True))
-        people.add(patient.primary_provider_id)
-        for user in User.objects.filter(pk__in=people):
-            assign_perm("careplans.view_patient", user, patient)
-
-
-def _reset_sequences() -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), list(ID_MODELS))
-    if statements:
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-
-
-def _analyze() -> None:
-    """Statistics for the planner, and on PostgreSQL a VACUUM of the tables pages read most, so
-    their visibility map is set and index-only scans (queue and dashboard counts, the patient
-    list's count) work right after a load rather than once autovacuum gets to them."""
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
-            return
-        if connection.vendor != "postgresql":
-            return
-        vacuum = {m._meta.db_table for m in (Patient, Task, CarePlan, Enrollment, Goal, Appointment)}
-        if not connection.in_atomic_block:  # VACUUM cannot run inside a transaction
-            cursor.execute(f"VACUUM (ANALYZE) {', '.join(qn(t) for t in sorted(vacuum))}")
-            cursor.execute(f"ANALYZE {', '.join(qn(t) for t in _tables() if t not in vacuum)}")
-        else:
-            cursor.execute(f"ANALYZE {', '.join(qn(t) for t in _tables())}")
+        self.narrator.play(task, team, wait_reason=wait_reason)

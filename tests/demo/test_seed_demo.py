@@ -1,0 +1,86 @@
+"""The demo practice is lived through the actions: every task's timeline is one the actions
+write, and a coordinator opening the app today finds a believable day's work."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from careplans.models import Patient
+from dashboards.models import SnapshotDay
+from demo import load
+from notifications.models import Notification
+from tasks.choices import OPEN_STATUSES, ActivityKind, Status
+from tasks.models import Activity, Task
+from tests.demo.invariants import violations
+
+
+@pytest.fixture
+def demo(db):
+    # A fifth of the demo: the same 90 days and the same people, less work to replay.
+    result = load.seed_demo(patients=40, log=lambda *_: None)
+    assert result.loaded
+    return result
+
+
+def test_every_task_has_the_timeline_the_actions_write(demo):
+    assert violations() == []
+    kinds = set(Activity.objects.values_list("kind", flat=True))
+    assert kinds >= {
+        ActivityKind.CREATED,
+        ActivityKind.STATUS_CHANGE,
+        ActivityKind.CONTACT_ATTEMPT,
+        ActivityKind.REASSIGNMENT,
+        ActivityKind.ESCALATION,
+    }
+    assert set(Task.objects.values_list("status", flat=True)) == set(Status.values)
+    # People did the work, each as themselves; only jobs act as the system.
+    changes = Activity.objects.filter(kind=ActivityKind.STATUS_CHANGE)
+    assert not changes.filter(actor=None).exists()
+    assert Task.objects.filter(status=Status.COMPLETED).exclude(completed_by_id=None).count() == (
+        Task.objects.filter(status=Status.COMPLETED).count()
+    )
+
+
+def test_a_coordinator_opens_a_believable_day(demo):
+    today = timezone.localdate()
+    created = [timezone.localtime(t).date() for t in Task.objects.values_list("created_at", flat=True)]
+    assert min(created) >= today - dt.timedelta(days=90)
+    assert max(created) <= today
+    assert len(set(created)) > 60
+    history_days = {timezone.localtime(d).date() for d in Task.history.values_list("history_date", flat=True)}
+    assert len(history_days) > 60
+    assert not Task.objects.filter(completed_at__gt=timezone.now()).exists()
+
+    open_tasks = Task.objects.filter(status__in=OPEN_STATUSES)
+    overdue = open_tasks.filter(due_on__lt=today).exclude(status=Status.WAITING)
+    assert overdue.exists()
+    # Mostly days late, not months: nearly all work due weeks ago was closed.
+    assert overdue.filter(due_on__gte=today - dt.timedelta(days=14)).count() > overdue.count() / 2
+    assert open_tasks.filter(due_on__gt=today).exists()
+    assert open_tasks.filter(status=Status.WAITING).exists()
+    past = Task.objects.filter(due_on__lt=today - dt.timedelta(days=14))
+    assert past.filter(status=Status.COMPLETED).count() > 0.8 * past.count()
+    assert Notification.objects.filter(read_at=None, day__gte=today - dt.timedelta(days=14)).exists()
+    assert SnapshotDay.objects.filter(day__gte=today - dt.timedelta(days=89)).count() == 90
+
+    # MRNs as an EHR's: the pages print "MRN " before them.
+    mrns = list(Patient.objects.values_list("mrn", flat=True))
+    assert all(re.fullmatch(r"\d{7,8}", mrn) for mrn in mrns)
+    assert len(set(mrns)) == len(mrns)
+
+    # Restricted records are open to their provider and the owners of their tasks.
+    restricted = list(Patient.objects.filter(is_restricted=True))
+    assert restricted
+    for patient in restricted:
+        people = {patient.primary_provider, *(task.owner for task in patient.tasks.select_related("owner"))}
+        for person in people:
+            assert Patient.objects.visible_to(person).filter(pk=patient.pk).exists(), person
+
+
+def test_loading_again_skips_with_if_empty_and_refuses_without_force(task):
+    assert not load.seed_demo(if_empty=True, log=lambda *_: None).loaded
+    with pytest.raises(load.DemoRefused):
+        load.seed_demo(log=lambda *_: None)
+    assert Patient.objects.count() == 1
