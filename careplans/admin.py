@@ -33,7 +33,7 @@ class TemplateTaskInline(admin.TabularInline):
         "position",
         "title",
         "kind",
-        "assignee_role",
+        "assignee_group",
         "due_anchor",
         "due_offset_days",
         "recurrence_days",

@@ -9,7 +9,6 @@ from django.urls import reverse
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import Role
 from accounts.scope import set_team_rights, team_id_list, team_ids_for
 from tasks.choices import Priority, TaskKind
 
@@ -312,7 +311,15 @@ class TemplateTask(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=TaskKind.choices, default=TaskKind.OTHER)
-    assignee_role = models.CharField(max_length=30, choices=Role.choices, default=Role.COORDINATOR)
+    # A role (group) by reference, never by name: renaming a role in the admin changes nothing.
+    assignee_group = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="owner's role",
+        help_text="A member of the patient's care team in this role owns the task (the one with "
+        "the least open work; the patient's primary provider first if they hold the role).",
+    )
     due_anchor = models.CharField(max_length=20, choices=DueAnchor.choices, default=DueAnchor.PLAN_START)
     due_offset_days = models.IntegerField(default=0)
     recurrence_days = models.PositiveSmallIntegerField(

@@ -12,6 +12,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group
+
 from accounts.roles import Role
 from careplans.models import CarePlanTemplate, DueAnchor, Program, TemplateTask
 from tasks.choices import Priority, Status, TaskKind
@@ -405,7 +407,7 @@ def build_programs() -> dict[str, ProgramInfo]:
                         position=position,
                         title=step.title,
                         kind=step.kind,
-                        assignee_role=step.role,
+                        assignee_group=Group.objects.get(name=step.role),
                         due_anchor=step.anchor,
                         due_offset_days=step.offset,
                         recurrence_days=step.every,

@@ -107,7 +107,7 @@ def _recipients(step: escalation.Step, raised: list[int]):
     if step.role is escalation.MANAGERS:
         holders = scope.rights(scope.MANAGE, ids_first=True)
     else:
-        holders = scope.rights(ids_first=True).filter(user__groups__name=step.role)
+        holders = scope.rights(ids_first=True).filter(user__groups=step.role)
     return holders.filter(user__is_active=True, content_object__tasks__in=id_set(raised))
 
 

@@ -12,7 +12,7 @@ class EscalationPolicyAdmin(SimpleHistoryAdmin):
         "__str__",
         "first_level_after_days",
         "second_level_after_days",
-        "second_level_role",
+        "second_level_group",
     ]
     list_select_related = ["program"]
     list_filter = ["risk_level", "program"]

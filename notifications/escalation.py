@@ -35,7 +35,7 @@ class Step:
     claim, whatever the number of policies or tasks."""
 
     level: int
-    role: str | None  # MANAGERS for level 1, the policy's second-level role for level 2
+    role: int | None  # MANAGERS for level 1, the policy's second-level role (group id) for level 2
     thresholds: tuple[Threshold, ...]
 
     def candidates(self, *, today: datetime.date):
@@ -95,7 +95,7 @@ def steps(policies: list[EscalationPolicy]) -> list[Step]:
     specific = sorted({p.program_id for p in policies if p.program_id})
     # Tasks of programs without a policy of their own, and tasks outside any care plan.
     elsewhere = Q(care_plan__isnull=True) | ~_in_programs(specific) if specific else Q()
-    groups: dict[tuple[int, str | None], dict[int, list[Q]]] = defaultdict(lambda: defaultdict(list))
+    groups: dict[tuple[int, int | None], dict[int, list[Q]]] = defaultdict(lambda: defaultdict(list))
     for risk in RiskLevel.values:
         for program_id in [*specific, None]:
             policy = resolve(program_id, risk)
@@ -104,7 +104,7 @@ def steps(policies: list[EscalationPolicy]) -> list[Step]:
             where = _at_risk(risk) & (_in_programs([program_id]) if program_id else elsewhere)
             groups[(1, MANAGERS)][policy.first_level_after_days].append(where)
             if policy.second_level_after_days is not None:
-                groups[(2, policy.second_level_role)][policy.second_level_after_days].append(where)
+                groups[(2, policy.second_level_group_id)][policy.second_level_after_days].append(where)
     return [
         Step(
             level=level,
@@ -114,5 +114,5 @@ def steps(policies: list[EscalationPolicy]) -> list[Step]:
                 for days, wheres in sorted(by_days.items())
             ),
         )
-        for (level, role), by_days in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+        for (level, role), by_days in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or 0))
     ]

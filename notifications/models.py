@@ -5,7 +5,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import Role
 from careplans.models import Program, RiskLevel
 from tasks.models import Task
 
@@ -193,10 +192,14 @@ class EscalationPolicy(models.Model):
         blank=True,
         help_text="Once overdue for more than this many days, the second level is told. Empty: no second level.",
     )
-    second_level_role = models.CharField(
-        max_length=30,
-        choices=Role.choices,
-        default=Role.PROVIDER,
+    # A role (group) by reference, never by name: renaming a role in the admin changes nothing.
+    second_level_group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="second level role",
         help_text="The second level: members of the task's care team who hold this role.",
     )
     history = HistoricalRecords()
@@ -217,6 +220,10 @@ class EscalationPolicy(models.Model):
                 condition=Q(second_level_after_days__isnull=True)
                 | Q(second_level_after_days__gt=models.F("first_level_after_days")),
                 name="escalation_second_level_later",
+            ),
+            models.CheckConstraint(
+                condition=Q(second_level_after_days__isnull=True) | Q(second_level_group__isnull=False),
+                name="escalation_second_level_has_role",
             ),
         ]
 

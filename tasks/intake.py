@@ -18,7 +18,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
 from accounts.scope import user_ids_in_team
 from careplans.actions import ensure_enrollment
 from careplans.models import (
@@ -59,9 +58,9 @@ def next_appointment(patient: Patient, *, on_or_after: datetime.date) -> Appoint
     return patient.appointments.filter(starts_at__gte=start).order_by("starts_at").first()
 
 
-def candidates_by_role(patient: Patient) -> dict[str, list[User]]:
-    """Active members of the patient's care team per role, least open work first (ties by name),
-    so generated work spreads across the team. One query."""
+def candidates_by_role(patient: Patient) -> dict[int, list[User]]:
+    """Active members of the patient's care team per role (group id), least open work first (ties
+    by name), so generated work spreads across the team. One query."""
     # A count per member from the open-tasks-by-owner index, not a join of all their tasks.
     open_load = (
         Task.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
@@ -76,19 +75,20 @@ def candidates_by_role(patient: Patient) -> dict[str, list[User]]:
         .prefetch_related("groups")
         .order_by("open_load", "last_name", "first_name", "pk")
     )
-    by_role: dict[str, list[User]] = {}
+    by_role: dict[int, list[User]] = {}
     for member in members:
         for group in member.groups.all():
-            by_role.setdefault(group.name, []).append(member)
+            by_role.setdefault(group.pk, []).append(member)
     return by_role
 
 
-def resolve_owner(role: str, patient: Patient, by_role: dict[str, list[User]]) -> User | None:
-    people = by_role.get(role, [])
-    if role == Role.PROVIDER and patient.primary_provider_id:
-        for person in people:
-            if person.pk == patient.primary_provider_id:
-                return person
+def resolve_owner(group_id: int, patient: Patient, by_role: dict[int, list[User]]) -> User | None:
+    """The patient's primary provider when they hold the role (their plan's provider steps are
+    theirs), else whoever in the role has the least open work."""
+    people = by_role.get(group_id, [])
+    for person in people:
+        if person.pk == patient.primary_provider_id:
+            return person
     return people[0] if people else None
 
 
@@ -103,7 +103,7 @@ def preview(
     appointment = next_appointment(patient, on_or_after=starts_on)
     appointment_day = timezone.localdate(appointment.starts_at) if appointment else None
     planned = []
-    for tt in template.tasks.order_by("position", "pk"):
+    for tt in template.tasks.select_related("assignee_group").order_by("position", "pk"):
         notes = []
         anchor = starts_on
         if tt.due_anchor == DueAnchor.NEXT_APPOINTMENT:
@@ -111,9 +111,9 @@ def preview(
                 anchor = appointment_day
             else:
                 notes.append("No upcoming appointment: dated from the plan start.")
-        owner = resolve_owner(tt.assignee_role, patient, by_role)
+        owner = resolve_owner(tt.assignee_group_id, patient, by_role)
         if owner is None:
-            notes.append(f"Nobody in the care team has the role {tt.assignee_role}: choose an owner.")
+            notes.append(f"Nobody in the care team has the role {tt.assignee_group}: choose an owner.")
         recurrence_ends_on = None
         if tt.recurrence_days:
             due = anchor + datetime.timedelta(days=tt.due_offset_days)

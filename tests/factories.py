@@ -153,6 +153,8 @@ class TemplateTaskFactory(factory.django.DjangoModelFactory):
     template = factory.SubFactory(CarePlanTemplateFactory)
     title = factory.Sequence(lambda n: f"Template step {n}")
     kind = TaskKind.CHECK_IN
+    # The role groups are seeded by accounts' data migration.
+    assignee_group = factory.LazyFunction(lambda: Group.objects.get(name=Role.COORDINATOR))
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):

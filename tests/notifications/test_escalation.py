@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 
 from accounts.roles import Role
 from careplans.models import RiskLevel
@@ -63,6 +64,17 @@ def test_high_risk_escalates_sooner(policies, team, provider, coordinator, manag
     assert _escalations() == [("manager", urgent.pk, 1)]
 
 
+def test_renaming_the_second_level_role_still_reaches_its_members(
+    policies, patient, coordinator, manager, provider, today
+):
+    task = TaskFactory(patient=patient, owner=coordinator, due_on=_ago(today, 8))
+    Group.objects.filter(name=Role.PROVIDER).update(name="Physicians and NPs")
+
+    actions.escalate_overdue(today=today)
+
+    assert ("provider", task.pk, 2) in _escalations()
+
+
 def test_second_level_goes_to_the_configured_role_in_the_team(
     policies, patient, coordinator, manager, provider, today
 ):
@@ -80,7 +92,9 @@ def test_second_level_goes_to_the_configured_role_in_the_team(
     assert task.escalation_level == 2
     assert Activity.objects.filter(task=task, kind=ActivityKind.ESCALATION).count() == 2
 
-    EscalationPolicy.objects.filter(risk_level="").update(second_level_role=Role.MANAGER)
+    EscalationPolicy.objects.filter(risk_level="").update(
+        second_level_group=Group.objects.get(name=Role.MANAGER)
+    )
     task2 = TaskFactory(patient=patient, owner=coordinator, due_on=_ago(today, 8))
     actions.escalate_overdue(today=today)
     assert ("manager", task2.pk, 2) in _escalations()
@@ -163,7 +177,7 @@ def test_one_step_per_level_and_recipient_whatever_the_thresholds(policies):
 
     assert [(s.level, s.role, [t.after_days for t in s.thresholds]) for s in steps] == [
         (1, None, [1, 3]),
-        (2, Role.PROVIDER, [3, 7]),
+        (2, Group.objects.get(name=Role.PROVIDER).pk, [3, 7]),
     ]
 
 

@@ -1,7 +1,9 @@
 import uuid
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from careplans.models import CarePlan, DueAnchor, Goal
@@ -29,7 +31,7 @@ def template(db):
         position=2,
         title="Review glucose log",
         kind=TaskKind.CHECK_IN,
-        assignee_role=Role.PROVIDER,
+        assignee_group=Group.objects.get(name=Role.PROVIDER),
         due_anchor=DueAnchor.NEXT_APPOINTMENT,
         due_offset_days=1,
         recurrence_days=30,
@@ -185,6 +187,15 @@ def test_intake_key_of_another_patients_plan_is_refused_not_answered_with_that_p
     assert CarePlan.objects.get(intake_key=key).patient == other
 
 
+def test_renaming_a_role_keeps_its_template_tasks_owned(client, provider, patient, template):
+    """Roles are referred to by their group, never by name: an admin renaming one changes nothing."""
+    Group.objects.filter(name=Role.PROVIDER).update(name="Physicians and NPs")
+
+    planned = intake.preview(patient=patient, template=template, starts_on=timezone.localdate())
+
+    assert [row.owner for row in planned if row.title == "Review glucose log"] == [provider]
+
+
 def test_owners_are_proposed_least_open_work_first(patient, coordinator, colleague):
     """Closed work does not count: the coordinator's five completed tasks weigh nothing."""
     for _ in range(2):
@@ -193,9 +204,10 @@ def test_owners_are_proposed_least_open_work_first(patient, coordinator, colleag
         TaskFactory(patient=patient, owner=coordinator, status=Status.COMPLETED)
     TaskFactory(patient=patient, owner=colleague, status=Status.WAITING)
 
-    assert intake.candidates_by_role(patient)[Role.COORDINATOR][:2] == [colleague, coordinator]
+    coordinators = Group.objects.get(name=Role.COORDINATOR).pk
+    assert intake.candidates_by_role(patient)[coordinators][:2] == [colleague, coordinator]
 
     for _ in range(2):
         TaskFactory(patient=patient, owner=colleague, status=Status.IN_PROGRESS)
 
-    assert intake.candidates_by_role(patient)[Role.COORDINATOR][:2] == [coordinator, colleague]
+    assert intake.candidates_by_role(patient)[coordinators][:2] == [coordinator, colleague]
