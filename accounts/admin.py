@@ -93,3 +93,17 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RoleChoiceMixin:
+    """For a model that refers to a role (a group): the role is chosen from a list, never added,
+    changed or deleted from that form; roles are edited under Groups."""
+
+    role_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.role_fields and field is not None:
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        return field

@@ -10,6 +10,9 @@ def home(request):
     """Each role lands where its day starts: managers on the dashboard, providers on their
     patients, everyone who works tasks on My work."""
     user = request.user
+    # A superuser holds every right but works no team: the operator's break-glass, in the admin.
+    if user.is_superuser and user.is_staff:
+        return redirect("admin:index")
     # Providers and coordinators see a dashboard too (their own slice), but their day starts on
     # their patients or their queue. By right, never by role name: renaming a role changes nothing.
     if user.has_perm("tasks.view_dashboard") and user.has_perm("tasks.view_team_dashboard"):

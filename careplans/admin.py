@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyMixin
+from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,
@@ -25,7 +25,8 @@ class ProgramAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class TemplateTaskInline(admin.TabularInline):
+class TemplateTaskInline(RoleChoiceMixin, admin.TabularInline):
+    role_fields = ("assignee_group",)
     model = TemplateTask
     fk_name = "template"
     extra = 1

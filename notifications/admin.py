@@ -1,20 +1,21 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyMixin
+from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from notifications.models import EscalationPolicy, Notification, NotificationPreference
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(SimpleHistoryAdmin):
+class EscalationPolicyAdmin(RoleChoiceMixin, SimpleHistoryAdmin):
+    role_fields = ("second_level_group",)
     list_display = [
         "__str__",
         "first_level_after_days",
         "second_level_after_days",
         "second_level_group",
     ]
-    list_select_related = ["program"]
+    list_select_related = ["program", "second_level_group"]
     list_filter = ["risk_level", "program"]
 
 

@@ -15,9 +15,16 @@ from careplans.forms import ClinicalForm, IntakeForm
 from careplans.models import PatientAccessLog
 from tasks import intake, rowsets, timeline
 from tasks.actions import ActionError
-from tasks.choices import CLOSED_STATUSES
+from tasks.choices import CLOSED_STATUSES, Status
 from tasks.forms import PlannedRowForm
 from tasks.models import Task
+
+
+def _next_task(open_tasks: list[Task]) -> Task | None:
+    """The first open task someone can act on now (by due date): a task still waiting within its
+    date is not, unless every open task is."""
+    actionable = [t for t in open_tasks if t.status != Status.WAITING or t.is_wait_ended]
+    return (actionable or open_tasks or [None])[0]
 
 
 @require_GET
@@ -39,7 +46,7 @@ def patient_detail(request, pk: int):
         "care_plans": patient.care_plans.for_patient_page() if clinical else [],
         "open_tasks": open_tasks,
         "recent_closed": recent_closed,
-        "next_task": open_tasks[0] if open_tasks else None,
+        "next_task": _next_task(open_tasks),
         "appointments": patient.appointments.select_related("provider").order_by("-starts_at")[:10],
         "timeline": timeline.patient_timeline(
             patient,

@@ -187,6 +187,8 @@ def work_day(practice):
     """The practice's coordinator with work in every My work section, a colleague of the same team
     to hand work to, a front desk user, an upcoming appointment and a care plan template with rows
     anchored on the plan start and on that appointment."""
+    from django.contrib.auth.models import Group
+
     from accounts.roles import Role
     from careplans.models import Appointment, CarePlanTemplate, DueAnchor, Program
     from tasks.actions import create_task
@@ -219,16 +221,29 @@ def work_day(practice):
     )
     program = Program.objects.get(code="ccm")
     template = CarePlanTemplate.objects.create(program=program, name="Diabetes, first 90 days")
-    template.tasks.create(position=1, title="Welcome call", kind=TaskKind.OUTREACH_CALL, due_offset_days=2)
+    coordinators = Group.objects.get(name=Role.COORDINATOR)
+    template.tasks.create(
+        position=1,
+        title="Welcome call",
+        kind=TaskKind.OUTREACH_CALL,
+        due_offset_days=2,
+        assignee_group=coordinators,
+    )
     template.tasks.create(
         position=2,
         title="Pre-visit lab order",
         kind=TaskKind.LAB,
         due_anchor=DueAnchor.NEXT_APPOINTMENT,
         due_offset_days=-7,
+        assignee_group=coordinators,
     )
     template.tasks.create(
-        position=3, title="Monthly check-in", kind=TaskKind.CHECK_IN, due_offset_days=30, recurrence_days=30
+        position=3,
+        title="Monthly check-in",
+        kind=TaskKind.CHECK_IN,
+        due_offset_days=30,
+        recurrence_days=30,
+        assignee_group=coordinators,
     )
     return {
         **practice,

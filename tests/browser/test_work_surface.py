@@ -360,3 +360,33 @@ def test_team_queue_filters_hold_for_export_and_refresh(live_server, page, work_
     screenshot("queue-filtered")
     assert Task.objects.get(pk=task.pk).status == Status.COMPLETED
     assert_clean(page, csp_events)
+
+
+def test_a_refused_form_comes_back_in_the_panel_without_breaking_the_csp(
+    live_server, page, work_day, screenshot, csp_events
+):
+    """A 400 answer swaps the panel in again with the form's error; htmx must not copy inline
+    style attributes across that swap (the CSP allows no inline style)."""
+    log_in(page, live_server.url, "coordinator", work_day["password"])
+    task = work_day["oldest"]
+    panel = open_from_row(page, task.title)
+    for verb, button, error in (
+        ("note", "Note", "Write a note or choose a contact outcome."),
+        ("wait", "Wait", "cannot be in the past"),
+    ):
+        details = panel.locator(f'details[data-verb="{verb}"]')
+        details.locator("summary").click()
+        if verb == "wait":
+            details.get_by_label("Reason").select_option(WaitingReason.PATIENT_CALLBACK)
+            yesterday = work_day["today"] - datetime.timedelta(days=1)
+            details.get_by_label("Waiting until").fill(yesterday.isoformat())
+        with page.expect_response(lambda r, v=verb: r.url.endswith(f"/tasks/{task.pk}/{v}/")) as answered:
+            details.locator("form").get_by_role("button", name=button).click()
+        assert answered.value.status == 400
+        panel = page.locator("#work-panel .task-panel")
+        expect(panel.locator(f'details[data-verb="{verb}"]')).to_contain_text(error)
+    screenshot("refused-form")
+    assert Task.objects.get(pk=task.pk).status == Status.NEW
+    # The 400s themselves are logged by the browser as failed loads; the CSP must hold all the same.
+    assert csp_events == [], "\n".join(csp_events)
+    assert page.console_log.csp_violations == [], "\n".join(page.console_log.csp_violations)

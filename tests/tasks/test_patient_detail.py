@@ -10,6 +10,7 @@ from tests.factories import (
     EnrollmentFactory,
     GoalFactory,
     TaskFactory,
+    in_days,
 )
 from tests.helpers import count_queries
 
@@ -105,3 +106,27 @@ def test_page_costs_the_same_queries_with_3_tasks_and_with_30(
 
     assert len(client.get(_page(patient)).context["open_tasks"]) > 3
     assert many == few
+
+
+def test_next_action_is_work_that_can_be_done_now_not_a_wait_still_running(client, coordinator, patient):
+    """A task waiting within its date can't be worked: the next action is the earliest other one."""
+    waiting = TaskFactory(
+        patient=patient, owner=coordinator, title="Waiting on a callback", due_on=in_days(-3)
+    )
+    actions.wait_task(waiting, by=coordinator, reason="patient_callback", until=in_days(5))
+    TaskFactory(patient=patient, owner=coordinator, title="Overdue lab", due_on=in_days(-1))
+    client.force_login(coordinator)
+
+    response = client.get(reverse("patient_detail", args=[patient.pk]))
+
+    assert response.context["next_task"].title == "Overdue lab"
+
+
+def test_front_desk_is_told_what_the_empty_list_leaves_out(client, front_desk, patient, coordinator):
+    TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.LAB, title="Clinical only")
+    client.force_login(front_desk)
+
+    body = client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+
+    assert "Clinical only" not in body
+    assert "No open scheduling or outreach tasks." in body
