@@ -7,22 +7,6 @@ from django.db import migrations, models
 HELP = "The second level: members of the task's care team who hold this role."
 
 
-def names_to_groups(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for model in ("EscalationPolicy", "HistoricalEscalationPolicy"):
-        rows = apps.get_model("notifications", model).objects
-        for name in rows.values_list("second_level_role", flat=True).distinct():
-            group, _ = Group.objects.get_or_create(name=name)
-            rows.filter(second_level_role=name).update(second_level_group=group)
-
-
-def groups_to_names(apps, schema_editor):
-    for model in ("EscalationPolicy", "HistoricalEscalationPolicy"):
-        rows = apps.get_model("notifications", model).objects
-        for group_id, name in rows.values_list("second_level_group", "second_level_group__name").distinct():
-            rows.filter(second_level_group=group_id).update(second_level_role=name or "Provider")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
@@ -56,17 +40,6 @@ class Migration(migrations.Migration):
                 related_name="+",
                 to="auth.group",
                 verbose_name="second level role",
-            ),
-        ),
-        migrations.RunPython(names_to_groups, groups_to_names),
-        migrations.RemoveField(model_name="escalationpolicy", name="second_level_role"),
-        migrations.RemoveField(model_name="historicalescalationpolicy", name="second_level_role"),
-        migrations.AddConstraint(
-            model_name="escalationpolicy",
-            constraint=models.CheckConstraint(
-                condition=models.Q(second_level_after_days__isnull=True)
-                | models.Q(second_level_group__isnull=False),
-                name="escalation_second_level_has_role",
             ),
         ),
     ]
