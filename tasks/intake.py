@@ -202,9 +202,11 @@ def apply_template(
             plan.save()
             for goal in goals:
                 if goal.description.strip():
-                    Goal.objects.create(
+                    made_goal = Goal(
                         care_plan=plan, description=goal.description.strip(), target=goal.target.strip()
                     )
+                    made_goal._history_user = by  # the timeline names who wrote the goal
+                    made_goal.save()
             ensure_enrollment(patient, template.program, starts_on)
             made = {}
             for row in rows:

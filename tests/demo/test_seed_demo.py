@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from careplans.models import Patient
-from dashboards.models import SnapshotDay
+from dashboards.models import MetricSnapshot, SnapshotDay
 from demo import load
 from notifications.models import Notification
 from tasks.choices import OPEN_STATUSES, ActivityKind, Status
@@ -18,7 +18,7 @@ from tests.demo.invariants import violations
 
 @pytest.fixture
 def demo(db):
-    # A fifth of the demo: the same 90 days and the same people, less work to replay.
+    # A fifth of the demo: the same days and the same people, less work to replay.
     result = load.seed_demo(patients=40, log=lambda *_: None)
     assert result.loaded
     return result
@@ -46,7 +46,7 @@ def test_every_task_has_the_timeline_the_actions_write(demo):
 def test_a_coordinator_opens_a_believable_day(demo):
     today = timezone.localdate()
     created = [timezone.localtime(t).date() for t in Task.objects.values_list("created_at", flat=True)]
-    assert min(created) >= today - dt.timedelta(days=90)
+    assert min(created) >= today - dt.timedelta(days=load.DAYS)
     assert max(created) <= today
     assert len(set(created)) > 60
     history_days = {timezone.localtime(d).date() for d in Task.history.values_list("history_date", flat=True)}
@@ -63,7 +63,13 @@ def test_a_coordinator_opens_a_believable_day(demo):
     past = Task.objects.filter(due_on__lt=today - dt.timedelta(days=14))
     assert past.filter(status=Status.COMPLETED).count() > 0.8 * past.count()
     assert Notification.objects.filter(read_at=None, day__gte=today - dt.timedelta(days=14)).exists()
-    assert SnapshotDay.objects.filter(day__gte=today - dt.timedelta(days=89)).count() == 90
+    # The trend's days, the last TREND_DAYS; the practice was lived longer, so its first day
+    # already carries a backlog instead of climbing from an empty practice.
+    first = today - dt.timedelta(days=load.TREND_DAYS - 1)
+    assert list(SnapshotDay.objects.values_list("day", flat=True)) == [
+        first + dt.timedelta(days=n) for n in range(load.TREND_DAYS)
+    ]
+    assert MetricSnapshot.objects.filter(day=first, backlog__gt=0).exists()
 
     # MRNs as an EHR's: the pages print "MRN " before them.
     mrns = list(Patient.objects.values_list("mrn", flat=True))

@@ -147,6 +147,8 @@ def test_provider_records_goals_and_interventions_with_the_plan(
         ("A1c below 8", "by March"),
         ("Walk daily", ""),
     ]
+    # The history (and the patient timeline) names who wrote each goal.
+    assert set(Goal.history.values_list("history_user__username", flat=True)) == {"provider"}
 
 
 def test_goals_posted_by_a_coordinator_are_not_recorded(client, coordinator, patient, template):
