@@ -155,6 +155,16 @@ class IntakeResult:
     task_count: int
 
 
+def active_plan(patient: Patient, template: CarePlanTemplate) -> CarePlan | None:
+    """The patient's active plan made from `template`, if any: applying it again would double
+    every task, so intake warns and asks why."""
+    return (
+        CarePlan.objects.filter(patient=patient, template=template, status=CarePlanStatus.ACTIVE)
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
 def apply_template(
     *,
     patient: Patient,
@@ -166,9 +176,12 @@ def apply_template(
     intake_key: uuid.UUID,
     goals: list[GoalInput] = (),
     interventions: str = "",
+    again_reason: str = "",
 ) -> IntakeResult:
     """Create the plan and its tasks in one transaction. The same intake_key returns the plan
-    made the first time and creates nothing (double click, retry, back button)."""
+    made the first time and creates nothing (double click, retry, back button). A template the
+    patient already has an active plan from is applied again only with `again_reason`, which
+    the plan's history and its tasks' timelines keep."""
     if not by.has_perm("careplans.apply_template"):
         raise NotAllowed("Your role cannot apply care plan templates.")
     if (goals or interventions.strip()) and not by.has_perm("careplans.edit_clinical"):
@@ -185,6 +198,15 @@ def apply_template(
         )
     if existing:
         return IntakeResult(plan=existing, created=False, task_count=existing.tasks.count())
+    again_reason = again_reason.strip()
+    current = active_plan(patient, template)
+    if current and not again_reason:
+        raise RuleViolation(
+            f"{patient.full_name} already has an active {template.name} plan (from "
+            f"{current.starts_on:%m/%d/%Y}). Open it, or give a reason to apply the template again.",
+            rule="plan-already-active",
+        )
+    note = f"From template {template.name}" + (f" (applied again: {again_reason})" if current else "")
     try:
         with transaction.atomic():
             plan = CarePlan(
@@ -199,6 +221,8 @@ def apply_template(
                 intake_key=intake_key,
             )
             plan._history_user = by
+            if current:
+                plan._change_reason = f"Applied again: {again_reason}"[:100]
             plan.save()
             for goal in goals:
                 if goal.description.strip():
@@ -225,7 +249,7 @@ def apply_template(
                     recurrence_days=row.recurrence_days,
                     recurrence_ends_on=row.recurrence_ends_on,
                     depends_on=made.get(depends) if depends else None,
-                    note=f"From template {template.name}",
+                    note=note,
                 )
     except IntegrityError:
         # A concurrent submit of the same form won the race; its plan is the answer.

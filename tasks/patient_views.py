@@ -105,7 +105,12 @@ def care_plan_intake(request, pk: int):
         "ends_on": ends_on.isoformat() if ends_on else "",
     }
     context.update(
-        rows=rows, template=template, picked=picked, intake_key=request.POST.get("intake_key") or uuid.uuid4()
+        rows=rows,
+        template=template,
+        picked=picked,
+        intake_key=request.POST.get("intake_key") or uuid.uuid4(),
+        existing_plan=intake.active_plan(patient, template),
+        again_reason=request.POST.get("again_reason", ""),
     )
     if request.method == "GET":
         return render(request, "careplans/intake.html", context)
@@ -139,6 +144,7 @@ def care_plan_intake(request, pk: int):
             intake_key=intake_key,
             goals=[intake.GoalInput(d, t) for d, t in clinical.goal_lines()] if clinical else [],
             interventions=clinical.cleaned_data.get("interventions", "") if clinical else "",
+            again_reason=request.POST.get("again_reason", ""),
         )
     except ActionError as refused:
         context["error"] = refused.message

@@ -91,6 +91,17 @@
     event.preventDefault();
   });
 
+  // Intake: the rows below were previewed for the template and dates above. Once those change,
+  // saving would create the old preview's tasks: ask for a new preview first.
+  document.addEventListener("change", (event) => {
+    if (!event.target.closest(".intake-pick")) return;
+    const save = document.querySelector(".intake-save");
+    if (!save) return;
+    save.querySelectorAll("button[type=submit]").forEach((button) => { button.disabled = true; });
+    const stale = save.querySelector(".intake-stale");
+    if (stale) stale.hidden = false;
+  });
+
   // A reload button on a version conflict re-fetches the panel.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reload-panel]");

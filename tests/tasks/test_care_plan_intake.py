@@ -9,7 +9,7 @@ from accounts.roles import Role
 from careplans.models import CarePlan, DueAnchor, Goal
 from tasks import intake
 from tasks.choices import ActivityKind, Status, TaskKind
-from tasks.models import Task
+from tasks.models import Activity, Task
 from tests.factories import (
     AppointmentFactory,
     CarePlanTemplateFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     TemplateTaskFactory,
     in_days,
 )
+from tests.helpers import creates_nothing
 
 
 @pytest.fixture
@@ -213,3 +214,49 @@ def test_owners_are_proposed_least_open_work_first(patient, coordinator, colleag
         TaskFactory(patient=patient, owner=colleague, status=Status.IN_PROGRESS)
 
     assert intake.candidates_by_role(patient)[coordinators][:2] == [coordinator, colleague]
+
+
+def test_a_template_already_active_for_the_patient_warns_and_is_applied_again_only_with_a_reason(
+    client, coordinator, patient, template
+):
+    client.force_login(coordinator)
+    first = client.get(_url(patient), _picked(template))
+    client.post(_url(patient), _save_data(first))
+    plan = CarePlan.objects.get()
+
+    again = client.get(_url(patient), _picked(template))  # a new preview: a new intake key
+    body = again.content.decode()
+    assert again.context["existing_plan"] == plan
+    assert f'href="{patient.get_absolute_url()}#plan-{plan.pk}"' in body
+
+    with creates_nothing():
+        refused = client.post(_url(patient), _save_data(again))
+    assert refused.status_code == 400
+    assert "already has an active Diabetes starter plan" in refused.context["error"]
+    assert CarePlan.objects.count() == 1
+
+    saved = client.post(_url(patient), _save_data(again, again_reason="New episode after a hospital stay"))
+
+    assert saved.status_code == 302
+    second = CarePlan.objects.exclude(pk=plan.pk).get()
+    assert second.history.first().history_change_reason == "Applied again: New episode after a hospital stay"
+    notes = set(
+        Activity.objects.filter(task__care_plan=second, kind=ActivityKind.CREATED).values_list(
+            "body", flat=True
+        )
+    )
+    assert notes == {"From template Diabetes starter (applied again: New episode after a hospital stay)"}
+
+
+def test_a_revoked_plan_does_not_block_applying_its_template(client, coordinator, patient, template):
+    client.force_login(coordinator)
+    first = client.get(_url(patient), _picked(template))
+    client.post(_url(patient), _save_data(first))
+    CarePlan.objects.update(status="revoked")
+
+    again = client.get(_url(patient), _picked(template))
+    saved = client.post(_url(patient), _save_data(again))
+
+    assert again.context["existing_plan"] is None
+    assert saved.status_code == 302
+    assert CarePlan.objects.count() == 2
