@@ -27,6 +27,7 @@ from tasks.choices import (
     ContactOutcome,
     Priority,
     Status,
+    TaskKind,
     WaitingReason,
 )
 from tasks.models import Activity, Task
@@ -337,17 +338,46 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
         return locked
 
 
-def add_note(task: Task, *, by, body: str, contact_outcome: str = "") -> Activity:
-    """A note or a contact attempt. It changes nothing on the task, so it needs no version."""
+def add_note(
+    task: Task,
+    *,
+    by,
+    body: str,
+    contact_outcome: str = "",
+    call_back_on: datetime.date | None = None,
+) -> Activity:
+    """A note or a contact attempt. It changes nothing on the task, so it needs no version.
+    `call_back_on` (with a contact attempt): the follow-up call is created in the same step, an
+    outreach call owned by whoever logged the attempt (or the task's owner when they cannot own
+    the team's work), on the same patient and plan, due that day."""
     _require(can_note(by, task), "Your role cannot add notes to tasks.")
     body = body.strip()
     if contact_outcome and contact_outcome not in ContactOutcome.values:
         raise RuleViolation("Choose a contact outcome from the list.", rule="contact-outcome-valid")
     if not body and not contact_outcome:
         raise RuleViolation("Write a note or choose a contact outcome.", rule="note-needs-text")
+    if call_back_on is not None:
+        if not contact_outcome:
+            raise RuleViolation("A call back follows a contact attempt.", rule="call-back-needs-attempt")
+        if call_back_on < timezone.localdate():
+            raise RuleViolation("The call back date cannot be in the past.", rule="call-back-not-past")
     kind = ActivityKind.CONTACT_ATTEMPT if contact_outcome else ActivityKind.NOTE
     with transaction.atomic():
-        return _record(task, kind=kind, by=by, body=body, contact_outcome=contact_outcome)
+        note = _record(task, kind=kind, by=by, body=body, contact_outcome=contact_outcome)
+        if call_back_on is not None:
+            owner = by if by is not None and can_own(by.pk, task.care_team_id) else task.owner
+            create_task(
+                patient=task.patient,
+                by=by,
+                title=f"Call back: {task.title}"[:200],
+                kind=TaskKind.OUTREACH_CALL,
+                owner=owner,
+                due_on=call_back_on,
+                priority=task.priority,
+                care_plan=task.care_plan,
+                note=f"After a contact attempt on {task.title} ({ContactOutcome(contact_outcome).label.lower()})",
+            )
+        return note
 
 
 # ---- system actions: the jobs call these (by the system, set-based) ------------------------

@@ -3,7 +3,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
-from tasks.choices import ContactOutcome, Priority, WaitingReason
+from careplans.models import CarePlan, CarePlanStatus
+from tasks.choices import FRONT_DESK_KINDS, ContactOutcome, Priority, TaskKind, WaitingReason
 
 
 class VersionedForm(forms.Form):
@@ -62,11 +63,22 @@ class NoteForm(forms.Form):
         choices=[("", "Not a contact attempt"), *ContactOutcome.choices],
     )
     body = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    call_back_on = forms.DateField(
+        label="Call back on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="With a contact attempt: creates the follow-up call, yours, due that day.",
+    )
 
     def clean(self):
         data = super().clean()
         if not data.get("body", "").strip() and not data.get("contact_outcome"):
             raise forms.ValidationError("Write a note or choose a contact outcome.")
+        if data.get("call_back_on"):
+            if not data.get("contact_outcome"):
+                self.add_error("call_back_on", "A call back follows a contact attempt: choose its outcome.")
+            elif data["call_back_on"] < timezone.localdate():
+                self.add_error("call_back_on", "The call back date cannot be in the past.")
         return data
 
 
@@ -107,3 +119,35 @@ class PlannedRowForm(forms.Form):
         if data.get("include") and not data.get("owner"):
             self.add_error("owner", "Choose who owns this task.")
         return data
+
+
+class AdHocTaskForm(forms.Form):
+    """A one-off task on a patient, outside a care plan's template: a call back, a form to send.
+    Front desk chooses among scheduling and outreach kinds only; the owner is an active member of
+    the patient's care team; the care plan is offered to those who may see plans."""
+
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(label="Type", choices=TaskKind.choices, initial=TaskKind.OUTREACH_CALL)
+    owner = forms.ModelChoiceField(queryset=User.objects.none())
+    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
+    care_plan = forms.ModelChoiceField(
+        queryset=CarePlan.objects.none(), required=False, empty_label="None (ad hoc)", label="Care plan"
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, patient, user, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {"owner": user.pk, "due_on": timezone.localdate(), **kwargs["initial"]}
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=user_ids_in_team(patient.care_team_id), is_active=True
+        ).order_by("last_name", "first_name", "username")
+        if not user.has_perm("tasks.add_task"):
+            self.fields["kind"].choices = [(k, TaskKind(k).label) for k in FRONT_DESK_KINDS]
+        if user.has_perm("careplans.view_careplan"):
+            self.fields["care_plan"].queryset = patient.care_plans.filter(
+                status=CarePlanStatus.ACTIVE
+            ).select_related("program")
+        else:
+            del self.fields["care_plan"]

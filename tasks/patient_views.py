@@ -5,6 +5,7 @@ tasks because they show and make tasks; careplans holds the record and the clini
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from careplans.access import get_patient_for_user
 from careplans.forms import ClinicalForm, IntakeForm
 from careplans.models import PatientAccessLog
-from tasks import intake, rowsets, timeline
+from tasks import actions, intake, rowsets, timeline
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
-from tasks.forms import PlannedRowForm
+from tasks.forms import AdHocTaskForm, PlannedRowForm
 from tasks.models import Task
 
 
@@ -153,4 +154,38 @@ def care_plan_intake(request, pk: int):
         messages.success(request, f"Care plan saved with {result.task_count} tasks.")
     else:
         messages.info(request, "This care plan was already saved; nothing was created twice.")
+    return redirect(patient)
+
+
+@require_http_methods(["GET", "POST"])
+def task_create(request, pk: int):
+    """A one-off task on this patient (tasks.actions.create_task checks the rights again: front
+    desk creates scheduling and outreach work only)."""
+    patient = get_patient_for_user(request.user, pk)
+    if not (request.user.has_perm("tasks.add_task") or request.user.has_perm("tasks.add_scheduling_task")):
+        raise PermissionDenied
+    bound = request.method == "POST"
+    form = AdHocTaskForm(request.POST if bound else None, patient=patient, user=request.user)
+    context = {"patient": patient, "form": form}
+    if not bound:
+        return render(request, "tasks/task_new.html", context)
+    if not form.is_valid():
+        return render(request, "tasks/task_new.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        task = actions.create_task(
+            patient=patient,
+            by=request.user,
+            title=data["title"],
+            kind=data["kind"],
+            owner=data["owner"],
+            due_on=data["due_on"],
+            priority=data["priority"],
+            care_plan=data.get("care_plan"),
+            note=data["note"].strip(),
+        )
+    except ActionError as refused:
+        context["error"] = refused.message
+        return render(request, "tasks/task_new.html", context, status=400)
+    messages.success(request, f"Task created: {task.title}, due {task.due_on:%m/%d/%Y}, owner {task.owner}.")
     return redirect(patient)

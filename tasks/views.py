@@ -65,7 +65,9 @@ VERBS = {
     ),
     "note": (
         forms.NoteForm,
-        lambda t, d, u: actions.add_note(t, by=u, body=d["body"], contact_outcome=d["contact_outcome"]),
+        lambda t, d, u: actions.add_note(
+            t, by=u, body=d["body"], contact_outcome=d["contact_outcome"], call_back_on=d["call_back_on"]
+        ),
         rights.can_note,
     ),
 }

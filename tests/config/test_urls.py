@@ -100,6 +100,8 @@ MATRIX: dict[str, Row] = {
     "care_plan_intake": Row(
         "get", "patient", every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN), LOGIN, "put"
     ),
+    # A one-off task: everyone who works tasks (front desk: scheduling and outreach kinds).
+    "task_create": Row("get", "patient", every(OK, admin=DENIED, outsider=HIDDEN), LOGIN, "put"),
     # Clinical edits: providers only.
     "care_plan_edit": Row(
         "get", "care_plan", every(DENIED, provider=OK, outsider=HIDDEN), anonymous=LOGIN, wrong_method="put"

@@ -1,8 +1,11 @@
 import pytest
+from django.urls import reverse
 
 from tasks.actions import NotAllowed, RuleViolation, add_note
-from tasks.choices import ActivityKind, ContactOutcome
-from tests.helpers import activity_mark, changes_nothing, new_activities
+from tasks.choices import ActivityKind, ContactOutcome, TaskKind
+from tasks.models import Activity, Task
+from tests.factories import in_days
+from tests.helpers import activity_mark, changes_nothing, creates_nothing, new_activities
 
 
 def test_note_is_added_to_the_timeline_without_touching_the_task(task, colleague):
@@ -58,3 +61,42 @@ def test_user_of_another_team_cannot_note_the_task_even_outside_a_view(task, out
     # Views 404 first; the action holds the line too, for imports and jobs acting as a user.
     with changes_nothing(task), pytest.raises(NotAllowed):
         add_note(task, by=outsider, body="Not my patient")
+
+
+def test_a_contact_attempt_with_a_call_back_date_creates_the_follow_up_call(task, colleague, client):
+    client.force_login(colleague)  # a coordinator of the team, not the task's owner
+
+    response = client.post(
+        reverse("task_action", args=[task.pk, "note"]),
+        {
+            "note-contact_outcome": ContactOutcome.LEFT_MESSAGE,
+            "note-body": "Voicemail",
+            "note-call_back_on": in_days(2),
+        },
+    )
+
+    assert response.status_code == 302
+    follow_up = Task.objects.exclude(pk=task.pk).get()
+    assert (follow_up.title, follow_up.kind, follow_up.owner, follow_up.due_on, follow_up.patient_id) == (
+        f"Call back: {task.title}",
+        TaskKind.OUTREACH_CALL,
+        colleague,
+        in_days(2),
+        task.patient_id,
+    )
+    attempt = Activity.objects.get(task=task, kind=ActivityKind.CONTACT_ATTEMPT)
+    assert (attempt.actor, attempt.contact_outcome, attempt.body) == (colleague, "left_message", "Voicemail")
+    created = Activity.objects.get(task=follow_up, kind=ActivityKind.CREATED)
+    assert created.actor == colleague
+    assert "left message" in created.body
+
+
+def test_a_call_back_needs_a_contact_attempt_and_a_date_not_past(task, coordinator):
+    with changes_nothing(task), creates_nothing(), pytest.raises(RuleViolation) as no_attempt:
+        add_note(task, by=coordinator, body="Will call", call_back_on=in_days(1))
+    with changes_nothing(task), creates_nothing(), pytest.raises(RuleViolation) as past:
+        add_note(
+            task, by=coordinator, body="", contact_outcome=ContactOutcome.NO_ANSWER, call_back_on=in_days(-1)
+        )
+
+    assert (no_attempt.value.rule, past.value.rule) == ("call-back-needs-attempt", "call-back-not-past")
