@@ -380,6 +380,38 @@ def add_note(
         return note
 
 
+def cancel_plan_tasks(plan, *, by, reason: str) -> list[Task]:
+    """A care plan ended (completed or revoked) by its provider: each of its open tasks is
+    cancelled through the status machine with the plan's reason, so none goes on escalating. A
+    Waiting task is resumed first (the status table lets a wait end only that way). The right is
+    the plan's (editing its clinical part), not each task's: the provider decides for the plan.
+    Call it inside the transaction that changes the plan's status."""
+    _require(
+        by is None or by.has_perm("careplans.edit_clinical"),
+        "Only the plan's providers end a plan's tasks with it.",
+    )
+    reason = _require_text(
+        reason, rule="plan-cancel-needs-reason", message="Give the reason the plan's open tasks end."
+    )
+    cancelled = []
+    with transaction.atomic():
+        for task in Task.objects.filter(care_plan=plan, status__in=OPEN_STATUSES).order_by("pk"):
+            if task.status == Status.WAITING:
+                task = _transition(
+                    task,
+                    RESUME,
+                    by=by,
+                    expected_version=None,
+                    reason=reason,
+                    waiting_reason="",
+                    waiting_until=None,
+                )
+            cancelled.append(
+                _transition(task, CANCEL, by=by, expected_version=None, reason=reason, outcome=reason)
+            )
+    return cancelled
+
+
 # ---- system actions: the jobs call these (by the system, set-based) ------------------------
 
 

@@ -151,3 +151,15 @@ class AdHocTaskForm(forms.Form):
             ).select_related("program")
         else:
             del self.fields["care_plan"]
+
+
+class PlanClosingForm(forms.Form):
+    """On the plan's edit page, when its status becomes completed or revoked."""
+
+    cancel_open_tasks = forms.BooleanField(required=False, initial=True, label="Also cancel its open tasks")
+    reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Why they end",
+        help_text="Kept on each task's timeline, e.g. patient moved to another practice.",
+    )

@@ -6,19 +6,24 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from careplans.access import get_patient_for_user
-from careplans.forms import ClinicalForm, IntakeForm
-from careplans.models import PatientAccessLog
+from careplans import actions as careplan_actions
+from careplans.access import get_care_plan_for_user, get_patient_for_user
+from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
+from careplans.models import CarePlanStatus, PatientAccessLog
 from tasks import actions, intake, rowsets, timeline
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
-from tasks.forms import AdHocTaskForm, PlannedRowForm
+from tasks.forms import AdHocTaskForm, PlanClosingForm, PlannedRowForm
 from tasks.models import Task
+
+# A plan in one of these has ended: its open tasks have no reason to go on.
+ENDED_PLAN_STATUSES = (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED)
 
 
 def _next_task(open_tasks: list[Task]) -> Task | None:
@@ -189,3 +194,75 @@ def task_create(request, pk: int):
         return render(request, "tasks/task_new.html", context, status=400)
     messages.success(request, f"Task created: {task.title}, due {task.due_on:%m/%d/%Y}, owner {task.owner}.")
     return redirect(patient)
+
+
+@require_http_methods(["GET", "POST"])
+def care_plan_edit(request, pk: int):
+    """Providers edit the clinical part of a plan: status, end, interventions and goals. Ending
+    the plan (completed, revoked) offers to cancel its open tasks in the same step."""
+    plan = get_care_plan_for_user(request.user, pk, perm="careplans.edit_clinical")
+    was_ended = plan.status in ENDED_PLAN_STATUSES  # before the form writes its values onto `plan`
+    goals = list(plan.goals.all())
+    initial_goals = [
+        {"goal_id": g.pk, "description": g.description, "target": g.target, "status": g.status} for g in goals
+    ]
+    bound = request.method == "POST"
+    form = CarePlanClinicalForm(
+        request.POST if bound else None, instance=plan, initial={"version": plan.version}
+    )
+    goal_forms = GoalFormSet(request.POST if bound else None, initial=initial_goals, prefix="goals")
+    open_tasks = Task.objects.visible_to(request.user).filter(care_plan=plan).open().count()
+    closing = PlanClosingForm(request.POST if bound else None)
+    context = {
+        "plan": plan,
+        "patient": plan.patient,
+        "form": form,
+        "goal_forms": goal_forms,
+        "open_tasks": open_tasks,
+        "closing": closing,
+    }
+    if not bound:
+        return render(request, "careplans/care_plan_edit.html", context)
+    if not (form.is_valid() and goal_forms.is_valid()):
+        return render(request, "careplans/care_plan_edit.html", context, status=400)
+    changes = [
+        careplan_actions.GoalChange(
+            goal_id=row.get("goal_id"),
+            description=row["description"],
+            target=row.get("target", ""),
+            status=row["status"],
+        )
+        for row in goal_forms.cleaned_data
+        if row and (row.get("goal_id") or row.get("description", "").strip())
+    ]
+    ending = form.cleaned_data["status"] in ENDED_PLAN_STATUSES and not was_ended
+    cancel_tasks = ending and closing.is_valid() and closing.cleaned_data["cancel_open_tasks"]
+    if cancel_tasks and not closing.cleaned_data["reason"].strip():
+        closing.add_error("reason", "Say why the plan's open tasks end: their timelines keep it.")
+        return render(request, "careplans/care_plan_edit.html", context, status=400)
+    try:
+        with transaction.atomic():  # the plan and its tasks end together, or neither
+            careplan_actions.update_care_plan(
+                plan,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
+                ends_on=form.cleaned_data["ends_on"],
+                interventions=form.cleaned_data["interventions"],
+                goals=changes,
+            )
+            if cancel_tasks:
+                status = CarePlanStatus(form.cleaned_data["status"]).label.lower()
+                actions.cancel_plan_tasks(
+                    plan,
+                    by=request.user,
+                    reason=f"Care plan {status}: {closing.cleaned_data['reason'].strip()}",
+                )
+    except careplan_actions.PlanVersionConflict as conflict:
+        context["error"] = conflict.message
+        return render(request, "careplans/care_plan_edit.html", context, status=409)
+    except careplan_actions.ActionError as refused:
+        context["error"] = refused.message
+        return render(request, "careplans/care_plan_edit.html", context, status=400)
+    messages.success(request, "Care plan saved.")
+    return redirect(plan.patient)
