@@ -9,10 +9,9 @@ from tasks.models import Task
 
 
 def get_task_for_user(user, pk: int, perm: str = "tasks.view_task") -> Task:
-    """The task with its overdue and wait-ended flags as of the practice's today."""
-    visible = Task.objects.visible_to(user).select_related(
-        "patient", "owner", "care_team", "care_plan__program", "completed_by"
-    )
+    """The task as its page shows it (TaskQuerySet.for_panel), with its overdue and wait-ended
+    flags as of the practice's today."""
+    visible = Task.objects.visible_to(user).for_panel()
     task = get_object_or_404(rowsets.with_due_flags(visible, timezone.localdate()), pk=pk)
     if not user.has_perm(perm):
         raise PermissionDenied

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -50,6 +51,21 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(_OPEN)
 
     # Overdue, due today and the other windows are in tasks.rowsets, the one place each is written.
+
+    def for_panel(self):
+        """What the task page and side panel show beside the task: its patient, owner, team and
+        plan, the task it waits for (and that task's owner), and how many contact attempts it
+        has had (a subquery: no query more)."""
+        attempts = (
+            Activity.objects.filter(task=OuterRef("pk"), kind=ActivityKind.CONTACT_ATTEMPT)
+            .order_by()
+            .values("task")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.select_related(
+            "patient", "owner", "care_team", "care_plan__program", "completed_by", "depends_on__owner"
+        ).annotate(contact_attempts=Coalesce(Subquery(attempts), 0))
 
     def for_queue(self):
         """Exactly what a queue row (and the queue's CSV export) renders: patient, owner and

@@ -20,3 +20,9 @@ def due_phrase(task, today: datetime.date) -> str:
     if days > 1:
         return f"in {days} days"
     return ""
+
+
+@register.filter
+def tel(phone: str) -> str:
+    """A phone number as a tel: link target: its digits and a leading +, nothing else."""
+    return "".join(ch for ch in phone if ch.isdigit() or ch == "+")

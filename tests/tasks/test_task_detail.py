@@ -87,3 +87,41 @@ def test_page_costs_the_same_queries_with_3_tasks_and_with_30(
     many = count_queries(client, _page(task))
 
     assert many == few
+
+
+def test_the_panel_has_what_a_call_needs_phone_birth_date_and_attempts_so_far(client, coordinator, task):
+    for outcome in ("no_answer", "left_message"):
+        actions.add_note(task, by=coordinator, body="", contact_outcome=outcome)
+    patient = task.patient
+    patient.phone = "(315) 555-0162"
+    patient.save()
+    client.force_login(coordinator)
+
+    body = client.get(_page(task)).content.decode()
+
+    assert f"born {patient.birth_date:%m/%d/%Y}" in body
+    assert 'href="tel:3155550162">(315) 555-0162</a>' in body
+    assert "2 contact attempts" in body
+
+
+def test_a_step_shows_the_task_it_waits_for_naming_it_to_clinical_staff_only(
+    client, coordinator, front_desk, patient, medical_assistant
+):
+    before = TaskFactory(
+        patient=patient, owner=medical_assistant, kind=TaskKind.OTHER, title="Medication reconciliation"
+    )
+    step = TaskFactory(
+        patient=patient, owner=front_desk, kind=TaskKind.SCHEDULING, title="Book the visit", depends_on=before
+    )
+
+    client.force_login(coordinator)
+    clinical = client.get(_page(step)).content.decode()
+    client.force_login(front_desk)
+    desk = client.get(_page(step)).content.decode()
+
+    assert "Waits for:" in clinical
+    assert "Medication reconciliation" in clinical
+    assert str(medical_assistant) in clinical
+    assert "Waits for:" in desk
+    assert "Medication reconciliation" not in desk  # a clinical task front desk cannot open
+    assert "an earlier step of the plan" in desk
