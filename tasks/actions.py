@@ -338,6 +338,65 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
         return locked
 
 
+CHANGE_FROM = OPEN_STATUSES
+
+
+def change_task(
+    task: Task,
+    *,
+    by,
+    reason: str,
+    title: str | None = None,
+    kind: str | None = None,
+    due_on: datetime.date | None = None,
+    priority: int | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """The owner's or a manager's edit of an open task's title, type, due date or priority, with a
+    reason. A due date moved later is a reschedule (its own timeline kind, which the dashboard
+    can count per owner); any other change is a change. The timeline says what changed from what."""
+    _require(can_work(by, task), "Only the task's owner or the team's manager can change it.")
+    reason = _require_text(reason, rule="change-needs-reason", message="Give a reason for the change.")
+    if title is not None:
+        title = _require_text(title, rule="task-needs-title", message="A task needs a title.")
+    if kind is not None and kind != task.kind:
+        _require(can_create(by, kind=kind), "Your role cannot give a task this type.")
+    if due_on is not None and due_on < timezone.localdate():
+        raise RuleViolation("The new due date cannot be in the past.", rule="due-not-past")
+    with transaction.atomic():
+        locked = _lock(task, expected_version)
+        if locked.status not in CHANGE_FROM:
+            raise RuleViolation("Only open tasks can be changed.", rule="change-only-open")
+        asked = {"title": title, "kind": kind, "due_on": due_on, "priority": priority}
+        changed = {
+            name: value
+            for name, value in asked.items()
+            if value is not None and value != getattr(locked, name)
+        }
+        if not changed:
+            raise RuleViolation("Nothing to change: the task already reads so.", rule="change-needs-a-change")
+        labels = {"title": "Title", "kind": "Type", "due_on": "Due", "priority": "Priority"}
+        lines = []
+        for name, value in changed.items():
+            before = getattr(locked, name)
+            setattr(locked, name, value)
+            shown = {
+                "kind": lambda v: TaskKind(v).label,
+                "priority": lambda v: Priority(v).label,
+                "due_on": lambda v: f"{v:%m/%d/%Y}",
+            }.get(name, str)
+            lines.append(f"{labels[name]}: {shown(before)} → {shown(value)}")
+        later = "due_on" in changed and changed["due_on"] > task.due_on
+        _save(locked, by=by, reason=reason)
+        _record(
+            locked,
+            kind=ActivityKind.RESCHEDULE if later else ActivityKind.CHANGE,
+            by=by,
+            body="; ".join(lines) + f". {reason}",
+        )
+        return locked
+
+
 def add_note(
     task: Task,
     *,

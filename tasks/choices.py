@@ -59,6 +59,8 @@ class ActivityKind(models.TextChoices):
     NOTE = "note", "Note"
     STATUS_CHANGE = "status_change", "Status change"
     REASSIGNMENT = "reassignment", "Reassignment"
+    RESCHEDULE = "reschedule", "Rescheduled"  # due date moved later
+    CHANGE = "change", "Changed"  # title, type, priority, or due date moved earlier
     CONTACT_ATTEMPT = "contact_attempt", "Contact attempt"
     ESCALATION = "escalation", "Escalation"
     NOTIFICATION = "notification", "Notification"

@@ -56,6 +56,30 @@ class ReassignForm(VersionedForm):
         )
 
 
+class ChangeForm(VersionedForm):
+    """The task's own fields as they are, to edit; a reason for the change."""
+
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(label="Type", choices=TaskKind.choices)
+    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, task, user, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {
+            "title": task.title,
+            "kind": task.kind,
+            "due_on": task.due_on,
+            "priority": task.priority,
+            **kwargs["initial"],
+        }
+        super().__init__(*args, **kwargs)
+        if not user.has_perm("tasks.add_task"):  # front desk: scheduling and outreach, or as it is
+            kinds = {*FRONT_DESK_KINDS, task.kind}
+            self.fields["kind"].choices = [(k, label) for k, label in TaskKind.choices if k in kinds]
+
+
 class NoteForm(forms.Form):
     contact_outcome = forms.ChoiceField(
         label="Contact attempt",

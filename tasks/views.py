@@ -63,6 +63,20 @@ VERBS = {
         ),
         rights.can_reassign,
     ),
+    "change": (
+        forms.ChangeForm,
+        lambda t, d, u: actions.change_task(
+            t,
+            by=u,
+            reason=d["reason"],
+            title=d["title"],
+            kind=d["kind"],
+            due_on=d["due_on"],
+            priority=d["priority"],
+            expected_version=d["version"],
+        ),
+        rights.can_work,
+    ),
     "note": (
         forms.NoteForm,
         lambda t, d, u: actions.add_note(
@@ -83,7 +97,18 @@ VERB_STATUSES = {
     "cancel": actions.CANCEL.allowed_from,
     "reopen": actions.REOPEN.allowed_from,
     "reassign": actions.REASSIGN_FROM,
+    "change": actions.CHANGE_FROM,
 }
+
+
+def _form_kwargs(form_class, task, user) -> dict:
+    """What a verb's form needs beyond the POST: the task (reassign: its team; change: its
+    fields), and the user (change: the types they may give)."""
+    if form_class is forms.ReassignForm:
+        return {"task": task}
+    if form_class is forms.ChangeForm:
+        return {"task": task, "user": user}
+    return {}
 
 
 def _forms_for(task, user, bound=None):
@@ -97,7 +122,7 @@ def _forms_for(task, user, bound=None):
         if bound and bound[0] == verb:
             available[verb] = bound[1]
             continue
-        kwargs = {"task": task} if form_class is forms.ReassignForm else {}
+        kwargs = _form_kwargs(form_class, task, user)
         initial = {"version": task.version}
         available[verb] = form_class(initial=initial, prefix=verb, **kwargs)
     return available
@@ -129,7 +154,7 @@ def task_action(request, pk: int, verb: str):
     form_class, run, allowed = VERBS[verb]
     if not allowed(request.user, task):
         raise PermissionDenied  # the right decides before the form does: never a 400 instead of a 403
-    kwargs = {"task": task} if form_class is forms.ReassignForm else {}
+    kwargs = _form_kwargs(form_class, task, request.user)
     form = form_class(request.POST, prefix=verb, **kwargs)
     if not form.is_valid():
         return _render_task(request, task, bound=(verb, form), status=400)

@@ -70,6 +70,7 @@ VERB_MATRIX: dict[str, dict[str, Expect]] = {
     "complete": OWN_TASK_VERB,
     "cancel": OWN_TASK_VERB,
     "note": OWN_TASK_VERB,
+    "change": OWN_TASK_VERB,
     "reopen": every(DENIED_UNCHANGED, manager=DONE, outsider=HIDDEN_UNCHANGED),
     "reassign": every(
         DENIED_UNCHANGED, coordinator=DONE, medical_assistant=DONE, manager=DONE, outsider=HIDDEN_UNCHANGED
@@ -169,6 +170,7 @@ VERB_STATUS = {
     "reopen": Status.COMPLETED,
     "reassign": Status.NEW,
     "note": Status.NEW,
+    "change": Status.NEW,
 }
 
 
@@ -182,6 +184,13 @@ def verb_data(verb: str, task: Task, *, reassign_to) -> dict:
         "reopen": {"reason": "Booking fell through"},
         "reassign": {"to": reassign_to.pk, "reason": "Covering"},
         "note": {"body": "Called the patient", "contact_outcome": "no_answer"},
+        "change": {
+            "title": task.title,
+            "kind": task.kind,
+            "due_on": in_days(20).isoformat(),
+            "priority": task.priority,
+            "reason": "Patient away until then",
+        },
     }[verb]
     if verb != "note":
         fields["version"] = task.version

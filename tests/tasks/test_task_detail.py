@@ -19,7 +19,15 @@ def test_owner_sees_task_patient_and_the_actions_open_to_them(client, coordinato
     assert task.title in response.text
     assert task.patient.mrn in response.text
     # A New task: Resume is not offered because the status table would refuse it.
-    assert set(response.context["forms"]) == {"start", "wait", "complete", "cancel", "reassign", "note"}
+    assert set(response.context["forms"]) == {
+        "start",
+        "wait",
+        "complete",
+        "cancel",
+        "reassign",
+        "change",
+        "note",
+    }
     assert response.templates[0].name == "tasks/task_detail.html"
 
 
@@ -29,7 +37,7 @@ def test_waiting_task_offers_only_the_moves_its_status_allows(client, coordinato
 
     forms = client.get(_page(task)).context["forms"]
 
-    assert set(forms) == {"resume", "complete", "reassign", "note"}
+    assert set(forms) == {"resume", "complete", "reassign", "change", "note"}
 
 
 def test_manager_is_offered_reopen_on_a_closed_task(client, manager, patient, coordinator):
