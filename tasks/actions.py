@@ -339,6 +339,13 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
 
 
 CHANGE_FROM = OPEN_STATUSES
+# A changed field as the timeline shows it: its label, and how a value reads.
+CHANGE_SHOWN = {
+    "title": ("Title", str),
+    "kind": ("Type", lambda v: TaskKind(v).label),
+    "due_on": ("Due", lambda v: f"{v:%m/%d/%Y}"),
+    "priority": ("Priority", lambda v: Priority(v).label),
+}
 
 
 def change_task(
@@ -375,18 +382,12 @@ def change_task(
         }
         if not changed:
             raise RuleViolation("Nothing to change: the task already reads so.", rule="change-needs-a-change")
-        labels = {"title": "Title", "kind": "Type", "due_on": "Due", "priority": "Priority"}
+        later = "due_on" in changed and changed["due_on"] > locked.due_on
         lines = []
         for name, value in changed.items():
-            before = getattr(locked, name)
+            label, shown = CHANGE_SHOWN[name]
+            lines.append(f"{label}: {shown(getattr(locked, name))} → {shown(value)}")
             setattr(locked, name, value)
-            shown = {
-                "kind": lambda v: TaskKind(v).label,
-                "priority": lambda v: Priority(v).label,
-                "due_on": lambda v: f"{v:%m/%d/%Y}",
-            }.get(name, str)
-            lines.append(f"{labels[name]}: {shown(before)} → {shown(value)}")
-        later = "due_on" in changed and changed["due_on"] > task.due_on
         _save(locked, by=by, reason=reason)
         _record(
             locked,
