@@ -31,7 +31,7 @@ from notifications.models import (
     Notification,
     NotificationPreference,
 )
-from tasks import actions as task_actions
+from tasks import escalation as task_escalation
 from tasks import rowsets
 from tasks.models import Task
 
@@ -119,7 +119,7 @@ def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = No
     created: Created = []
     for step in escalation.steps(list(EscalationPolicy.objects.all())):
         with transaction.atomic():
-            raised = task_actions.escalate_tasks(
+            raised = task_escalation.escalate_tasks(
                 step.candidates(today=today), level=step.level, reason=step.reason, now=now
             )
             if not raised:

@@ -1,10 +1,11 @@
-"""Every change to a task's status or owner goes through one function here.
+"""Every change to a task's status, owner or fields goes through one function here.
 
 Each action: checks the actor's right (tasks.rights), checks the rule from the status table
 (refusing with the rule's name), locks the row, compares versions (a stale copy is a conflict,
 never an overwrite), saves, writes one Activity and one history row with the actor and the
 reason, all in one transaction. `by=None` means the system (a scheduled job), which holds every
-right. Recurring series are made in tasks.recurrence; the refusals are accounts.errors'.
+right. Escalation, set-based, is tasks.escalation; recurring series are made in
+tasks.recurrence; the refusals are accounts.errors'.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Value
 from django.utils import timezone
 
 from accounts.errors import ActionError, NotAllowed, RuleViolation
-from bulksql import history_rows, id_set, insert_select, update_returning
 from careplans.models import Patient
 from tasks.choices import (
     OPEN_STATUSES,
@@ -472,7 +471,7 @@ def cancel_plan_tasks(plan, *, by, reason: str) -> list[Task]:
     return cancelled
 
 
-# ---- system actions: the jobs call these (by the system, set-based) ------------------------
+# ---- after commit --------------------------------------------------------------------------
 
 
 def _queue_next_occurrence(task_id: int) -> None:
@@ -481,58 +480,3 @@ def _queue_next_occurrence(task_id: int) -> None:
     from tasks.jobs import create_next_occurrence  # tasks.jobs imports this module
 
     transaction.on_commit(partial(create_next_occurrence.delay, task_id), robust=True)
-
-
-def escalate_tasks(tasks, *, level: int, reason, now: datetime.datetime | None = None) -> list[int]:
-    """Raise the open tasks of `tasks` that are below `level` to it, each with an escalation
-    Activity and a history row, by the system. One conditional UPDATE claims the rows (a task
-    already at `level` is left alone, so a second run, a retry or a second beat raises nothing
-    twice), then one INSERT ... SELECT each writes the Activities and the history: three
-    statements whatever the number of tasks. Returns the ids raised. `reason` is a text, or an
-    expression over the task giving each its own (under 100 characters).
-
-    The version stays: no form a person has open conflicts with an escalation, and the actions
-    save the row they lock and re-read, so none of them undoes it."""
-    now = now or timezone.now()
-    if tasks.query.count_active_tables() > 1:
-        # An UPDATE over joins becomes "id IN (subquery)"; keep the claim's own conditions on
-        # the row itself, where the database checks them again once the row is locked.
-        tasks = Task.objects.filter(pk__in=tasks.values("pk"))
-    with transaction.atomic():
-        raised = update_returning(
-            tasks.filter(status__in=OPEN_STATUSES, escalation_level__lt=level),
-            escalation_level=level,
-            updated_at=now,
-        )
-        if not raised:
-            return []
-        rows = Task.objects.filter(pk__in=id_set(raised))
-        why = Value(reason) if isinstance(reason, str) else reason
-        insert_select(
-            Activity,
-            [
-                "task",
-                "patient",
-                "care_team",
-                "kind",
-                "from_status",
-                "to_status",
-                "contact_outcome",
-                "body",
-                "created_at",
-            ],
-            rows.values_list(
-                "pk",
-                "patient_id",
-                "care_team_id",
-                Value(ActivityKind.ESCALATION.value),
-                Value(""),
-                Value(""),
-                Value(""),
-                why,
-                Value(now),
-            ),
-        )
-        history, columns, values = history_rows(rows, when=now, reason=reason, history_type="~")
-        insert_select(history, columns, values)
-    return raised

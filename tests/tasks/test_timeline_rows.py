@@ -6,7 +6,7 @@ import itertools
 
 from django.db import connection
 
-from tasks import actions
+from tasks import actions, escalation
 from tasks.choices import ActivityKind, Status, TaskKind, WaitingReason
 from tasks.models import Activity, Task
 from tests.factories import in_days
@@ -58,7 +58,7 @@ def test_each_status_change_says_when_the_status_it_left_began(patient, coordina
 
 def test_every_row_carries_its_tasks_care_team(patient, coordinator, manager):
     task = _lifecycle(patient, coordinator, manager)
-    actions.escalate_tasks(Task.objects.filter(pk=task.pk), level=1, reason="overdue")
+    escalation.escalate_tasks(Task.objects.filter(pk=task.pk), level=1, reason="overdue")
 
     teams = set(Activity.objects.filter(task=task).values_list("care_team_id", flat=True))
     assert teams == {task.care_team_id}
