@@ -24,7 +24,7 @@ import random
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import time_machine
 from django.contrib.auth import get_user_model
@@ -183,7 +183,7 @@ class DemoPractice:
         self.first_day = self.today - dt.timedelta(days=DAYS)
         self.calendar: dict[dt.date, list] = {}
         self.order = itertools.count()
-        self.counts = {"patients": 0, "care plans": 0, "tasks": 0, "steps": 0, "refused": 0}
+        self.counts = {"patients": 0, "care plans": 0, "tasks": 0, "steps": 0, "refused": 0, "postponed": 0}
 
     # -- the calendar ------------------------------------------------------------------------
 
@@ -436,7 +436,9 @@ class DemoPractice:
     def _step(self, task_id: int, step: Step) -> None:
         # Only what the actions read before they lock the row (owner, team, version) and what
         # the steps need: a lean read, thousands of times.
-        task = Task.objects.only("version", "status", "kind", "owner", "care_team", "patient").get(pk=task_id)
+        task = Task.objects.only(
+            "version", "status", "kind", "owner", "care_team", "patient", "depends_on"
+        ).get(pk=task_id)
         owner = self.users[task.owner_id]
         rng = self.rng
         try:
@@ -454,6 +456,12 @@ class DemoPractice:
                     )
                 case "resume":
                     actions.resume_task(task, by=owner, note="Heard back; picking it up again.")
+                case "complete" if self._earlier_step_open(task):
+                    # The step it waits for comes first: the owner tries again in a day or two.
+                    later = replace(step, day=step.day + dt.timedelta(days=rng.randint(1, 3)))
+                    self.schedule(later.day, later.at, lambda pk=task.pk, s=later: self._step(pk, s))
+                    self.counts["postponed"] += 1
+                    return
                 case "complete":
                     actions.complete_task(task, by=owner, outcome=rng.choice(OUTCOMES[task.kind]))
                 case "cancel":
@@ -475,6 +483,12 @@ class DemoPractice:
             self.log(f"  {step.day} task {task_id} {step.verb}: {refused}")
             return
         self.counts["steps"] += 1
+
+    @staticmethod
+    def _earlier_step_open(task: Task) -> bool:
+        return task.depends_on_id is not None and (
+            Task.objects.filter(pk=task.depends_on_id, status__in=OPEN_STATUSES).exists()
+        )
 
     def _manager(self, task: Task):
         team = self._team(task.care_team_id)

@@ -33,6 +33,7 @@ from notifications.models import (
 )
 from tasks import escalation as task_escalation
 from tasks import rowsets
+from tasks.choices import CLINICAL_KINDS
 from tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ COLUMNS = ["recipient", "task", "kind", "level", "day", "send_email", "created_a
 Created = list[tuple[int, bool]]  # (notification id, whether to email it)
 
 
-def _wants_email_now(user_path: str) -> Case:
+def wants_email_now(user_path: str) -> Case:
     """True when the user at `user_path` asked for an email per notice and can receive one."""
     return Case(
         When(
@@ -63,8 +64,9 @@ def _wants_email_now(user_path: str) -> Case:
     )
 
 
-def _insert(rows) -> Created:
-    return insert_select(Notification, COLUMNS, rows, ignore_conflicts=True, returning=("id", "send_email"))
+def insert_notices(rows, *, columns=COLUMNS) -> Created:
+    """Insert the notices `rows` select (in `columns` order), skipping keys already taken."""
+    return insert_select(Notification, columns, rows, ignore_conflicts=True, returning=("id", "send_email"))
 
 
 def _notify_owners(tasks, *, kind: str, day: str, now: datetime.datetime) -> Created:
@@ -74,9 +76,9 @@ def _notify_owners(tasks, *, kind: str, day: str, now: datetime.datetime) -> Cre
         recipient=OuterRef("owner_id"), task=OuterRef("pk"), kind=kind, level=0, day=OuterRef(day)
     )
     rows = tasks.filter(~Exists(announced)).values_list(
-        "owner_id", "pk", Value(kind), Value(0), day, _wants_email_now("owner__"), Value(now)
+        "owner_id", "pk", Value(kind), Value(0), day, wants_email_now("owner__"), Value(now)
     )
-    return _insert(rows)
+    return insert_notices(rows)
 
 
 def notify_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
@@ -102,13 +104,20 @@ def notify_waiting_expired(*, today: datetime.date, now: datetime.datetime | Non
 
 
 def _recipients(step: escalation.Step, raised: list[int]):
-    """Team rights joined to the raised tasks: managers for level 1; for level 2, members of
-    the task's team holding the step's role."""
+    """Team rights joined to the raised tasks: managers for level 1 (of every kind of work:
+    the team's work is theirs, whatever other role they hold); for level 2, members of the
+    task's team holding the step's role, where providers (who hold the clinical right) hear only
+    of clinical kinds of work unless the step's policies say every kind."""
+    heard = Q()
     if step.role is escalation.MANAGERS:
         holders = scope.rights(scope.MANAGE, ids_first=True)
     else:
         holders = scope.rights(ids_first=True).filter(user__groups=step.role)
-    return holders.filter(user__is_active=True, content_object__tasks__in=id_set(raised))
+    # One filter() call: each condition on the tasks must apply to the same joined task.
+    if step.role is not escalation.MANAGERS and not step.every_kind:
+        providers = list(escalation.provider_ids())
+        heard = Q(content_object__tasks__kind__in=CLINICAL_KINDS) | ~Q(user_id__in=providers)
+    return holders.filter(heard, user__is_active=True, content_object__tasks__in=id_set(raised))
 
 
 def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
@@ -132,12 +141,12 @@ def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = No
                     Value(Kind.ESCALATION.value),
                     Value(step.level),
                     "content_object__tasks__due_on",
-                    _wants_email_now("user__"),
+                    wants_email_now("user__"),
                     Value(now),
                 )
                 .distinct()
             )
-            made = _insert(rows)
+            made = insert_notices(rows)
             created += made
             log.info("escalation level %s: %s tasks raised, %s notices", step.level, len(raised), len(made))
     return created
@@ -182,7 +191,7 @@ def claim_digests(*, now: datetime.datetime | None = None) -> Created:
         Value(True),
         Value(now),
     )
-    return _insert(rows)
+    return insert_notices(rows)
 
 
 # ---- email --------------------------------------------------------------------------------

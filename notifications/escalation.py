@@ -13,8 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
 
+from django.contrib.auth.models import Permission
 from django.db.models import Case, Q, TextField, Value, When
 
+from accounts.models import User
 from careplans.models import CarePlan, Patient, RiskLevel
 from notifications.models import EscalationPolicy
 from tasks import rowsets
@@ -37,6 +39,7 @@ class Step:
     level: int
     role: int | None  # MANAGERS for level 1, the policy's second-level role (group id) for level 2
     thresholds: tuple[Threshold, ...]
+    every_kind: bool = False  # providers hear of every kind of work, not clinical kinds only
 
     def candidates(self, *, today: datetime.date):
         """Tasks this step escalates today: overdue past their threshold, below this level, and
@@ -89,30 +92,45 @@ def _in_programs(program_ids) -> Q:
     return Q(care_plan_id__in=CarePlan.objects.filter(program_id__in=program_ids).values("pk"))
 
 
+def provider_ids():
+    """Providers: the users who hold the clinical right, through a role or their own."""
+    clinical = Permission.objects.filter(content_type__app_label="careplans", codename="edit_clinical")
+    return (
+        User.objects.filter(Q(groups__permissions__in=clinical) | Q(user_permissions__in=clinical))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def steps(policies: list[EscalationPolicy]) -> list[Step]:
     """The steps of a run, level 1 before level 2 (a task past both thresholds gets both)."""
     resolve = _resolver(policies)
     specific = sorted({p.program_id for p in policies if p.program_id})
     # Tasks of programs without a policy of their own, and tasks outside any care plan.
     elsewhere = Q(care_plan__isnull=True) | ~_in_programs(specific) if specific else Q()
-    groups: dict[tuple[int, int | None], dict[int, list[Q]]] = defaultdict(lambda: defaultdict(list))
+    # (level, role, whether providers hear of every kind) -> threshold days -> tasks covered
+    groups: dict[tuple[int, int | None, bool], dict[int, list[Q]]] = defaultdict(lambda: defaultdict(list))
     for risk in RiskLevel.values:
         for program_id in [*specific, None]:
             policy = resolve(program_id, risk)
             if policy is None:
                 continue
             where = _at_risk(risk) & (_in_programs([program_id]) if program_id else elsewhere)
-            groups[(1, MANAGERS)][policy.first_level_after_days].append(where)
+            every = policy.providers_hear_every_kind
+            groups[(1, MANAGERS, every)][policy.first_level_after_days].append(where)
             if policy.second_level_after_days is not None:
-                groups[(2, policy.second_level_group_id)][policy.second_level_after_days].append(where)
+                groups[(2, policy.second_level_group_id, every)][policy.second_level_after_days].append(where)
     return [
         Step(
             level=level,
             role=role,
+            every_kind=every,
             thresholds=tuple(
                 Threshold(after_days=days, covers=reduce(operator.or_, wheres))
                 for days, wheres in sorted(by_days.items())
             ),
         )
-        for (level, role), by_days in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or 0))
+        for (level, role, every), by_days in sorted(
+            groups.items(), key=lambda item: (item[0][0], item[0][1] or 0, item[0][2])
+        )
     ]

@@ -4,8 +4,10 @@ call created, after commit. The schedule is in config/celery.py."""
 
 import datetime
 import smtplib
+from functools import partial
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 from notifications import actions
@@ -27,11 +29,13 @@ def send_notification_email(notification_id: int) -> bool:
     return actions.deliver_email(notification_id)
 
 
-def _queue_emails(created: actions.Created) -> int:
+def queue_emails(created: actions.Created) -> int:
+    """One email task per notice that wants one, published after commit. A broker outage must
+    not turn a saved action into an error page (robust): the relay sends what was not queued."""
     queued = 0
     for notification_id, send_email in created:
         if send_email:
-            send_notification_email.delay_on_commit(notification_id)
+            transaction.on_commit(partial(send_notification_email.delay, notification_id), robust=True)
             queued += 1
     return queued
 
@@ -44,7 +48,7 @@ def _today(today: str | None) -> datetime.date:
 def sweep_overdue(today: str | None = None) -> int:
     """Beat: owners hear of tasks that went overdue."""
     created = actions.notify_overdue(today=_today(today))
-    _queue_emails(created)
+    queue_emails(created)
     return len(created)
 
 
@@ -52,7 +56,7 @@ def sweep_overdue(today: str | None = None) -> int:
 def sweep_waiting_expired(today: str | None = None) -> int:
     """Beat: owners hear of waits that ended."""
     created = actions.notify_waiting_expired(today=_today(today))
-    _queue_emails(created)
+    queue_emails(created)
     return len(created)
 
 
@@ -60,7 +64,7 @@ def sweep_waiting_expired(today: str | None = None) -> int:
 def escalate_overdue(today: str | None = None) -> int:
     """Beat: overdue work past its policy's thresholds goes to the next level."""
     created = actions.escalate_overdue(today=_today(today))
-    _queue_emails(created)
+    queue_emails(created)
     return len(created)
 
 
@@ -68,7 +72,7 @@ def escalate_overdue(today: str | None = None) -> int:
 def send_digests() -> int:
     """Beat: each user's daily digest, at their hour."""
     created = actions.claim_digests()
-    return _queue_emails(created)
+    return queue_emails(created)
 
 
 @shared_task(ignore_result=True)

@@ -6,17 +6,22 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from careplans.models import Program, RiskLevel
-from tasks.models import Task
+from tasks.models import Activity, Task
 
 
 class Kind(models.TextChoices):
     OVERDUE = "overdue", "Overdue"
     ESCALATION = "escalation", "Escalation"
     WAITING_EXPIRED = "waiting_expired", "Wait ended"
+    # Handoffs: a person's action puts a task in someone else's hands (notifications.handoffs).
+    REASSIGNED = "reassigned", "Reassigned to you"
+    REOPENED = "reopened", "Reopened for you"
+    STEP_NEXT = "step_next", "Your step is next"
     DIGEST = "digest", "Daily digest"
 
 
-TASK_KINDS = (Kind.OVERDUE, Kind.ESCALATION, Kind.WAITING_EXPIRED)
+HANDOFF_KINDS = (Kind.REASSIGNED, Kind.REOPENED, Kind.STEP_NEXT)
+TASK_KINDS = (Kind.OVERDUE, Kind.ESCALATION, Kind.WAITING_EXPIRED, *HANDOFF_KINDS)
 
 
 class Delivery(models.TextChoices):
@@ -58,10 +63,15 @@ class Notification(models.Model):
         Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A handoff's timeline row: who handed the task over, and why. Read through the notice only.
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     level = models.PositiveSmallIntegerField(default=0, help_text="Escalation level; 0 for other kinds.")
     day = models.DateField(
         help_text="The practice-local date the notice is about: the missed due date (overdue, "
-        "escalation), the date the wait ended (wait ended), the digest's date."
+        "escalation), the date the wait ended (wait ended), the day of the handoff (reassigned, "
+        "reopened, step next), the digest's date."
     )
     send_email = models.BooleanField(
         default=False, help_text="Decided from the recipient's preference when the notice was made."
@@ -127,6 +137,12 @@ class Notification(models.Model):
             return f"Escalation (level {self.level}): a task of your team is overdue"
         if self.kind == Kind.WAITING_EXPIRED:
             return "A wait you set has ended"
+        if self.kind == Kind.REASSIGNED:
+            return "A task was reassigned to you"
+        if self.kind == Kind.REOPENED:
+            return "A task of yours was reopened"
+        if self.kind == Kind.STEP_NEXT:
+            return "Your step is next: the task yours waits for was completed"
         return "Your daily Followthrough digest"
 
 
@@ -201,6 +217,12 @@ class EscalationPolicy(models.Model):
         related_name="+",
         verbose_name="second level role",
         help_text="The second level: members of the task's care team who hold this role.",
+    )
+    providers_hear_every_kind = models.BooleanField(
+        default=False,
+        verbose_name="providers hear of every kind of work",
+        help_text="Off: providers (who hold the clinical right) are told only of overdue labs, "
+        "screenings and referrals; calls, scheduling and other work goes to the rest of the team.",
     )
     history = HistoricalRecords()
 

@@ -30,7 +30,15 @@ from tasks.choices import (
     WaitingReason,
 )
 from tasks.models import Activity, Task
-from tasks.rights import can_create, can_note, can_own, can_reassign, can_reopen, can_work
+from tasks.rights import (
+    can_create,
+    can_note,
+    can_override_order,
+    can_own,
+    can_reassign,
+    can_reopen,
+    can_work,
+)
 
 log = logging.getLogger(__name__)
 
@@ -254,12 +262,36 @@ def resume_task(task: Task, *, by, note: str = "", expected_version: int | None 
         )
 
 
-def complete_task(task: Task, *, by, outcome: str, expected_version: int | None = None) -> Task:
+def complete_task(
+    task: Task, *, by, outcome: str, override_reason: str = "", expected_version: int | None = None
+) -> Task:
+    """Complete an open task with its outcome. A task that waits for another (a template's
+    dependency) cannot be completed while that one is still open, unless a manager of the team
+    overrides with a reason, which the timeline keeps beside the outcome."""
     _require(can_work(by, task), "Only the task's owner or the team's manager can complete it.")
     outcome = _require_text(
         outcome, rule="completion-needs-outcome", message="Record the outcome to complete the task."
     )
+    override_reason = (override_reason or "").strip()
     with transaction.atomic():
+        before = _open_dependency(task)
+        if before is not None:
+            if not override_reason:
+                raise RuleViolation(
+                    f"This task waits for “{before.title}”, which is still {before.get_status_display()}: "
+                    "complete that first, or a manager can complete this one anyway with a reason.",
+                    rule="complete-after-dependency",
+                )
+            _require(
+                can_override_order(by, task),
+                "Only a manager of the task's team can complete it before the task it waits for.",
+            )
+            outcome = f"{outcome} (completed before “{before.title}”: {override_reason})"
+        elif override_reason:
+            raise RuleViolation(
+                "This task waits for nothing open: there is no order to override.",
+                rule="override-needs-open-dependency",
+            )
         completed = _transition(
             task,
             COMPLETE,
@@ -275,6 +307,19 @@ def complete_task(task: Task, *, by, outcome: str, expected_version: int | None 
         if completed.recurrence_days:
             _queue_next_occurrence(completed.pk)
         return completed
+
+
+def _open_dependency(task: Task) -> Task | None:
+    """The task `task` waits for, locked, when it is still open. Locked so that it cannot be
+    reopened or completed halfway through this check."""
+    if task.depends_on_id is None:
+        return None
+    return (
+        Task.objects.select_for_update()
+        .filter(pk=task.depends_on_id, status__in=OPEN_STATUSES)
+        .only("pk", "title", "status")
+        .first()
+    )
 
 
 def cancel_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:

@@ -18,6 +18,9 @@ class TaskKind(models.TextChoices):
 
 # Front desk works these kinds only (and any task they own).
 FRONT_DESK_KINDS = (TaskKind.SCHEDULING, TaskKind.OUTREACH_CALL)
+# Work a provider answers for: providers hear of these kinds' escalations only, unless an
+# escalation policy says otherwise.
+CLINICAL_KINDS = (TaskKind.LAB, TaskKind.SCREENING, TaskKind.REFERRAL)
 
 
 class Status(models.TextChoices):

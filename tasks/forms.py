@@ -4,7 +4,15 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
 from careplans.models import CarePlan, CarePlanStatus
-from tasks.choices import FRONT_DESK_KINDS, ContactOutcome, Priority, TaskKind, WaitingReason
+from tasks import rights
+from tasks.choices import (
+    FRONT_DESK_KINDS,
+    OPEN_STATUSES,
+    ContactOutcome,
+    Priority,
+    TaskKind,
+    WaitingReason,
+)
 
 
 class VersionedForm(forms.Form):
@@ -33,6 +41,22 @@ class ResumeForm(VersionedForm):
 
 class CompleteForm(VersionedForm):
     outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label="Complete before the step it waits for, because",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, task, user, **kwargs):
+        """The override is offered only while the task waits for an open one, and only to those
+        who may give it (a manager of the team); to anyone else the form says what to do first."""
+        super().__init__(*args, **kwargs)
+        before = task.depends_on if task.depends_on_id else None
+        waiting_for = before is not None and before.status in OPEN_STATUSES
+        if not (waiting_for and rights.can_override_order(user, task)):
+            del self.fields["override_reason"]
+        if waiting_for:
+            self.waits_for = before
 
 
 class CancelForm(VersionedForm):

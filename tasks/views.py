@@ -43,7 +43,13 @@ VERBS = {
     ),
     "complete": (
         forms.CompleteForm,
-        lambda t, d, u: actions.complete_task(t, by=u, outcome=d["outcome"], expected_version=d["version"]),
+        lambda t, d, u: actions.complete_task(
+            t,
+            by=u,
+            outcome=d["outcome"],
+            override_reason=d.get("override_reason", ""),
+            expected_version=d["version"],
+        ),
         rights.can_work,
     ),
     "cancel": (
@@ -103,10 +109,11 @@ VERB_STATUSES = {
 
 def _form_kwargs(form_class, task, user) -> dict:
     """What a verb's form needs beyond the POST: the task (reassign: its team; change: its
-    fields), and the user (change: the types they may give)."""
+    fields; complete: what it waits for), and the user (change: the types they may give;
+    complete: whether they may override the order)."""
     if form_class is forms.ReassignForm:
         return {"task": task}
-    if form_class is forms.ChangeForm:
+    if form_class in (forms.ChangeForm, forms.CompleteForm):
         return {"task": task, "user": user}
     return {}
 

@@ -8,7 +8,7 @@ from careplans.models import RiskLevel
 from notifications import actions, escalation
 from notifications.models import EscalationPolicy, Kind
 from tasks import actions as task_actions
-from tasks.choices import ActivityKind, Status
+from tasks.choices import ActivityKind, Status, TaskKind
 from tasks.models import Activity, Task
 from tests.factories import CarePlanFactory, PatientFactory, ProgramFactory, TaskFactory, member
 from tests.notifications.conftest import keys
@@ -67,7 +67,7 @@ def test_high_risk_escalates_sooner(policies, team, provider, coordinator, manag
 def test_renaming_the_second_level_role_still_reaches_its_members(
     policies, patient, coordinator, manager, provider, today
 ):
-    task = TaskFactory(patient=patient, owner=coordinator, due_on=_ago(today, 8))
+    task = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.LAB, due_on=_ago(today, 8))
     Group.objects.filter(name=Role.PROVIDER).update(name="Physicians and NPs")
 
     actions.escalate_overdue(today=today)
@@ -75,10 +75,42 @@ def test_renaming_the_second_level_role_still_reaches_its_members(
     assert ("provider", task.pk, 2) in _escalations()
 
 
+def test_providers_hear_of_clinical_work_only_unless_the_policy_says_every_kind(
+    policies, patient, coordinator, manager, provider, today
+):
+    lab = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.LAB, due_on=_ago(today, 8))
+    call = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.OUTREACH_CALL, due_on=_ago(today, 8))
+
+    actions.escalate_overdue(today=today)
+
+    # The call is raised to level 2 all the same (its timeline says so); only the provider is spared.
+    assert _escalations() == sorted(
+        [("manager", lab.pk, 1), ("manager", call.pk, 1), ("provider", lab.pk, 2)]
+    )
+    call.refresh_from_db()
+    assert call.escalation_level == 2
+
+    EscalationPolicy.objects.filter(risk_level="").update(providers_hear_every_kind=True)
+    later = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.SCHEDULING, due_on=_ago(today, 8))
+    actions.escalate_overdue(today=today)
+    assert ("provider", later.pk, 2) in _escalations()
+
+
+def test_a_manager_who_is_also_a_provider_hears_of_every_kind_as_manager(
+    policies, patient, coordinator, manager, today
+):
+    manager.groups.add(Group.objects.get(name=Role.PROVIDER))
+    call = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.OUTREACH_CALL, due_on=_ago(today, 4))
+
+    actions.escalate_overdue(today=today)
+
+    assert _escalations() == [("manager", call.pk, 1)]
+
+
 def test_second_level_goes_to_the_configured_role_in_the_team(
     policies, patient, coordinator, manager, provider, today
 ):
-    task = TaskFactory(patient=patient, owner=coordinator, due_on=_ago(today, 8))
+    task = TaskFactory(patient=patient, owner=coordinator, kind=TaskKind.REFERRAL, due_on=_ago(today, 8))
     member(Role.PROVIDER, patient.care_team, username="other_provider")
 
     actions.escalate_overdue(today=today)

@@ -64,7 +64,7 @@ def test_no_email_carries_patient_identifiers_or_task_text(
         jobs.escalate_overdue(today=tomorrow.isoformat())
     with django_capture_on_commit_callbacks(execute=True):
         created = actions.claim_digests(now=local(tomorrow, 9))
-        jobs._queue_emails(created)
+        jobs.queue_emails(created)
 
     kinds = set(Notification.objects.filter(emailed_at__isnull=False).values_list("kind", flat=True))
     assert kinds == {Kind.OVERDUE, Kind.WAITING_EXPIRED, Kind.ESCALATION, Kind.DIGEST}

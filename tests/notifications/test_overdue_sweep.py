@@ -80,7 +80,7 @@ def test_new_owner_hears_of_an_overdue_task_reassigned_to_them(
     actions.notify_overdue(today=today)
     actions.notify_overdue(today=today)
 
-    assert [(who, kind) for who, _, kind, *_ in keys()] == [
+    assert [(who, kind) for who, _, kind, *_ in keys(Kind.OVERDUE)] == [
         ("coordinator", Kind.OVERDUE),
         ("colleague", Kind.OVERDUE),
     ]

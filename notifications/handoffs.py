@@ -1,0 +1,71 @@
+"""Handoffs that speak: when a person's action puts a task in someone else's hands, that person
+hears of it, in the inbox (and by email if they asked for one per notice).
+
+- reassigned to you: the new owner, told who handed it over and why;
+- reopened for you: the owner of a task a manager reopened;
+- your step is next: owners of the open tasks that wait for a task just completed.
+
+Nobody is told of their own action. The tasks app cannot import this one (apps depend one way),
+so the notices follow its timeline: each Activity row an action writes is looked at here, in
+the action's own transaction, so a refused or rolled-back action tells nobody anything.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, Value
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from notifications.actions import insert_notices, wants_email_now
+from notifications.jobs import queue_emails
+from notifications.models import Kind
+from tasks.choices import CLOSED_STATUSES, OPEN_STATUSES, ActivityKind, Status
+from tasks.models import Activity, Task
+
+HANDOFF_COLUMNS = ["recipient", "task", "kind", "level", "day", "send_email", "created_at", "activity"]
+
+
+def _kind_of(activity: Activity) -> tuple[str, Q] | None:
+    """The notice an Activity row calls for, and the tasks whose owners receive it."""
+    if activity.kind == ActivityKind.REASSIGNMENT:
+        return Kind.REASSIGNED, Q(pk=activity.task_id)
+    if activity.kind != ActivityKind.STATUS_CHANGE:
+        return None
+    if activity.from_status in CLOSED_STATUSES and activity.to_status in OPEN_STATUSES:
+        return Kind.REOPENED, Q(pk=activity.task_id)
+    if activity.to_status == Status.COMPLETED:
+        return Kind.STEP_NEXT, Q(depends_on_id=activity.task_id, status__in=OPEN_STATUSES)
+    return None
+
+
+def notify(activity: Activity):
+    """The handoff notices `activity` calls for, one INSERT ... SELECT; (id, send_email) of each
+    notice made. The key (recipient, task, kind, day) makes a handoff repeated the same day one
+    notice."""
+    found = _kind_of(activity)
+    if found is None:
+        return []
+    kind, tasks = found
+    now = timezone.now()
+    owners = Task.objects.filter(tasks)
+    if activity.actor_id is not None:
+        owners = owners.exclude(owner_id=activity.actor_id)
+    rows = owners.values_list(
+        "owner_id",
+        "pk",
+        Value(str(kind)),
+        Value(0),
+        Value(timezone.localdate(now)),
+        wants_email_now("owner__"),
+        Value(now),
+        Value(activity.pk),
+    )
+    return insert_notices(rows, columns=HANDOFF_COLUMNS)
+
+
+@receiver(post_save, sender=Activity, dispatch_uid="notifications.handoffs")
+def on_activity(sender, instance: Activity, created: bool, raw: bool = False, **kwargs):
+    if not created or raw:
+        return
+    queue_emails(notify(instance))
