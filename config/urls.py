@@ -31,6 +31,7 @@ urlpatterns = [
     path("dashboard/export.csv", dashboard_views.dashboard_export, name="dashboard_export"),
     path("notifications/", notification_views.inbox, name="inbox"),
     path("notifications/badge/", notification_views.inbox_badge, name="inbox_badge"),
+    path("notifications/<slug:kind>/<str:day>/", notification_views.inbox_group, name="inbox_group"),
     path("notifications/read/", notification_views.mark_read, name="notifications_read"),
     path("notifications/preferences/", notification_views.preferences, name="notification_preferences"),
     path("admin/", admin.site.urls),

@@ -204,7 +204,7 @@ def deliver_email(notification_id: int) -> bool:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "task")
+            .select_related("recipient", "task", "activity__actor")
             .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
             .first()
         )
@@ -243,8 +243,12 @@ def mark_read(notification: Notification) -> None:
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def mark_all_read(user) -> int:
-    return Notification.objects.unread_for(user).update(read_at=timezone.now())
+def mark_all_read(user, *, kind: str | None = None, received: datetime.date | None = None) -> int:
+    """All the user's unread notices, or those of one inbox line (a kind, a day received)."""
+    unread = Notification.objects.unread_for(user)
+    if kind is not None:
+        unread = unread.filter(kind=kind).received_on(received)
+    return unread.update(read_at=timezone.now())
 
 
 def save_preference(user, *, delivery: str, digest_hour: int) -> NotificationPreference:

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts import scope
 from bulksql import id_set
-from notifications.models import Kind, Notification
+from notifications.models import HANDOFF_KINDS, Kind, Notification
 from tasks import rowsets
 from tasks.choices import OPEN_STATUSES
 from tasks.models import Task
@@ -30,12 +30,21 @@ class DigestCounts:
     wait_ended: int = 0
     upcoming: int = 0
     unread: int = 0
+    handoffs: int = 0  # unread handoffs: reassigned to them, reopened for them, their step next
     escalated: int | None = None  # only for managers: open escalated tasks of their teams
 
     @property
     def anything(self) -> bool:
         return any(
-            (self.overdue, self.due_today, self.wait_ended, self.upcoming, self.unread, self.escalated)
+            (
+                self.overdue,
+                self.due_today,
+                self.wait_ended,
+                self.upcoming,
+                self.unread,
+                self.handoffs,
+                self.escalated,
+            )
         )
 
 
@@ -65,11 +74,12 @@ def digest_counts(user_ids: list[int], *, today: datetime.date) -> dict[int, Dig
         Notification.objects.filter(recipient_id__in=users, read_at__isnull=True)
         .exclude(kind=Kind.DIGEST)
         .values("recipient_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), handoffs=Count("pk", filter=Q(kind__in=HANDOFF_KINDS)))
         .order_by()
     )
     for row in unread:
         counts[row["recipient_id"]].unread = row["n"]
+        counts[row["recipient_id"]].handoffs = row["handoffs"]
     managed = (
         scope.rights(scope.MANAGE)
         .filter(user_id__in=users)
@@ -88,6 +98,10 @@ def digest_counts(user_ids: list[int], *, today: datetime.date) -> dict[int, Dig
     for row in managed:
         counts[row["user_id"]].escalated = row["n"]
     return counts
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else "Followthrough"
 
 
 def render(notification: Notification) -> tuple[str, str]:
@@ -110,6 +124,8 @@ def render(notification: Notification) -> tuple[str, str]:
             "due_on": task.due_on,
             "task_kind": task.get_kind_display(),
             "task_url": absolute(task.get_absolute_url()),
+            # A handoff names the colleague who made it (staff, not patient data); never the reason.
+            "handed_by": _person(notification.activity.actor) if notification.activity_id else "",
         }
         template = "notifications/email/notice.txt"
     context.update(

@@ -1,7 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -36,14 +39,43 @@ DEFAULT_DIGEST_HOUR = 7
 
 class NotificationQuerySet(models.QuerySet):
     def for_inbox(self, user):
-        """A user's notices, newest first, with their task; `task_visible` says whether the user
-        may still see that task (a notice outlives a move to another team), so the page shows
-        the task's title and patient only then."""
+        """A user's notices, newest first, with their task (its patient and owner) and, for a
+        handoff, who made it; `task_visible` says whether the user may still see that task (a
+        notice outlives a move to another team), so the page shows its title, patient, owner and
+        the handoff's reason only then."""
         return (
             self.filter(recipient=user, kind__in=TASK_KINDS)
-            .select_related("task__patient")
+            .select_related("task__patient", "task__owner", "activity__actor")
             .annotate(task_visible=Exists(Task.objects.visible_to(user).filter(pk=OuterRef("task_id"))))
             .order_by("-created_at", "-pk")
+        )
+
+    def groups_for(self, user):
+        """The inbox's lines: one per kind and practice-local day received, newest day first,
+        with its count, its unread count and, for a line of one, that notice's id. One
+        aggregate over the user's notices (their inbox index)."""
+        return (
+            self.filter(recipient=user, kind__in=TASK_KINDS)
+            .annotate(received=TruncDate("created_at"))
+            .values("kind", "received")
+            .annotate(
+                count=Count("pk"),
+                unread=Count("pk", filter=Q(read_at__isnull=True)),
+                latest=Max("created_at"),
+                last_id=Max("pk"),
+            )
+            .order_by("-received", "-latest")
+        )
+
+    def received_on(self, day: datetime.date):
+        """Notices received on the practice-local `day`: a range of created_at, which the
+        inbox index serves."""
+
+        def midnight(d):
+            return timezone.make_aware(datetime.datetime.combine(d, datetime.time.min))
+
+        return self.filter(
+            created_at__gte=midnight(day), created_at__lt=midnight(day + datetime.timedelta(days=1))
         )
 
     def unread_for(self, user):

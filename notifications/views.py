@@ -1,23 +1,60 @@
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications import actions
 from notifications.access import get_notification_for_user
 from notifications.forms import PreferenceForm
-from notifications.models import Notification, NotificationPreference
+from notifications.models import TASK_KINDS, Notification, NotificationPreference
 
-INBOX_PAGE_SIZE = 50
+INBOX_PAGE_SIZE = 50  # lines (a kind on a day) on the inbox; notices on a line's own page
 
 
 @require_GET
 def inbox(request):
-    page = Paginator(Notification.objects.for_inbox(request.user), INBOX_PAGE_SIZE).get_page(
+    """One line per kind and day received, with its count: a manager's two hundred escalations
+    of a morning are one line to open, not four pages. A line of one notice shows the notice."""
+    page = Paginator(Notification.objects.groups_for(request.user), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    singles = [group["last_id"] for group in page if group["count"] == 1]
+    notices = Notification.objects.for_inbox(request.user).in_bulk(singles) if singles else {}
+    for group in page:
+        group["label"] = Notification(kind=group["kind"]).get_kind_display()
+        group["notice"] = notices.get(group["last_id"]) if group["count"] == 1 else None
     unread = Notification.objects.unread_for(request.user).count()
     return render(request, "notifications/inbox.html", {"page": page, "unread": unread})
+
+
+def _group_key(kind: str, day: str) -> tuple[str, datetime.date]:
+    try:
+        received = datetime.date.fromisoformat(day)
+    except ValueError:
+        raise Http404("No such day.") from None
+    if kind not in TASK_KINDS:
+        raise Http404("No such kind of notice.")
+    return kind, received
+
+
+@require_GET
+def inbox_group(request, kind: str, day: str):
+    """The notices of one inbox line, newest first: htmx fills the line in when it is opened;
+    without script it is a page of its own."""
+    kind, received = _group_key(kind, day)
+    notices = Notification.objects.for_inbox(request.user).filter(kind=kind).received_on(received)
+    page = Paginator(notices, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "kind": kind,
+        "label": Notification(kind=kind).get_kind_display(),
+        "received": received,
+    }
+    template = "notifications/_group.html" if request.htmx else "notifications/group.html"
+    return render(request, template, context)
 
 
 @require_GET
@@ -29,7 +66,12 @@ def inbox_badge(request):
 
 @require_POST
 def mark_read(request):
-    """With `notification`: that one (the user's own, else 404); without: all of them."""
+    """With `notification`: that one (the user's own, else 404); with `kind` and `day`: that
+    inbox line; without: all of them."""
+    if "kind" in request.POST:
+        kind, received = _group_key(request.POST["kind"], request.POST.get("day", ""))
+        actions.mark_all_read(request.user, kind=kind, received=received)
+        return redirect("inbox")
     if "notification" not in request.POST:
         actions.mark_all_read(request.user)
         return redirect("inbox")

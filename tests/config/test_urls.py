@@ -127,6 +127,8 @@ MATRIX: dict[str, Row] = {
     # a 404 (tests/notifications/test_inbox.py). A mark-read POST without an id marks all read.
     "inbox": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
     "inbox_badge": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
+    # A line of the inbox (a kind, a day): the user's own notices only, so everyone may ask.
+    "inbox_group": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
     "notifications_read": Row("post", None, every(to("inbox")), anonymous=LOGIN, wrong_method="get"),
     "notification_preferences": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
     "task_detail": Row("get", "task", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
@@ -160,6 +162,9 @@ OBJECT_CASES = [case for case in CASES if case.values[0] in MATRIX and MATRIX[ca
 
 
 # ---- making the requests ------------------------------------------------------------------
+
+# URLs whose arguments point at no object of a team: what to call them with.
+FIXED_ARGS = {"inbox_group": ["overdue", "2026-12-01"]}
 
 VERB_STATUS = {
     "start": Status.NEW,
@@ -238,6 +243,7 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
     task = world.other_task if foreign else world.task
     plan = world.other_care_plan if foreign else world.care_plan
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [plan.pk], None: []}[row.target]
+    args = FIXED_ARGS.get(name, args)
     url = reverse(name, args=args)
     if name == "bulk_reassign":
         mine = TaskFactory(patient=patient, owner=_owner_for(world, role))
@@ -349,7 +355,7 @@ def test_wrong_method_is_refused(client, world, name, verb):
     if row.anonymous.status == 302:  # login required: ask as someone who may use the URL
         client.force_login(world.users["manager"])
     targets = {"patient": world.patient, "task": world.task, "care_plan": world.care_plan}
-    args = [targets[row.target].pk] if row.target else []
+    args = [targets[row.target].pk] if row.target else FIXED_ARGS.get(name, [])
     url = reverse(name, args=[*args, verb] if verb else args)
 
     assert client.generic(row.wrong_method.upper(), url).status_code == 405

@@ -91,3 +91,20 @@ def test_digest_rows_stay_out_of_the_inbox(busy, today):
 
     assert not Notification.objects.for_inbox(busy).exists()
     assert not Notification.objects.unread_for(busy).exists()
+
+
+def test_the_digest_counts_unread_handoffs(
+    eager_celery, task, manager, colleague, today, django_capture_on_commit_callbacks
+):
+    from tasks import actions as task_actions
+
+    task_actions.reassign_task(task, by=manager, to=colleague, reason="Covering")
+    with (
+        mock.patch("django.utils.timezone.now", return_value=local(today, 7, 1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        jobs.send_digests()
+
+    theirs = next(email for email in mail.outbox if email.to == [colleague.email])
+    assert "Handed to you (reassigned to you, reopened for you, your step is next): 1 unread" in theirs.body
+    assert "Covering" not in theirs.body

@@ -97,6 +97,7 @@ def test_an_immediate_email_names_no_patient(seeded, eager_celery, settings):
     message = mail.outbox[0]
     assert message.to == ["col@example.org"]
     assert message.subject == "Followthrough: A task was reassigned to you"
+    assert f"{manager.get_full_name()} handed it to you" in message.body
     for secret in ("Zebulon", "Quartermain", "A1c", "mornings"):
         assert secret not in message.subject + message.body
     assert Notification.objects.get(kind=Kind.REASSIGNED).emailed_at is not None

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Kind, Notification
+from tasks import actions
+from tasks.models import Task
 from tests.factories import PatientFactory, TaskFactory
 from tests.helpers import count_queries
 
@@ -139,15 +141,101 @@ def _add(count, *, team, owner):
         _notice(owner, task)
 
 
-@pytest.mark.parametrize("url_name", ["inbox", "inbox_badge"])
+def _group_url(kind=Kind.OVERDUE, day=None):
+    return reverse("inbox_group", args=[kind, (day or timezone.localdate()).isoformat()])
+
+
+@pytest.mark.parametrize("url_name", ["inbox", "inbox_badge", "inbox_group"])
 def test_pages_cost_the_same_queries_with_3_notices_and_with_30(client, coordinator, team, url_name):
+    url = _group_url() if url_name == "inbox_group" else reverse(url_name)
     client.force_login(coordinator)
     _add(3, team=team, owner=coordinator)
-    client.get(reverse(url_name))  # warm the session and permission caches
-    few = count_queries(client, reverse(url_name))
+    client.get(url)  # warm the session and permission caches
+    few = count_queries(client, url)
 
     _add(27, team=team, owner=coordinator)
 
-    assert count_queries(client, reverse(url_name)) == few
-    if url_name == "inbox":
-        assert client.get(reverse("inbox")).text.count("A task you own is overdue") == 30
+    assert count_queries(client, url) == few
+    if url_name == "inbox_group":
+        assert client.get(url).text.count("A task you own is overdue") == 30
+
+
+def test_repeated_notices_are_one_line_per_kind_and_day(client, manager, coordinator, team):
+    _add(5, team=team, owner=manager)
+    task = TaskFactory(patient=PatientFactory(care_team=team), owner=manager)
+    _notice(manager, task, kind=Kind.ESCALATION, read=True)
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    Notification.objects.filter(kind=Kind.ESCALATION).update(created_at=yesterday)
+    client.force_login(manager)
+
+    page = client.get(reverse("inbox")).text
+
+    # Five overdue notices today: one line with a count that opens them; yesterday's single
+    # escalation is shown as itself.
+    assert "<strong>Overdue</strong> · 5 notices · <mark>5 unread</mark>" in page
+    assert f'hx-get="{_group_url()}"' in page
+    assert page.count("A task you own is overdue") == 0
+    assert "Escalation (level 0): a task of your team is overdue" in page
+    assert page.index(timezone.localdate().strftime("%m/%d/%Y")) < page.index(
+        timezone.localdate(yesterday).strftime("%m/%d/%Y")
+    )
+
+
+def test_a_line_opens_into_its_notices_with_owner_and_patient(client, manager, coordinator, team):
+    _add(2, team=team, owner=coordinator)
+    for notice in Notification.objects.all():
+        notice.pk, notice.recipient = None, manager
+        notice.kind = Kind.ESCALATION
+        notice.save()
+    client.force_login(manager)
+
+    part = client.get(_group_url(Kind.ESCALATION), headers=HTMX).text
+
+    assert "<html" not in part
+    assert part.count(f"owner {coordinator.get_full_name()}") == 2
+    for task in Task.objects.all():
+        assert task.title in part and task.patient.last_name in part
+
+
+def test_a_handoff_says_who_and_why_to_whom_may_see_the_task(client, task, manager, colleague, outsider):
+    actions.reassign_task(task, by=manager, to=colleague, reason="Covering Maria's calls")
+    client.force_login(colleague)
+
+    page = client.get(reverse("inbox")).text
+
+    assert "A task was reassigned to you" in page
+    assert f"by {manager.get_full_name()}: Covering Maria&#x27;s calls" in page
+    Notification.objects.update(recipient=outsider)
+    client.force_login(outsider)
+    page = client.get(reverse("inbox")).text
+    assert f"by {manager.get_full_name()}" in page and "Covering" not in page
+
+
+def test_marking_a_line_read_marks_only_that_line(client, coordinator, team, task):
+    _add(2, team=team, owner=coordinator)
+    other_kind = _notice(coordinator, task, kind=Kind.WAITING_EXPIRED)
+    client.force_login(coordinator)
+
+    response = client.post(
+        reverse("notifications_read"), {"kind": Kind.OVERDUE, "day": timezone.localdate().isoformat()}
+    )
+
+    assert response.status_code == 302
+    assert not Notification.objects.filter(kind=Kind.OVERDUE, read_at=None).exists()
+    other_kind.refresh_from_db()
+    assert other_kind.read_at is None
+
+
+@pytest.mark.parametrize(
+    "kind, day", [("digest", "2026-12-01"), ("nonsense", "2026-12-01"), ("overdue", "2026-13-01")]
+)
+def test_a_line_that_is_no_line_is_not_found(client, coordinator, kind, day):
+    client.force_login(coordinator)
+
+    assert client.get(reverse("inbox_group", args=[kind, day])).status_code == 404
+
+
+def test_a_line_shows_only_the_users_own_notices(client, coordinator, colleague, notice):
+    client.force_login(colleague)
+
+    assert "A task you own is overdue" not in client.get(_group_url()).text
