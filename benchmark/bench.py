@@ -26,6 +26,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
+from benchmark import inbox
 from careplans.models import Patient
 from tasks.models import Task
 
@@ -37,6 +38,10 @@ class JobRun:
 
     prepare: Callable[[], None]
     job: Callable[[], object]
+
+
+class Htmx(str):
+    """A URL requested as htmx requests it (a partial of a page)."""
 
 
 Target = str | Callable[[], object] | JobRun
@@ -236,6 +241,27 @@ CASES += [
 ]
 
 
+# ---- the inbox of a manager with thousands of notices --------------------------------------
+
+
+def inbox_pages(ctx: BenchContext, n: int) -> list[Target]:
+    inbox.ensure_inbox(ctx.user)
+    return [reverse("inbox")] * n
+
+
+def inbox_line_pages(ctx: BenchContext, n: int) -> list[Target]:
+    """The biggest line of the inbox opened (its htmx partial: the first 50 notices)."""
+    inbox.ensure_inbox(ctx.user)
+    kind, day = inbox.biggest_line(ctx.user)
+    return [Htmx(reverse("inbox_group", args=[kind, day.isoformat()]))] * n
+
+
+CASES += [
+    Case(f"inbox ({inbox.INBOX_NOTICES:,} notices)", inbox_pages, user="manager"),
+    Case("inbox line opened", inbox_line_pages, user="manager"),
+]
+
+
 # ---- runner ---------------------------------------------------------------------------------
 
 
@@ -283,7 +309,8 @@ def _measure(client: Client, target: Target, *, count: bool = False) -> tuple[fl
 
     def get():
         nonlocal response
-        response = client.get(target, secure=True)
+        headers = {"HX-Request": "true"} if isinstance(target, Htmx) else {}
+        response = client.get(target, secure=True, headers=headers)
 
     elapsed, queries = _timed(get, count)
     return elapsed, str(response.status_code), queries

@@ -35,3 +35,19 @@ def test_a_job_counts_only_its_own_queries_and_leaves_nothing_behind(db, task):
     assert (result.requests, result.statuses, result.queries) == (4, {"ok": 4}, "2")
     task.refresh_from_db()
     assert task.title != "prepared"
+
+
+def test_the_inbox_cases_fill_a_managers_inbox_once_and_open_its_biggest_line(manager, team, coordinator):
+    from benchmark import inbox
+    from notifications.models import Notification
+    from tests.factories import PatientFactory, TaskFactory
+
+    for _ in range(40):
+        TaskFactory(patient=PatientFactory(care_team=team), owner=coordinator)
+    made = inbox.ensure_inbox(manager)
+    assert made == Notification.objects.filter(recipient=manager).count() == 40
+    assert inbox.ensure_inbox(manager) == 40  # keyed like the jobs' rows: nothing twice
+
+    for case in (c for c in bench.CASES if c.name.startswith("inbox")):
+        result = bench.run_case(case, requests=3, warmup=1, seed=1)
+        assert (result.error, result.statuses) == ("", {"200": 3}), case.name
