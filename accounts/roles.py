@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PLAN_OPS,
         "tasks.reassign_any_task",
         "tasks.reopen_task",
+        "tasks.bulk_change_task",
         *_DASHBOARD,
         "tasks.view_team_dashboard",
     ],

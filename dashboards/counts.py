@@ -38,7 +38,7 @@ WORKLOAD = ("owner", "program", "risk", "location", "kind")
 # The counts each branch of the query returns, in its n0, n1... columns.
 # Tasks closed in the period are counted in two branches, completed and cancelled ones, each
 # read from its own index alone (one scan of both, OR-ed, had to visit the table).
-CLOSED = ("closed", "reassigned", "reassignments")
+CLOSED = ("closed", "reassigned", "reassignments", "reschedules")
 BRANCHES = {
     "open": ("open", "overdue", "due_today", "upcoming", "wait_ended"),
     "completed": ("on_time", "late", "week_on_time", "week_late"),
@@ -109,14 +109,12 @@ def count_figures(s: Slice) -> Counts:
         "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
         "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
     }
-    reassignments = (
-        rowsets.reassignments()
-        .filter(task=OuterRef("pk"))
-        .order_by()
-        .values("task")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+
+    def per_task(events):
+        return (
+            events.filter(task=OuterRef("pk")).order_by().values("task").annotate(n=Count("pk")).values("n")
+        )
+
     queries = [
         _branch(
             "open",
@@ -152,7 +150,17 @@ def count_figures(s: Slice) -> Counts:
                     "reassigned": Count("pk", filter=rowsets.reassigned_q()),  # ...&reassigned=true
                     # Counted only on reassigned tasks (CASE is lazy): a few probes of a small index.
                     "reassignments": Sum(
-                        Case(When(rowsets.reassigned_q(), then=Subquery(reassignments)), default=0)
+                        Case(
+                            When(rowsets.reassigned_q(), then=Subquery(per_task(rowsets.reassignments()))),
+                            default=0,
+                        )
+                    ),
+                    # Due dates moved later, counted the same way (a due date moved earlier is not one).
+                    "reschedules": Sum(
+                        Case(
+                            When(rowsets.rescheduled_q(), then=Subquery(per_task(rowsets.reschedules()))),
+                            default=0,
+                        )
                     ),
                 },
             )

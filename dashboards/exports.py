@@ -60,7 +60,7 @@ def completion(export: Export) -> Table:
 def _reassignment(key: str) -> Callable[[Export], Table]:
     def table(export: Export) -> Table:
         rows = [
-            [r.label, r.closed.value, r.reassigned.value, r.reassignments, f"{r.rate:.3f}"]
+            [r.label, r.closed.value, r.reassigned.value, r.reassignments, f"{r.rate:.3f}", r.reschedules]
             for r in selectors.reassignment_rates(export.work, export.counts, export.names)[key]
         ]
         heading = "Team" if key == "teams" else "Owner"
@@ -70,6 +70,7 @@ def _reassignment(key: str) -> Callable[[Export], Table]:
             "Reassigned tasks",
             "Reassignments",
             "Reassignments per closed task",
+            "Reschedules",
         ]
         return export.with_period(header, rows)
 
@@ -102,8 +103,8 @@ TABLES: dict[str, tuple[str, Callable[[Export], Table]]] = {
     "locations": ("Open work by location", _breakdown("locations")),
     "kinds": ("Open work by task type", _breakdown("kinds")),
     "completion": ("Completion by task type", completion),
-    "reassignment-teams": ("Reassignment rate by team", _reassignment("teams")),
-    "reassignment-owners": ("Reassignment rate by owner", _reassignment("owners")),
+    "reassignment-teams": ("Reassignments and reschedules by team", _reassignment("teams")),
+    "reassignment-owners": ("Reassignments and reschedules by owner", _reassignment("owners")),
     "time-in-status": ("Time in status", time_in_status),
     "trend": ("Backlog trend", trend),
 }

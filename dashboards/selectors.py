@@ -258,6 +258,7 @@ class ReassignmentRow:
     closed: Figure
     reassigned: Figure
     reassignments: int
+    reschedules: int
 
     @property
     def rate(self) -> float:
@@ -267,11 +268,14 @@ class ReassignmentRow:
 
 def reassignment_rates(s: Slice, counts: Counts, names: Names) -> dict[str, list[ReassignmentRow]]:
     """Tasks closed in the period, by team and by (closing) owner: how often their work changed
-    hands. A task reassigned twice counts two reassignments and one reassigned task."""
+    hands, and how often their due date was moved later. A task reassigned twice counts two
+    reassignments and one reassigned task."""
     closed = s.period_params(rowsets.Event.CLOSED)
 
     def rows(dim: str, label, param) -> list[ReassignmentRow]:
-        done, moved, moves = (counts.by(f, dim) for f in ("closed", "reassigned", "reassignments"))
+        done, moved, moves, later = (
+            counts.by(f, dim) for f in ("closed", "reassigned", "reassignments", "reschedules")
+        )
         out = []
         for key, n in done.items():
             base = [*closed, param(key)]
@@ -281,6 +285,7 @@ def reassignment_rates(s: Slice, counts: Counts, names: Names) -> dict[str, list
                     Figure(n, s.queue_url(base)),
                     Figure(moved.get(key, 0), s.queue_url([*base, ("reassigned", "true")])),
                     moves.get(key, 0),
+                    later.get(key, 0),
                 )
             )
         return sorted(out, key=lambda r: (-r.rate, r.label))

@@ -322,13 +322,37 @@ def _open_dependency(task: Task) -> Task | None:
     )
 
 
-def cancel_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
+def cancel_task(
+    task: Task, *, by, reason: str, expected_version: int | None = None, resume_waiting: bool = False
+) -> Task:
+    """`resume_waiting`: a Waiting task is resumed, then cancelled, in one transaction (the status
+    table ends a wait only by resuming it), as a manager's bulk cancel asks; the panel's cancel
+    leaves a Waiting task to be resumed first."""
     _require(can_work(by, task), "Only the task's owner or the team's manager can cancel it.")
     reason = _require_text(reason, rule="cancel-needs-reason", message="Give a reason to cancel the task.")
     with transaction.atomic():
+        if resume_waiting:
+            return _resume_and_cancel(task, by=by, reason=reason, expected_version=expected_version)
         return _transition(
             task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason
         )
+
+
+def _resume_and_cancel(task: Task, *, by, reason: str, expected_version: int | None) -> Task:
+    """Cancel `task`, resuming it first if it is Waiting, each step with its timeline row. The
+    status read is the caller's copy: had it changed, the version check of the first step refuses."""
+    if task.status == Status.WAITING:
+        task = _transition(
+            task,
+            RESUME,
+            by=by,
+            expected_version=expected_version,
+            reason=reason,
+            waiting_reason="",
+            waiting_until=None,
+        )
+        expected_version = None  # the resumed row, just saved under this lock
+    return _transition(task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason)
 
 
 def reopen_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
@@ -500,19 +524,7 @@ def cancel_plan_tasks(plan, *, by, reason: str) -> list[Task]:
     cancelled = []
     with transaction.atomic():
         for task in Task.objects.filter(care_plan=plan, status__in=OPEN_STATUSES).order_by("pk"):
-            if task.status == Status.WAITING:
-                task = _transition(
-                    task,
-                    RESUME,
-                    by=by,
-                    expected_version=None,
-                    reason=reason,
-                    waiting_reason="",
-                    waiting_until=None,
-                )
-            cancelled.append(
-                _transition(task, CANCEL, by=by, expected_version=None, reason=reason, outcome=reason)
-            )
+            cancelled.append(_resume_and_cancel(task, by=by, reason=reason, expected_version=None))
     return cancelled
 
 

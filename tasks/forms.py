@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils import timezone
 
@@ -130,11 +132,39 @@ class NoteForm(forms.Form):
         return data
 
 
-class BulkReassignForm(forms.Form):
-    task_ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), label="Tasks")
+class BulkForm(forms.Form):
+    """Rows selected in the team queue, each as "id:version" (the version the page showed, so a
+    row changed since is a conflict, as in the panel). The bulk bar's actions share one form:
+    each action's own fields carry its prefix, the selection and the way back do not."""
+
+    SHARED = ("task_ids", "next")
+
+    task_ids = forms.MultipleChoiceField(choices=(), label="Tasks")
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            # Any id may be posted; the view only acts on the ones visible to the user.
+            picked = self.data.getlist("task_ids")
+            self.fields["task_ids"].choices = [(v, v) for v in picked if _SELECTED.fullmatch(v)]
+
+    def add_prefix(self, field_name):
+        return field_name if field_name in self.SHARED else super().add_prefix(field_name)
+
+    def clean_task_ids(self) -> dict[int, int]:
+        """{task id: the version the page showed}."""
+        return {
+            int(pk): int(version) for pk, version in (v.split(":") for v in self.cleaned_data["task_ids"])
+        }
+
+
+_SELECTED = re.compile(r"[0-9]{1,18}:[0-9]{1,9}")
+
+
+class BulkReassignForm(BulkForm):
     to = forms.ModelChoiceField(label="New owner", queryset=User.objects.none())
     reason = forms.CharField(max_length=500)
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,9 +172,27 @@ class BulkReassignForm(forms.Form):
         self.fields["to"].queryset = User.objects.filter(
             is_active=True, pk__in=member_ids_of(teams)
         ).order_by("last_name", "first_name", "username")
-        if self.is_bound:
-            # Any id may be posted; the view only acts on the ones visible to the user.
-            self.fields["task_ids"].choices = [(v, v) for v in self.data.getlist("task_ids") if v.isdigit()]
+
+
+class BulkCancelForm(BulkForm):
+    reason = forms.CharField(max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="cancel", **kwargs)
+
+
+class BulkRescheduleForm(BulkForm):
+    due_on = forms.DateField(label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="reschedule", **kwargs)
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise forms.ValidationError("The new due date cannot be in the past.")
+        return due_on
 
 
 class PlannedRowForm(forms.Form):

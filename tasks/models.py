@@ -128,6 +128,7 @@ class Task(models.Model):
             ("reassign_own_task", "Can reassign own tasks within the team"),
             ("reassign_any_task", "Can reassign any task of a managed team"),
             ("reopen_task", "Can reopen completed or cancelled tasks"),
+            ("bulk_change_task", "Can cancel or reschedule selected tasks of the queue at once"),
             ("view_dashboard", "Can view a dashboard (by default of their own tasks)"),
             ("view_team_dashboard", "Dashboard shows the teams they manage"),
             ("view_patients_dashboard", "Dashboard shows the tasks of their own patients"),
@@ -303,6 +304,13 @@ class Activity(models.Model):
                 fields=["task"],
                 condition=Q(kind=ActivityKind.REASSIGNMENT),
                 name="activity_reassign_task_idx",
+            ),
+            # Reschedules per closed task: which tasks had their due date moved later
+            # (tasks.rowsets.rescheduled_q).
+            models.Index(
+                fields=["task"],
+                condition=Q(kind=ActivityKind.RESCHEDULE),
+                name="activity_reschedule_task_idx",
             ),
         ]
 

@@ -234,6 +234,16 @@ def reassigned(tasks):
     return tasks.filter(reassigned_q())
 
 
+def reschedules():
+    """Due dates moved later (tasks.actions.change_task); one moved earlier is a plain change."""
+    return Activity.objects.filter(kind=ActivityKind.RESCHEDULE)
+
+
+def rescheduled_q() -> Q:
+    """Rescheduled at least once in its life (as reassigned_q)."""
+    return Q(pk__in=reschedules().values("task_id"))
+
+
 def status_exits(first: datetime.date | None, last: datetime.date | None, *, status: str | None = None):
     """Timeline rows where a task left an open status, on a day from `first` to `last`."""
     exits = Activity.objects.filter(

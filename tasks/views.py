@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tasks import actions, exports, forms, queues, rights, rowsets
 from tasks.access import get_task_for_user
 from tasks.filters import TaskFilter
-from tasks.forms import BulkReassignForm
+from tasks.forms import BulkCancelForm, BulkReassignForm, BulkRescheduleForm
 from tasks.models import Activity, Task
 
 QUEUE_PAGE_SIZE = 100
@@ -264,29 +264,83 @@ def export_csv(request):
 
 @require_POST
 def bulk_reassign(request):
+    """Coordinators move their own selected tasks, managers any of their teams' (the action's rule
+    decides each row)."""
     form = BulkReassignForm(request.POST, user=request.user)
+    return _apply_to_selected(
+        request,
+        form,
+        lambda t, d, v: actions.reassign_task(
+            t, by=request.user, to=d["to"], reason=d["reason"], expected_version=v
+        ),
+        invalid="Choose tasks, a new owner and a reason.",
+        done="Reassigned",
+    )
+
+
+@require_POST
+@permission_required("tasks.bulk_change_task", raise_exception=True)
+def bulk_cancel(request):
+    """A Waiting row is resumed, then cancelled, as when a plan ends: a manager clearing
+    selected rows expects a wait to end with them."""
+    form = BulkCancelForm(request.POST)
+    return _apply_to_selected(
+        request,
+        form,
+        lambda t, d, v: actions.cancel_task(
+            t, by=request.user, reason=d["reason"], expected_version=v, resume_waiting=True
+        ),
+        invalid="Choose tasks and give a reason to cancel them.",
+        done="Cancelled",
+    )
+
+
+@require_POST
+@permission_required("tasks.bulk_change_task", raise_exception=True)
+def bulk_reschedule(request):
+    form = BulkRescheduleForm(request.POST)
+    return _apply_to_selected(
+        request,
+        form,
+        lambda t, d, v: actions.change_task(
+            t, by=request.user, reason=d["reason"], due_on=d["due_on"], expected_version=v
+        ),
+        invalid="Choose tasks, a new due date and a reason.",
+        done="Rescheduled",
+    )
+
+
+def _apply_to_selected(request, form, run, *, invalid: str, done: str):
+    """Run the single-task action on each selected row the user can see, each row in its own
+    transaction: a refused row changes nothing and is reported by patient and task, the others
+    still apply. Rows the user cannot see are ignored (never revealed)."""
     if not form.is_valid():
-        messages.error(
-            request,
-            "Choose tasks, a new owner and a reason. "
-            + " ".join(str(e) for errors in form.errors.values() for e in errors),
-        )
+        errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"{invalid} {errors}")
         return _back_to_queue(request)
-    done, refused = 0, []
-    visible = Task.objects.visible_to(request.user)
-    for task in visible.filter(pk__in=form.cleaned_data["task_ids"]).select_related("patient"):
+    picked = form.cleaned_data["task_ids"]
+    visible = Task.objects.visible_to(request.user).filter(pk__in=picked).select_related("patient")
+    applied, refused = 0, []
+    for task in visible.order_by("patient__last_name", "patient__first_name", "due_on", "pk"):
         try:
-            actions.reassign_task(
-                task, by=request.user, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"]
+            run(task, form.cleaned_data, picked[task.pk])
+            applied += 1
+        except actions.VersionConflict as conflict:
+            refused.append(
+                f"{_row(task)}: changed by {conflict.changed_by} since the queue was shown; left as it is."
             )
-            done += 1
-        except actions.ActionError as refused_action:
-            refused.append(f"task #{task.pk}: {refused_action.message}")
-    if done:
-        messages.success(request, f"Reassigned {done} task{'s' if done != 1 else ''}.")
+        except actions.ActionError as refusal:
+            refused.append(f"{_row(task)}: {refusal.message}")
+    if applied:
+        messages.success(request, f"{done} {applied} task{'s' if applied != 1 else ''}.")
     for line in refused:
         messages.error(request, line)
     return _back_to_queue(request)
+
+
+def _row(task) -> str:
+    """A row as the queue shows it: the patient, then the task."""
+    return f"{task.patient} — {task.title}"
 
 
 def _back_to_queue(request):

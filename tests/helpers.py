@@ -92,6 +92,11 @@ def creates_nothing():
     assert (Task.objects.count(), Activity.objects.count(), Task.history.count()) == counts
 
 
+def selected(*tasks: Task) -> list[str]:
+    """Rows ticked in the team queue, as its checkboxes post them: "id:version"."""
+    return [f"{t.pk}:{t.version}" for t in tasks]
+
+
 def last_activity(task: Task) -> Activity:
     return Activity.objects.filter(task_id=task.pk).order_by("-pk").first()
 

@@ -102,6 +102,39 @@
     if (stale) stale.hidden = false;
   });
 
+  // The queue's bulk bar: one form, a submit button per action (its formaction). Only the clicked
+  // action's fields are required, and a row must be selected; the server checks both anyway.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("#bulk-form .bulk-bar button[type=submit]");
+    if (!button) return;
+    button.form.querySelectorAll(".bulk-bar").forEach((bar) => {
+      bar.querySelectorAll("[data-required]").forEach((field) => { field.required = bar.contains(button); });
+    });
+    const boxes = Array.from(button.form.querySelectorAll("input[name=task_ids]"));
+    if (boxes.length) boxes[0].setCustomValidity(boxes.some((b) => b.checked) ? "" : "Select the tasks first.");
+  });
+
+  document.addEventListener("change", (event) => {
+    if (!event.target.matches("#bulk-form input[name=task_ids]")) return;
+    event.target.form.querySelector("input[name=task_ids]").setCustomValidity("");
+  });
+
+  // Enter in an action's field submits that action, not the form's first one (reassign).
+  document.addEventListener("keydown", (event) => {
+    const bar = event.target.closest("#bulk-form .bulk-bar");
+    if (event.key !== "Enter" || !bar || !["INPUT", "SELECT"].includes(event.target.tagName)) return;
+    event.preventDefault();
+    bar.querySelector("button[type=submit]").click();
+  });
+
+  // Actions that need a second look ask for it once the fields are valid (data-confirm, "{n}": rows).
+  document.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    if (!button || !button.dataset.confirm) return;
+    const n = event.target.querySelectorAll("input[name=task_ids]:checked").length;
+    if (!window.confirm(button.dataset.confirm.replace("{n}", n))) event.preventDefault();
+  });
+
   // A reload button on a version conflict re-fetches the panel.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reload-panel]");

@@ -52,4 +52,7 @@ def test_role_names_become_references_to_their_groups():
         assert policy.second_level_group.name == "Provider"
         assert Group.objects.filter(name="Provider").count() == 1
     finally:
-        _migrate([(app, name) for app, name in AFTER])
+        # Back to the newest migrations, not to AFTER: the tests after this one expect every table
+        # as the code has it.
+        executor = MigrationExecutor(connection)
+        _migrate(executor.loader.graph.leaf_nodes())

@@ -13,6 +13,7 @@ from careplans.models import Patient
 from tasks import actions
 from tasks.choices import Status
 from tests.factories import PatientFactory, TaskFactory, in_days
+from tests.helpers import selected
 
 MARKER = "Zqxmarker"
 HTMX = {"HX-Request": "true"}
@@ -93,9 +94,30 @@ def test_patient_identifiers_never_reach_the_logs(
     hit(
         "bulk reassign",
         client.post(
-            reverse("bulk_reassign"), {"task_ids": [bulk.pk], "to": colleague.pk, "reason": free_text}
+            reverse("bulk_reassign"), {"task_ids": selected(bulk), "to": colleague.pk, "reason": free_text}
         ),
     )
+    client.force_login(manager)
+    rescheduled, cancelled = make_task(), make_task()
+    hit(
+        "bulk reschedule",
+        client.post(
+            reverse("bulk_reschedule"),
+            {
+                "task_ids": selected(rescheduled),
+                "reschedule-due_on": in_days(9),
+                "reschedule-reason": free_text,
+            },
+        ),
+    )
+    hit(
+        "bulk cancel (one refused)",
+        client.post(
+            reverse("bulk_cancel"),
+            {"task_ids": selected(cancelled, make_task(status=Status.COMPLETED)), "cancel-reason": free_text},
+        ),
+    )
+    client.force_login(coordinator)
 
     # Refusals: invalid form, broken rule, stale version, wrong role, not visible.
     fresh = make_task()
@@ -132,7 +154,19 @@ def test_patient_identifiers_never_reach_the_logs(
             200,
         ),
         **dict.fromkeys(
-            ["start", "note", "wait", "complete", "cancel", "reassign", "bulk reassign", "reopen"], 302
+            [
+                "start",
+                "note",
+                "wait",
+                "complete",
+                "cancel",
+                "reassign",
+                "bulk reassign",
+                "bulk reschedule",
+                "bulk cancel (one refused)",
+                "reopen",
+            ],
+            302,
         ),
         **dict.fromkeys(["invalid form", "invalid date", "rule violation"], 400),
         "version conflict": 409,

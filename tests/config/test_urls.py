@@ -123,6 +123,13 @@ MATRIX: dict[str, Row] = {
         anonymous=LOGIN,
         wrong_method="get",
     ),
+    # Cancelling or rescheduling selected rows at once: managers only (the right bulk_change_task).
+    "bulk_cancel": Row(
+        "post", None, every(DENIED_UNCHANGED, manager=to("team_queue", writes=True)), LOGIN, "get"
+    ),
+    "bulk_reschedule": Row(
+        "post", None, every(DENIED_UNCHANGED, manager=to("team_queue", writes=True)), LOGIN, "get"
+    ),
     # Everyone signed in has an inbox. A notification is its recipient's alone: anyone else gets
     # a 404 (tests/notifications/test_inbox.py). A mark-read POST without an id marks all read.
     "inbox": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
@@ -202,6 +209,17 @@ def verb_data(verb: str, task: Task, *, reassign_to) -> dict:
     return {f"{verb}-{key}": value for key, value in fields.items()}
 
 
+# A bulk action's own fields, for one row the user owns (a coordinator's for the outsider).
+BULK_DATA = {
+    "bulk_reassign": lambda world: {"to": world.colleague.pk, "reason": "Covering"},
+    "bulk_cancel": lambda world: {"cancel-reason": "Duplicate"},
+    "bulk_reschedule": lambda world: {
+        "reschedule-due_on": in_days(20).isoformat(),
+        "reschedule-reason": "Clinic closed that week",
+    },
+}
+
+
 class World:
     """The conftest fixtures, made on first use: a case builds only the users it asks for."""
 
@@ -245,13 +263,13 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [plan.pk], None: []}[row.target]
     args = FIXED_ARGS.get(name, args)
     url = reverse(name, args=args)
-    if name == "bulk_reassign":
+    if name in BULK_DATA:
         mine = TaskFactory(patient=patient, owner=_owner_for(world, role))
-        response = client.post(
-            url, {"task_ids": [mine.pk], "to": world.colleague.pk, "reason": "Covering", "next": ""}
-        )
+        data = {"task_ids": [f"{mine.pk}:{mine.version}"], "next": "", **BULK_DATA[name](world)}
+        response = client.post(url, data)
+        before = mine.version
         mine.refresh_from_db()
-        return _outcome(response, wrote=mine.owner_id == world.colleague.pk)
+        return _outcome(response, wrote=mine.version != before)
     response = getattr(client, row.method)(url)
     return _outcome(response, wrote=None if row.method == "get" else False)
 

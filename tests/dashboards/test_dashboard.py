@@ -127,8 +127,8 @@ def test_export_without_a_table_has_every_table_of_the_page(client, manager, kno
         "Open work by location",
         "Open work by task type",
         "Completion by task type",
-        "Reassignment rate by team",
-        "Reassignment rate by owner",
+        "Reassignments and reschedules by team",
+        "Reassignments and reschedules by owner",
         "Time in status",
         "Backlog trend",
     ]
@@ -158,7 +158,7 @@ def test_export_defuses_spreadsheet_formulas_in_names(client, manager, team):
 def bulk_practice(team, n: int, *, user) -> None:
     """`n` tasks of every status over 10 owners (`user` one of them, and the patients' primary
     provider), 3 programs and 2 risk levels, with timelines (created, status changes,
-    reassignments) and 90 days of snapshots: every query of the page has rows to read, whatever
+    reassignments, reschedules) and 90 days of snapshots: every query of the page has rows to read, whatever
     the user's scope. Bulk rows, not actions: only the size matters here."""
     today = timezone.localdate()
     owners = [user, *(member(Role.COORDINATOR, team) for _ in range(9))]
@@ -215,6 +215,10 @@ def bulk_practice(team, n: int, *, user) -> None:
                     created_at=now - datetime.timedelta(days=task.pk % 30, hours=1),
                     **base,
                 )
+            )
+        if task.pk % 4 == 0:
+            activities.append(
+                Activity(kind=ActivityKind.RESCHEDULE, created_at=now - datetime.timedelta(days=20), **base)
             )
         if task.pk % 3 == 0:
             activities.append(

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from dashboards import selectors
 from dashboards.counts import count_figures
-from tasks import rowsets
+from tasks import actions, rowsets
 from tests.factories import TaskFactory, in_days
 
 
@@ -76,6 +76,30 @@ def test_reassignment_rate_counts_each_reassignment_per_closed_task(
     assert teams == {"North team": (6, 1, 2)}
     assert owners == {str(coordinator): (3, 1, 2), str(colleague): (3, 0, 0)}
     assert board.reassignment["teams"][0].rate == pytest.approx(2 / 6)
+
+
+def test_reschedules_count_due_dates_moved_later_beside_reassignments(
+    client, manager, coordinator, colleague, known
+):
+    # m (closed by the coordinator) was not rescheduled; one more task of the coordinator's is
+    # moved later twice and earlier once, then completed; one of the colleague's, moved later,
+    # stays open (only closed tasks are counted, as for reassignments).
+    patient = known.tasks["m"].patient
+    moved = TaskFactory(patient=patient, owner=coordinator, due_on=in_days(5))
+    moved = actions.change_task(moved, by=coordinator, due_on=in_days(9), reason="Patient away")
+    moved = actions.change_task(moved, by=manager, due_on=in_days(12), reason="Clinic closed")
+    moved = actions.change_task(moved, by=coordinator, due_on=in_days(8), reason="Earlier slot")
+    actions.complete_task(moved, by=coordinator, outcome="Reached")
+    still_open = TaskFactory(patient=patient, owner=colleague, due_on=in_days(5))
+    actions.change_task(still_open, by=colleague, due_on=in_days(9), reason="Patient away")
+
+    board = board_for(client, manager)
+
+    owners = {r.label: (r.closed.value, r.reassignments, r.reschedules) for r in board.reassignment["owners"]}
+    assert owners == {str(coordinator): (4, 2, 2), str(colleague): (3, 0, 0)}
+    assert [(r.closed.value, r.reschedules) for r in board.reassignment["teams"]] == [(7, 2)]
+    export = client.get(reverse("dashboard_export"), {"table": "reassignment-owners"}).text
+    assert export.splitlines()[0].endswith(",Reschedules,Period")
 
 
 def test_filters_narrow_every_figure(client, manager, known):

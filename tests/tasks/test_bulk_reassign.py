@@ -3,10 +3,11 @@ from django.urls import reverse
 
 from tasks.choices import ActivityKind
 from tests.factories import TaskFactory
+from tests.helpers import selected
 
 
 def _post(client, tasks, to, **extra):
-    data = {"task_ids": [t.pk for t in tasks], "to": to.pk, "reason": "Covering the week", **extra}
+    data = {"task_ids": selected(*tasks), "to": to.pk, "reason": "Covering the week", **extra}
     return client.post(reverse("bulk_reassign"), data)
 
 
@@ -44,7 +45,10 @@ def test_coordinator_moves_own_tasks_and_is_told_about_the_rest(
     assert (own.owner, theirs.owner) == (colleague, medical_assistant)
     flashed = [str(m) for m in response.wsgi_request._messages]
     assert flashed[0] == "Reassigned 1 task."
-    assert flashed[1].startswith(f"task #{theirs.pk}: ")
+    assert flashed[1] == (
+        f"{patient.last_name}, {patient.first_name} — {theirs.title}: Coordinators reassign their own "
+        "tasks; managers reassign tasks of the teams they manage."
+    )
 
 
 def test_ids_of_tasks_the_user_cannot_see_are_ignored(client, manager, colleague, other_task, outsider):
@@ -60,7 +64,7 @@ def test_ids_of_tasks_the_user_cannot_see_are_ignored(client, manager, colleague
 @pytest.mark.parametrize("valid", [True, False], ids=["valid form", "invalid form"])
 def test_next_never_redirects_off_site(client, manager, colleague, task, valid):
     client.force_login(manager)
-    data = {"task_ids": [task.pk], "to": colleague.pk, "next": "https://evil.example/phish"}
+    data = {"task_ids": selected(task), "to": colleague.pk, "next": "https://evil.example/phish"}
     data["reason"] = "Covering" if valid else ""
 
     response = client.post(reverse("bulk_reassign"), data)

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.actions import NotAllowed, RuleViolation, cancel_task
+from tasks.actions import NotAllowed, RuleViolation, VersionConflict, cancel_task
 from tasks.choices import ActivityKind, Status
 from tests.factories import TaskFactory
 from tests.helpers import activity_mark, changes_nothing, new_activities
@@ -44,3 +44,34 @@ def test_cancel_only_new_or_in_progress(patient, coordinator, status):
 def test_provider_cannot_cancel_a_coordinators_task(task, provider):
     with changes_nothing(task), pytest.raises(NotAllowed):
         cancel_task(task, by=provider, reason="No longer needed")
+
+
+def test_resume_waiting_ends_the_wait_then_cancels_in_one_step(patient, coordinator):
+    task = TaskFactory(patient=patient, owner=coordinator, status=Status.WAITING)
+    mark = activity_mark()
+
+    cancelled = cancel_task(task, by=coordinator, reason="Patient declined", resume_waiting=True)
+
+    assert (cancelled.status, cancelled.outcome, cancelled.waiting_until) == (
+        Status.CANCELLED,
+        "Patient declined",
+        None,
+    )
+    steps = [(a.from_status, a.to_status, a.body) for a in new_activities(task, mark)]
+    assert steps == [
+        (Status.WAITING, Status.IN_PROGRESS, "Patient declined"),
+        (Status.IN_PROGRESS, Status.CANCELLED, "Patient declined"),
+    ]
+
+
+def test_resume_waiting_checks_the_version_before_either_step(patient, coordinator):
+    task = TaskFactory(patient=patient, owner=coordinator, status=Status.WAITING)
+
+    with changes_nothing(task), pytest.raises(VersionConflict):
+        cancel_task(
+            task,
+            by=coordinator,
+            reason="Patient declined",
+            expected_version=task.version - 1,
+            resume_waiting=True,
+        )
