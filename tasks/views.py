@@ -103,10 +103,10 @@ VERB_STATUSES = {
 
 def _form_kwargs(form_class, task, user) -> dict:
     """What a verb's form needs beyond the POST: the task (reassign: its team; change: its
-    fields), and the user (change: the types they may give)."""
+    fields), and the user (change: the types they may give; wait: how long they may set)."""
     if form_class is forms.ReassignForm:
         return {"task": task}
-    if form_class is forms.ChangeForm:
+    if form_class in (forms.ChangeForm, forms.WaitForm):
         return {"task": task, "user": user}
     return {}
 
