@@ -26,9 +26,8 @@ class WaitForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.longer_allowed = can_wait_longer(user, task)
         if not self.longer_allowed:
-            self.fields[
-                "until"
-            ].help_text = f"Within {WAIT_DAYS_AHEAD} days; a manager can set a longer wait."
+            limit = f"Within {WAIT_DAYS_AHEAD} days; a manager can set a longer wait."
+            self.fields["until"].help_text = limit
 
     def clean_until(self):
         until = self.cleaned_data["until"]
