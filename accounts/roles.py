@@ -74,6 +74,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.add_templatetask",
         "careplans.change_templatetask",
         "careplans.delete_templatetask",
+        "careplans.view_holiday",
+        "careplans.add_holiday",
+        "careplans.change_holiday",
+        "careplans.delete_holiday",
         "careplans.view_patientaccesslog",
     ],
 }

@@ -11,6 +11,7 @@ import datetime as dt
 
 from benchmark.rows import FD, HIGH, PR, C, Ids, Table, columns, history_table
 from benchmark.stories import TaskNarrator, new_task
+from careplans.dates import WorkCalendar
 from careplans.models import Appointment, CarePlan, Enrollment, Goal, Patient
 from demo.practice import (
     AD_HOC,
@@ -75,6 +76,10 @@ class PracticeLoader:
         weights = (45, 30, 25) if len(practice.teams) == 3 else [1] * len(practice.teams)
         self.team_pick = weighted(list(zip(practice.teams, weights, strict=True)))
         self.max_span = 720
+        # Business-day steps are dated on the practice's working days: its holidays read once.
+        self.calendar = WorkCalendar(
+            self.today - dt.timedelta(days=self.max_span + 60), self.today + dt.timedelta(days=60)
+        )
 
     # -- public ------------------------------------------------------------------------------
 
@@ -129,7 +134,7 @@ class PracticeLoader:
             if program.anchors_on_appointment:
                 appt_day = start + dt.timedelta(days=rng.randint(3, 7))
                 appointments.append((appt_day, "Transitional care visit"))
-            slots.extend((program, *slot) for slot in program.slots(start, appt_day, today))
+            slots.extend((program, *slot) for slot in program.slots(start, appt_day, today, self.calendar))
         if len(slots) > budget:  # keep the earliest: later ones read as "not created yet"
             slots.sort(key=lambda s: s[3])
             del slots[budget:]

@@ -7,8 +7,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.errors import ActionError, NotAllowed, RuleViolation
+from careplans.dates import plan_end_problem
 from careplans.models import CarePlan, CarePlanStatus, Enrollment, EnrollmentStatus, Goal, Patient
 
 
@@ -57,6 +59,11 @@ def update_care_plan(
             )
         if ends_on and ends_on < locked.starts_on:
             raise RuleViolation("The plan cannot end before it starts.", rule="plan-ends-after-start")
+        too_far = (
+            ends_on and ends_on != locked.ends_on and plan_end_problem(ends_on, today=timezone.localdate())
+        )
+        if too_far:
+            raise RuleViolation(too_far, rule="plan-dates-in-window")
         locked.status, locked.ends_on, locked.interventions = status, ends_on, interventions.strip()
         locked.version += 1
         locked._history_user = by

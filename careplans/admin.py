@@ -9,6 +9,7 @@ from careplans.models import (
     CarePlanTemplate,
     Enrollment,
     Goal,
+    Holiday,
     Patient,
     PatientAccessLog,
     PatientUserObjectPermission,
@@ -37,6 +38,7 @@ class TemplateTaskInline(RoleChoiceMixin, admin.TabularInline):
         "assignee_group",
         "due_anchor",
         "due_offset_days",
+        "due_offset_unit",
         "recurrence_days",
         "recurrence_count",
         "priority",
@@ -58,6 +60,15 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
     list_filter = ["program", "is_active"]
     search_fields = ["name"]
     inlines = [TemplateTaskInline]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(SimpleHistoryAdmin):
+    """The days the practice is closed: due dates counted in business days skip them."""
+
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
 
 
 class EnrollmentInline(admin.TabularInline):

@@ -1,5 +1,7 @@
 from django import forms
+from django.utils import timezone
 
+from careplans.dates import plan_end_problem, plan_start_problem
 from careplans.models import CarePlan, CarePlanTemplate, GoalStatus
 
 
@@ -16,6 +18,20 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].label_from_instance = lambda t: f"{t.program} — {t.name}"
+
+    def clean_starts_on(self):
+        starts_on = self.cleaned_data["starts_on"]
+        problem = plan_start_problem(starts_on, today=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return starts_on
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data["ends_on"]
+        problem = ends_on and plan_end_problem(ends_on, today=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return ends_on
 
     def clean(self):
         data = super().clean()
@@ -54,6 +70,15 @@ class CarePlanClinicalForm(forms.ModelForm):
             "interventions": forms.Textarea(attrs={"rows": 4}),
         }
         labels = {"ends_on": "Plan ends"}
+
+    def clean_ends_on(self):
+        ends_on = self.cleaned_data["ends_on"]
+        # Judged when it changes: a plan keeps the end it has.
+        changed = ends_on and ends_on != self.instance.ends_on
+        problem = changed and plan_end_problem(ends_on, today=timezone.localdate())
+        if problem:
+            raise forms.ValidationError(problem)
+        return ends_on
 
 
 class GoalRowForm(forms.Form):

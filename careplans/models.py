@@ -306,6 +306,15 @@ class DueAnchor(models.TextChoices):
     NEXT_APPOINTMENT = "next_appointment", "Next appointment"
 
 
+class DueUnit(models.TextChoices):
+    """What a template step's due offset counts. Business days skip the days the practice does
+    not work (settings.PRACTICE_WORKING_DAYS) and its holidays, so they land on a working day;
+    calendar days land where they fall, a Sunday included."""
+
+    DAYS = "days", "Calendar days"
+    BUSINESS_DAYS = "business_days", "Business days"
+
+
 class TemplateTask(models.Model):
     template = models.ForeignKey(CarePlanTemplate, on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveSmallIntegerField(default=0)
@@ -322,6 +331,9 @@ class TemplateTask(models.Model):
     )
     due_anchor = models.CharField(max_length=20, choices=DueAnchor.choices, default=DueAnchor.PLAN_START)
     due_offset_days = models.IntegerField(default=0)
+    due_offset_unit = models.CharField(
+        max_length=16, choices=DueUnit.choices, default=DueUnit.DAYS, verbose_name="counted in"
+    )
     recurrence_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Repeat every N days."
     )
@@ -351,6 +363,32 @@ class TemplateTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def due_rule_text(self) -> str:
+        """The relative due rule as a person says it: "2 business days after plan start", "on
+        the next appointment", "14 days after plan start"."""
+        anchor = "plan start" if self.due_anchor == DueAnchor.PLAN_START else "the next appointment"
+        business = self.due_offset_unit == DueUnit.BUSINESS_DAYS
+        n = abs(self.due_offset_days)
+        if n == 0:
+            return f"on {anchor}" + (", or the next business day" if business else "")
+        unit = ("business day" if business else "day") + ("" if n == 1 else "s")
+        return f"{n} {unit} {'after' if self.due_offset_days > 0 else 'before'} {anchor}"
+
+
+class Holiday(models.Model):
+    """A day the practice is closed: business-day offsets skip it (careplans.dates)."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=80)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.date:%m/%d/%Y})"
 
 
 class Appointment(models.Model):

@@ -39,3 +39,23 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekday_numbers(name: str, days: list[str]) -> tuple[int, ...]:
+    """Day names (mon, tue...) as weekday numbers, Monday 0 as datetime counts them. A practice
+    works on at least one day: none, or a name we do not know, stops the start."""
+    numbers = set()
+    for day in days:
+        key = day.strip().lower()
+        if key not in WEEKDAYS and key not in _DAY_NAMES:
+            raise ImproperlyConfigured(
+                f"{name}: {day!r} is not a day (use mon, tue, wed, thu, fri, sat, sun)"
+            )
+        numbers.add(WEEKDAYS.index(key[:3]))
+    if not numbers:
+        raise ImproperlyConfigured(f"{name} must name at least one working day")
+    return tuple(sorted(numbers))

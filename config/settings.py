@@ -10,7 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, weekday_numbers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FOLLOWTHROUGH_VAR_DIR", str(BASE_DIR / "var")))
@@ -129,6 +129,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("PRACTICE_TIME_ZONE", "America/New_York")
 USE_I18N = False
 USE_TZ = True
+# The days the practice works: a due date counted in business days lands on one of them, never on
+# a holiday (careplans.Holiday, kept in the admin). Monday 0, as datetime counts.
+PRACTICE_WORKING_DAYS = weekday_numbers(
+    "PRACTICE_WORKING_DAYS", env_list("PRACTICE_WORKING_DAYS", ["mon", "tue", "wed", "thu", "fri"])
+)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
-from careplans.models import CarePlanTemplate, DueAnchor, Program, TemplateTask
+from careplans.dates import WorkCalendar
+from careplans.models import CarePlanTemplate, DueAnchor, DueUnit, Program, TemplateTask
 from tasks.choices import Priority, Status, TaskKind
 
 # ---- the five workflows -------------------------------------------------------------------
@@ -28,6 +29,7 @@ class StepSpec:
     role: str
     offset: int
     anchor: str = DueAnchor.PLAN_START
+    unit: str = DueUnit.DAYS
     every: int | None = None
     count: int | None = None
     priority: int = Priority.NORMAL
@@ -60,6 +62,7 @@ PROGRAMS: tuple[ProgramSpec, ...] = (
                 TaskKind.OUTREACH_CALL,
                 C,
                 2,
+                unit=DueUnit.BUSINESS_DAYS,
                 priority=Priority.HIGH,
             ),
             StepSpec("Send after-visit education material", TaskKind.EDUCATION, MA, 1),
@@ -373,14 +376,20 @@ class ProgramInfo:
             n += self.occurrences(spec, first_due, end, today) if spec.every else 1
         return n
 
-    def slots(self, start: dt.date, appointment: dt.date | None, today: dt.date):
-        """(step, occurrence, due date) of each task a plan started on `start` has by `today`."""
+    def slots(self, start: dt.date, appointment: dt.date | None, today: dt.date, calendar: WorkCalendar):
+        """(step, occurrence, due date) of each task a plan started on `start` has by `today`,
+        dated as intake dates them (business-day steps on `calendar`'s working days)."""
         end = self.end(start)
         out = []
         for step in self.steps:
             spec = step.spec
             on_visit = spec.anchor == DueAnchor.NEXT_APPOINTMENT and appointment
-            first_due = max(start, (appointment if on_visit else start) + dt.timedelta(days=spec.offset))
+            anchor = appointment if on_visit else start
+            if spec.unit == DueUnit.BUSINESS_DAYS:
+                due = calendar.add_business_days(anchor, spec.offset)
+            else:
+                due = anchor + dt.timedelta(days=spec.offset)
+            first_due = max(start, due)
             if not spec.every:
                 out.append((step, 1, first_due))
                 continue
@@ -410,6 +419,7 @@ def build_programs() -> dict[str, ProgramInfo]:
                         assignee_group=Group.objects.get(name=step.role),
                         due_anchor=step.anchor,
                         due_offset_days=step.offset,
+                        due_offset_unit=step.unit,
                         recurrence_days=step.every,
                         recurrence_count=step.count,
                         priority=step.priority,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.errors import ActionError, NotAllowed, RuleViolation
+from careplans.dates import due_date_problem, waiting_until_problem
 from careplans.models import Patient
 from tasks.choices import (
     OPEN_STATUSES,
@@ -37,6 +38,7 @@ from tasks.rights import (
     can_own,
     can_reassign,
     can_reopen,
+    can_wait_longer,
     can_work,
 )
 
@@ -145,6 +147,14 @@ def _transition(task: Task, t: Transition, *, by, expected_version, reason: str 
     return locked
 
 
+def _require_due_in_window(due_on: datetime.date, *, plan) -> None:
+    problem = due_date_problem(
+        due_on, today=timezone.localdate(), plan_start=plan.starts_on if plan else None
+    )
+    if problem:
+        raise RuleViolation(problem, rule="due-date-in-window")
+
+
 def _require_text(value: str, *, rule: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -182,6 +192,7 @@ def create_task(
         raise RuleViolation("A task needs an owner.", rule="task-needs-owner")
     if due_on is None:
         raise RuleViolation("A task needs a due date.", rule="task-needs-due-date")
+    _require_due_in_window(due_on, plan=care_plan)
     if not can_own(owner.pk, patient.care_team_id):
         raise RuleViolation(
             "The owner must be an active member of the patient's care team.",
@@ -231,8 +242,12 @@ def wait_task(
         raise RuleViolation("Choose why the task is waiting.", rule="waiting-needs-reason")
     if until is None:
         raise RuleViolation("Give the date the wait ends.", rule="waiting-needs-until-date")
-    if until < timezone.localdate():
+    today = timezone.localdate()
+    if until < today:
         raise RuleViolation("The waiting-until date cannot be in the past.", rule="waiting-until-not-past")
+    too_far = waiting_until_problem(until, today=today, longer_allowed=can_wait_longer(by, task))
+    if too_far:
+        raise RuleViolation(too_far, rule="waiting-until-in-window")
     text = f"{WaitingReason(reason).label} until {until:%m/%d/%Y}" + (
         f": {note.strip()}" if note.strip() else ""
     )
@@ -436,8 +451,6 @@ def change_task(
         title = _require_text(title, rule="task-needs-title", message="A task needs a title.")
     if kind is not None and kind != task.kind:
         _require(can_create(by, kind=kind), "Your role cannot give a task this type.")
-    if due_on is not None and due_on < timezone.localdate():
-        raise RuleViolation("The new due date cannot be in the past.", rule="due-not-past")
     with transaction.atomic():
         locked = _lock(task, expected_version)
         if locked.status not in CHANGE_FROM:
@@ -450,6 +463,10 @@ def change_task(
         }
         if not changed:
             raise RuleViolation("Nothing to change: the task already reads so.", rule="change-needs-a-change")
+        if "due_on" in changed:  # an overdue task keeps its date through a change of title
+            if changed["due_on"] < timezone.localdate():
+                raise RuleViolation("The new due date cannot be in the past.", rule="due-not-past")
+            _require_due_in_window(changed["due_on"], plan=locked.care_plan)
         later = "due_on" in changed and changed["due_on"] > locked.due_on
         lines = []
         for name, value in changed.items():

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
+from careplans.dates import WAIT_DAYS_AHEAD, due_date_problem, waiting_until_problem
 from careplans.models import CarePlan, CarePlanStatus
-from tasks import rights
 from tasks.choices import (
     FRONT_DESK_KINDS,
     OPEN_STATUSES,
@@ -15,6 +15,7 @@ from tasks.choices import (
     TaskKind,
     WaitingReason,
 )
+from tasks.rights import can_override_order, can_wait_longer
 
 
 class VersionedForm(forms.Form):
@@ -30,10 +31,18 @@ class WaitForm(VersionedForm):
     until = forms.DateField(label="Waiting until", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, task, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.longer_allowed = can_wait_longer(user, task)
+        if not self.longer_allowed:
+            limit = f"Within {WAIT_DAYS_AHEAD} days; a manager can set a longer wait."
+            self.fields["until"].help_text = limit
+
     def clean_until(self):
         until = self.cleaned_data["until"]
-        if until < timezone.localdate():
-            raise forms.ValidationError("The waiting-until date cannot be in the past.")
+        problem = waiting_until_problem(until, today=timezone.localdate(), longer_allowed=self.longer_allowed)
+        if problem:
+            raise forms.ValidationError(problem)
         return until
 
 
@@ -55,7 +64,7 @@ class CompleteForm(VersionedForm):
         super().__init__(*args, **kwargs)
         before = task.depends_on if task.depends_on_id else None
         waiting_for = before is not None and before.status in OPEN_STATUSES
-        if not (waiting_for and rights.can_override_order(user, task)):
+        if not (waiting_for and can_override_order(user, task)):
             del self.fields["override_reason"]
         if waiting_for:
             self.waits_for = before
@@ -101,9 +110,23 @@ class ChangeForm(VersionedForm):
             **kwargs["initial"],
         }
         super().__init__(*args, **kwargs)
+        self.task = task
         if not user.has_perm("tasks.add_task"):  # front desk: scheduling and outreach, or as it is
             kinds = {*FRONT_DESK_KINDS, task.kind}
             self.fields["kind"].choices = [(k, label) for k, label in TaskKind.choices if k in kinds]
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on == self.task.due_on:
+            return due_on
+        today = timezone.localdate()
+        if due_on < today:
+            raise forms.ValidationError("The new due date cannot be in the past.")
+        plan = self.task.care_plan
+        problem = due_date_problem(due_on, today=today, plan_start=plan.starts_on if plan else None)
+        if problem:
+            raise forms.ValidationError(problem)
+        return due_on
 
 
 class NoteForm(forms.Form):
@@ -129,6 +152,8 @@ class NoteForm(forms.Form):
                 self.add_error("call_back_on", "A call back follows a contact attempt: choose its outcome.")
             elif data["call_back_on"] < timezone.localdate():
                 self.add_error("call_back_on", "The call back date cannot be in the past.")
+            elif problem := due_date_problem(data["call_back_on"], today=timezone.localdate()):
+                self.add_error("call_back_on", problem)
         return data
 
 
@@ -204,16 +229,24 @@ class PlannedRowForm(forms.Form):
     due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
 
-    def __init__(self, *args, team_id: int, **kwargs):
+    def __init__(self, *args, team_id: int, plan_start, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan_start = plan_start
         self.fields["owner"].queryset = User.objects.filter(
             pk__in=user_ids_in_team(team_id), is_active=True
         ).order_by("last_name", "first_name", "username")
 
     def clean(self):
         data = super().clean()
-        if data.get("include") and not data.get("owner"):
+        if not data.get("include"):
+            return data
+        if not data.get("owner"):
             self.add_error("owner", "Choose who owns this task.")
+        due_on = data.get("due_on")
+        if due_on and (
+            problem := due_date_problem(due_on, today=timezone.localdate(), plan_start=self.plan_start)
+        ):
+            self.add_error("due_on", problem)
         return data
 
 
@@ -247,6 +280,16 @@ class AdHocTaskForm(forms.Form):
             ).select_related("program")
         else:
             del self.fields["care_plan"]
+
+    def clean(self):
+        data = super().clean()
+        due_on, plan = data.get("due_on"), data.get("care_plan")
+        problem = due_on and due_date_problem(
+            due_on, today=timezone.localdate(), plan_start=plan.starts_on if plan else None
+        )
+        if problem:
+            self.add_error("due_on", problem)
+        return data
 
 
 class PlanClosingForm(forms.Form):

@@ -20,12 +20,14 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scope import user_ids_in_team
 from careplans.actions import ensure_enrollment
+from careplans.dates import WorkCalendar, due_date_problem, plan_end_problem, plan_start_problem
 from careplans.models import (
     Appointment,
     CarePlan,
     CarePlanStatus,
     CarePlanTemplate,
     DueAnchor,
+    DueUnit,
     Goal,
     Patient,
     TemplateTask,
@@ -102,25 +104,41 @@ def preview(
     by_role = candidates_by_role(patient)
     appointment = next_appointment(patient, on_or_after=starts_on)
     appointment_day = timezone.localdate(appointment.starts_at) if appointment else None
+    steps = list(template.tasks.select_related("assignee_group").order_by("position", "pk"))
+    if not steps:
+        return []
+    anchors = {
+        tt.pk: appointment_day
+        if tt.due_anchor == DueAnchor.NEXT_APPOINTMENT and appointment_day
+        else starts_on
+        for tt in steps
+    }
+    business = {tt.pk for tt in steps if tt.due_offset_unit == DueUnit.BUSINESS_DAYS}
+    calendar = WorkCalendar.covering(
+        [
+            *anchors.values(),
+            *(anchors[tt.pk] + _days(tt.due_offset_days) for tt in steps if tt.pk not in business),
+        ],
+        [tt.due_offset_days for tt in steps if tt.pk in business],
+    )
     planned = []
-    for tt in template.tasks.select_related("assignee_group").order_by("position", "pk"):
+    for tt in steps:
         notes = []
-        anchor = starts_on
-        if tt.due_anchor == DueAnchor.NEXT_APPOINTMENT:
-            if appointment_day:
-                anchor = appointment_day
-            else:
-                notes.append("No upcoming appointment: dated from the plan start.")
+        anchor = anchors[tt.pk]
+        if tt.due_anchor == DueAnchor.NEXT_APPOINTMENT and not appointment_day:
+            notes.append("No upcoming appointment: dated from the plan start.")
+        if tt.pk in business:
+            due = calendar.add_business_days(anchor, tt.due_offset_days)
+        else:
+            due = anchor + _days(tt.due_offset_days)
+            notes.extend(_closed_day_note(due, calendar))
         owner = resolve_owner(tt.assignee_group_id, patient, by_role)
         if owner is None:
             notes.append(f"Nobody in the care team has the role {tt.assignee_group}: choose an owner.")
         recurrence_ends_on = None
         if tt.recurrence_days:
-            due = anchor + datetime.timedelta(days=tt.due_offset_days)
             if tt.recurrence_count:
-                recurrence_ends_on = due + datetime.timedelta(
-                    days=tt.recurrence_days * (tt.recurrence_count - 1)
-                )
+                recurrence_ends_on = due + _days(tt.recurrence_days * (tt.recurrence_count - 1))
             else:
                 recurrence_ends_on = ends_on
         planned.append(
@@ -129,7 +147,7 @@ def preview(
                 title=tt.title,
                 kind=tt.kind,
                 owner=owner,
-                due_on=anchor + datetime.timedelta(days=tt.due_offset_days),
+                due_on=due,
                 priority=tt.priority,
                 recurrence_days=tt.recurrence_days,
                 recurrence_ends_on=recurrence_ends_on,
@@ -137,6 +155,21 @@ def preview(
             )
         )
     return planned
+
+
+def _days(n: int) -> datetime.timedelta:
+    return datetime.timedelta(days=n)
+
+
+def _closed_day_note(due: datetime.date, calendar: WorkCalendar) -> list[str]:
+    """A calendar-day offset lands where it falls, a closed day included: the preview says so,
+    and the person applying moves it (or the template counts in business days)."""
+    holiday = calendar.holiday(due)
+    if holiday:
+        return [f"Due on {holiday}, a practice holiday (the template counts calendar days)."]
+    if not calendar.is_working_day(due):
+        return [f"Due on a {due:%A}, not a working day (the template counts calendar days)."]
+    return []
 
 
 # ---- saving ------------------------------------------------------------------------------
@@ -188,6 +221,16 @@ def apply_template(
         raise NotAllowed("Only providers write goals and interventions.")
     if ends_on and ends_on < starts_on:
         raise RuleViolation("The plan cannot end before it starts.", rule="plan-ends-after-start")
+    today = timezone.localdate()
+    problem = plan_start_problem(starts_on, today=today) or (
+        ends_on and plan_end_problem(ends_on, today=today)
+    )
+    if problem:
+        raise RuleViolation(problem, rule="plan-dates-in-window")
+    for row in rows:
+        problem = due_date_problem(row.due_on, today=today, plan_start=starts_on)
+        if problem:
+            raise RuleViolation(f"{row.title}: {problem}", rule="due-date-in-window")
     missing = [row.title for row in rows if row.owner is None]
     if missing:
         raise RuleViolation("Every task needs an owner: " + ", ".join(missing) + ".", rule="task-needs-owner")

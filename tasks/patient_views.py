@@ -63,7 +63,7 @@ def patient_detail(request, pk: int):
     return render(request, "careplans/patient_detail.html", context)
 
 
-def _row_forms(request, patient, planned, *, bound: bool):
+def _row_forms(request, patient, planned, *, plan_start, bound: bool):
     forms_ = []
     for row in planned:
         initial = {
@@ -78,6 +78,7 @@ def _row_forms(request, patient, planned, *, bound: bool):
             initial=initial,
             prefix=f"t{row.template_task.pk}",
             team_id=patient.care_team_id,
+            plan_start=plan_start,
         )
         forms_.append((row, form))
     return forms_
@@ -103,7 +104,9 @@ def care_plan_intake(request, pk: int):
         starts_on=form.cleaned_data["starts_on"],
         ends_on=form.cleaned_data["ends_on"],
     )
-    rows = _row_forms(request, patient, planned, bound=request.method == "POST")
+    rows = _row_forms(
+        request, patient, planned, plan_start=form.cleaned_data["starts_on"], bound=request.method == "POST"
+    )
     ends_on = form.cleaned_data["ends_on"]
     picked = {
         "template": template.pk,

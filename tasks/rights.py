@@ -36,6 +36,12 @@ def can_override_order(user, task: Task) -> bool:
     return can_reopen(user, task)
 
 
+def can_wait_longer(user, task: Task) -> bool:
+    """Whether `user` may set a wait past the usual limit (careplans.dates.WAIT_DAYS_AHEAD): a
+    manager of the task's team decides that a wait of half a year or more is right."""
+    return user is None or manages(user, task.care_team_id)
+
+
 def can_note(user, task: Task) -> bool:
     if user is None:
         return True

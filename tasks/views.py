@@ -110,10 +110,10 @@ VERB_STATUSES = {
 def _form_kwargs(form_class, task, user) -> dict:
     """What a verb's form needs beyond the POST: the task (reassign: its team; change: its
     fields; complete: what it waits for), and the user (change: the types they may give;
-    complete: whether they may override the order)."""
+    complete: whether they may override the order; wait: how long they may set)."""
     if form_class is forms.ReassignForm:
         return {"task": task}
-    if form_class in (forms.ChangeForm, forms.CompleteForm):
+    if form_class in (forms.ChangeForm, forms.CompleteForm, forms.WaitForm):
         return {"task": task, "user": user}
     return {}
 

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from careplans.templatetags.practice_dates import short_date
 from tasks.choices import Status, WaitingReason
 from tasks.models import Task
 from tests.browser.helpers import log_in
@@ -65,7 +66,7 @@ def test_coordinator_starts_then_parks_a_task_without_csp_errors(live_server, pa
 
     panel = page.locator(".task-panel")
     expect(panel.locator(".status")).to_have_text("Waiting")
-    expect(panel).to_contain_text(f"Waiting for patient callback until {until:%m/%d/%Y}")
+    expect(panel).to_contain_text(f"Waiting for patient callback until {short_date(until)}")
     expect(panel.locator(".timeline")).to_contain_text("In progress → Waiting")
     assert page.evaluate("window.__noReload") is True
     screenshot("task-waiting")

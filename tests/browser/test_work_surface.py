@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from careplans.templatetags.practice_dates import short_date
 from tasks.choices import ActivityKind, ContactOutcome, Status, WaitingReason
 from tasks.models import Activity, Task
 from tests.browser.helpers import log_in
@@ -125,11 +126,11 @@ def test_coordinator_works_four_tasks_from_my_work_and_the_colleague_finds_the_h
 
     panel = act(page, panel, waiting, "wait", fill_wait)
     expect(panel.locator(".status")).to_have_text("Waiting")
-    expect(panel).to_contain_text(f"Waiting for patient callback until {until:%m/%d/%Y}")
+    expect(panel).to_contain_text(f"Waiting for patient callback until {short_date(until)}")
     expect(section_count(page, "Upcoming")).to_have_text("0")
     expect(section_count(page, "Waiting")).to_have_text("1")
     expect(section(page, "Waiting").locator(".queue-row")).to_contain_text(
-        f"Patient callback until {until:%m/%d}"
+        f"Patient callback until {short_date(until)}"
     )
     expect(section(page, "Upcoming")).to_contain_text("Nothing due in the next 7 days.")
     screenshot("waiting")

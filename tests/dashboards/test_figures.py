@@ -4,6 +4,7 @@ tests/dashboards/conftest.py for the table they are counted from)."""
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from dashboards import selectors
@@ -211,7 +212,8 @@ def test_due_today_turns_overdue_at_local_midnight(manager, patient, coordinator
     from django.test import override_settings
     from django.utils import timezone
 
-    TaskFactory(patient=patient, owner=coordinator, due_on=datetime.date(2025, 3, 8))
+    with time_machine.travel(now, tick=False):  # made that day: a due date years ago is refused
+        TaskFactory(patient=patient, owner=coordinator, due_on=datetime.date(2025, 3, 8))
     with override_settings(TIME_ZONE="America/New_York"):
         today = timezone.localtime(now).date()
         work = selectors.Slice(user=manager, scope=rowsets.Scope.TEAMS, today=today, start=today, end=today)

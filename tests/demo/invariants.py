@@ -9,11 +9,15 @@ actions.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from itertools import islice, pairwise
 
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
-from accounts.scope import is_active_member
+from accounts.models import CareTeamUserObjectPermission
+from accounts.scope import MANAGE, is_active_member
+from careplans.dates import WAIT_DAYS_AHEAD, due_date_problem
 from tasks.choices import ActivityKind, Status
 from tasks.models import Activity, Task
 
@@ -67,6 +71,8 @@ def _rules():
         ),
     )
     yield "a status change that does not follow the previous status event", _broken_chains()
+    yield "a due date outside its window (careplans.dates)", _due_dates_out_of_window()
+    yield "a wait past 180 days set by someone who does not manage the team", _waits_too_long()
 
 
 def _tasks_without(count):
@@ -96,3 +102,37 @@ def _broken_chains():
                 )
         if chain and chain[-1][2] != status:
             yield f"task {task_id}: status {status}, but its last status event entered {chain[-1][2]}"
+
+
+def _due_dates_out_of_window():
+    """As the actions judged it: not before a year before the plan's start (without a plan, the
+    day the task was made), not past five years after the task's last change."""
+    rows = Task.objects.values_list("pk", "due_on", "created_at", "updated_at", "care_plan__starts_on")
+    for pk, due, created, updated, plan_start in rows.iterator():
+        since = plan_start or timezone.localdate(created)
+        problem = due_date_problem(due, today=timezone.localdate(updated), plan_start=since)
+        if problem:
+            yield f"task {pk}: due {due}: {problem}"
+
+
+def _waits_too_long():
+    managers = set(
+        CareTeamUserObjectPermission.objects.filter(permission__codename=MANAGE).values_list(
+            "user_id", "content_object_id"
+        )
+    )
+    waits = (
+        Activity.objects.filter(
+            kind=ActivityKind.STATUS_CHANGE, to_status=Status.WAITING, task__status=Status.WAITING
+        )
+        .order_by("task_id", "-created_at", "-pk")
+        .values_list("task_id", "actor_id", "care_team_id", "created_at", "task__waiting_until")
+    )
+    seen = set()
+    for task_id, actor_id, team_id, at, until in waits.iterator():
+        if task_id in seen:
+            continue  # an earlier wait of the same task
+        seen.add(task_id)
+        limit = timezone.localdate(at) + timedelta(days=WAIT_DAYS_AHEAD)
+        if until > limit and actor_id is not None and (actor_id, team_id) not in managers:
+            yield f"task {task_id}: waits until {until}, set on {timezone.localdate(at)}"

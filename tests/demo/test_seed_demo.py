@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from careplans.models import Patient
+from careplans.models import DueUnit, Patient
 from dashboards.models import MetricSnapshot, SnapshotDay
 from demo import load
 from notifications.models import Notification
@@ -41,6 +41,10 @@ def test_every_task_has_the_timeline_the_actions_write(demo):
     assert Task.objects.filter(status=Status.COMPLETED).exclude(completed_by_id=None).count() == (
         Task.objects.filter(status=Status.COMPLETED).count()
     )
+    # The post-visit call comes within 2 business days of the visit: never on a weekend.
+    calls = Task.objects.filter(template_task__due_offset_unit=DueUnit.BUSINESS_DAYS, occurrence=1)
+    assert calls.exists()
+    assert {due.weekday() for due in calls.values_list("due_on", flat=True)} <= {0, 1, 2, 3, 4}
 
 
 def test_a_coordinator_opens_a_believable_day(demo):

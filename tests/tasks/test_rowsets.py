@@ -4,6 +4,7 @@ practice's days, across midnight and daylight saving changes."""
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tasks import actions, rowsets
@@ -115,7 +116,10 @@ def test_day_start_is_local_midnight_on_daylight_saving_days(new_york):
 def test_completed_day_and_timeliness_follow_the_practice_clock(
     new_york, patient, coordinator, completed_utc, due, on_day, timely
 ):
-    task = TaskFactory(patient=patient, owner=coordinator, due_on=due, status=Status.COMPLETED)
+    with time_machine.travel(
+        completed_utc, tick=False
+    ):  # made then: a due date more than a year ago is refused
+        task = TaskFactory(patient=patient, owner=coordinator, due_on=due, status=Status.COMPLETED)
     set_completed_at(task, completed_utc)
     day = datetime.date.fromisoformat(on_day)
     tasks = Task.objects.filter(pk=task.pk)
