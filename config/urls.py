@@ -20,6 +20,7 @@ urlpatterns = [
     path("patients/<int:pk>/", patient_views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/care-plans/new/", patient_views.care_plan_intake, name="care_plan_intake"),
     path("patients/<int:pk>/tasks/new/", patient_views.task_create, name="task_create"),
+    path("patients/<int:pk>/notes/", patient_views.patient_note_add, name="patient_note_add"),
     path("care-plans/<int:pk>/edit/", patient_views.care_plan_edit, name="care_plan_edit"),
     path("work/", task_views.my_work, name="my_work"),
     path("queue/", task_views.team_queue, name="team_queue"),

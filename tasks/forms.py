@@ -15,6 +15,7 @@ from tasks.choices import (
     TaskKind,
     WaitingReason,
 )
+from tasks.notes import NOTE_MAX_LENGTH
 from tasks.rights import can_override_order, can_wait_longer
 
 
@@ -130,31 +131,48 @@ class ChangeForm(VersionedForm):
 
 
 class NoteForm(forms.Form):
+    """A note on the task's timeline. A call is logged as a contact attempt (ContactAttemptForm)."""
+
+    body = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": "Write the note."}
+    )
+
+
+class ContactAttemptForm(forms.Form):
+    """A call or message to the patient: its outcome, what happened, and when to try again."""
+
     contact_outcome = forms.ChoiceField(
-        label="Contact attempt",
-        required=False,
-        choices=[("", "Not a contact attempt"), *ContactOutcome.choices],
+        label="Outcome",
+        choices=ContactOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the attempt went."},
     )
     body = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     call_back_on = forms.DateField(
         label="Call back on",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="With a contact attempt: creates the follow-up call, yours, due that day.",
+        help_text="Creates the follow-up call, yours, due that day.",
     )
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("body", "").strip() and not data.get("contact_outcome"):
-            raise forms.ValidationError("Write a note or choose a contact outcome.")
-        if data.get("call_back_on"):
-            if not data.get("contact_outcome"):
-                self.add_error("call_back_on", "A call back follows a contact attempt: choose its outcome.")
-            elif data["call_back_on"] < timezone.localdate():
-                self.add_error("call_back_on", "The call back date cannot be in the past.")
-            elif problem := due_date_problem(data["call_back_on"], today=timezone.localdate()):
-                self.add_error("call_back_on", problem)
-        return data
+    def clean_call_back_on(self):
+        day = self.cleaned_data["call_back_on"]
+        if day and day < timezone.localdate():
+            raise forms.ValidationError("The call back date cannot be in the past.")
+        if day and (problem := due_date_problem(day, today=timezone.localdate())):
+            raise forms.ValidationError(problem)
+        return day
+
+
+class PatientNoteForm(forms.Form):
+    body = forms.CharField(
+        label="Note about the patient",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Contact and scheduling context everyone who works with the patient sees, front "
+        "desk included, e.g. prefers calls after 3 pm. No clinical detail: that stays in the EHR.",
+        error_messages={"required": "Write the note."},
+    )
 
 
 class BulkForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -54,8 +54,8 @@ class TaskQuerySet(models.QuerySet):
 
     def for_panel(self):
         """What the task page and side panel show beside the task: its patient, owner, team and
-        plan, the task it waits for (and that task's owner), and how many contact attempts it
-        has had (a subquery: no query more)."""
+        plan, the task it waits for (and that task's owner), how many contact attempts it has had
+        and the latest note about its patient (subqueries: no query more)."""
         attempts = (
             Activity.objects.filter(task=OuterRef("pk"), kind=ActivityKind.CONTACT_ATTEMPT)
             .order_by()
@@ -63,9 +63,13 @@ class TaskQuerySet(models.QuerySet):
             .annotate(n=Count("pk"))
             .values("n")
         )
+        patient_note = PatientNote.objects.filter(patient=OuterRef("patient")).order_by("-created_at", "-pk")
         return self.select_related(
             "patient", "owner", "care_team", "care_plan__program", "completed_by", "depends_on__owner"
-        ).annotate(contact_attempts=Coalesce(Subquery(attempts), 0))
+        ).annotate(
+            contact_attempts=Coalesce(Subquery(attempts), 0),
+            patient_note=Subquery(patient_note.values("body")[:1]),
+        )
 
     def for_queue(self):
         """Exactly what a queue row (and the queue's CSV export) renders: patient, owner and
@@ -224,9 +228,28 @@ class Task(models.Model):
         return self.status in CLOSED_STATUSES
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st: how a call list counts attempts."""
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 class ActivityQuerySet(models.QuerySet):
     def for_timeline(self):
         return self.select_related("actor", "from_owner", "to_owner").order_by("-created_at", "-pk")
+
+    def with_attempt_numbers(self):
+        """Each row's place among its task's rows of its kind, oldest first: on a contact attempt,
+        which attempt it was (`Activity.headline`). A window over the rows read anyway, so a
+        timeline costs no query more; filter by whole tasks before it (a patient, a task), or
+        the count starts over within what is left."""
+        return self.annotate(
+            attempt_number=Window(
+                Count("pk"),
+                partition_by=[F("task_id"), F("kind")],
+                order_by=[F("created_at").asc(), F("pk").asc()],
+            )
+        )
 
 
 class Activity(models.Model):
@@ -324,3 +347,46 @@ class Activity(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Activities are append-only")
+
+    @property
+    def headline(self) -> str:
+        """What the timeline calls the row: "2nd attempt: No answer" for a contact attempt read
+        with its number (ActivityQuerySet.with_attempt_numbers), else its kind."""
+        if self.kind != ActivityKind.CONTACT_ATTEMPT:
+            return self.get_kind_display()
+        number = getattr(self, "attempt_number", None)
+        which = f"{ordinal(number)} attempt" if number else "Contact attempt"
+        return f"{which}: {self.get_contact_outcome_display()}"
+
+
+class PatientNote(models.Model):
+    """A note about the patient rather than one task: "prefers calls after 3 pm", "daughter is
+    the contact". Everyone who works with the patient reads it, front desk included, so it holds
+    contact and scheduling context, never clinical narrative (that stays in the EHR). Written only
+    by tasks.notes.add_patient_note; append-only, like the timeline it appears in."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="patientnote_has_body")]
+        indexes = [
+            # Patient page (its notes, newest first) and the task panel's latest note.
+            models.Index(fields=["patient", "created_at"], name="patientnote_patient_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"note #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Patient notes are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Patient notes are append-only")

@@ -10,20 +10,19 @@ from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
 from careplans.models import CarePlanStatus, PatientAccessLog
-from tasks import actions, intake, rowsets, timeline
+from tasks import actions, intake, notes, progress, rowsets, timeline
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
-from tasks.forms import AdHocTaskForm, PlanClosingForm, PlannedRowForm
+from tasks.forms import AdHocTaskForm, PatientNoteForm, PlanClosingForm, PlannedRowForm
 from tasks.models import Task
-
-# A plan in one of these has ended: its open tasks have no reason to go on.
-ENDED_PLAN_STATUSES = (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED)
+from tasks.progress import ENDED_PLAN_STATUSES
+from tasks.rights import can_note_patient
 
 
 def _next_task(open_tasks: list[Task]) -> Task | None:
@@ -33,34 +32,71 @@ def _next_task(open_tasks: list[Task]) -> Task | None:
     return (actionable or open_tasks or [None])[0]
 
 
+NOTES_SHOWN = 5  # on the patient page; the timeline below has the older ones
+
+
 @require_GET
 def patient_detail(request, pk: int):
     patient = get_patient_for_user(request.user, pk)
+    return _patient_page(request, patient)
+
+
+def _patient_page(request, patient, *, note_form=None, status: int = 200):
+    """The patient page (a refused note comes back on it, with its error), written to the access
+    log. A fixed number of queries whatever the number of plans, tasks and notes."""
     PatientAccessLog.objects.create(user=request.user, patient=patient, path=request.path[:300])
     clinical = request.user.has_perm("careplans.view_clinical")
     today = timezone.localdate()
-    tasks = rowsets.with_due_flags(
-        Task.objects.visible_to(request.user).filter(patient=patient).for_patient_page(), today
-    )
+    visible = Task.objects.visible_to(request.user).filter(patient=patient)
+    tasks = rowsets.with_due_flags(visible.for_patient_page(), today)
     open_tasks = list(tasks.open()[:100])
     recent_closed = list(tasks.filter(status__in=CLOSED_STATUSES).order_by("-updated_at")[:20])
+    care_plans = list(patient.care_plans.for_patient_page()) if clinical else []
+    if care_plans:
+        by_plan = progress.plan_progress(visible, today)
+        for plan in care_plans:
+            plan.progress = by_plan.get(plan.pk, progress.PlanProgress())
+            plan.all_closed = progress.proposed(plan, by_plan.get(plan.pk))
+    latest = notes.latest_notes(patient, limit=timeline.TIMELINE_LIMIT)
     context = {
         "patient": patient,
         "today": today,
         "clinical": clinical,
         "programs": patient.enrollments.select_related("program").filter(status="active"),
-        "care_plans": patient.care_plans.for_patient_page() if clinical else [],
+        "care_plans": care_plans,
         "open_tasks": open_tasks,
         "recent_closed": recent_closed,
         "next_task": _next_task(open_tasks),
         "appointments": patient.appointments.select_related("provider").order_by("-starts_at")[:10],
+        "notes": latest[:NOTES_SHOWN],
+        "more_notes": len(latest) > NOTES_SHOWN,
+        # The page is the patient's, so only the right is asked here; the action checks both.
+        "note_form": note_form or (PatientNoteForm() if request.user.has_perm("tasks.work_task") else None),
         "timeline": timeline.patient_timeline(
-            patient,
-            visible_tasks=Task.objects.visible_to(request.user).filter(patient=patient),
-            clinical=clinical,
+            patient, visible_tasks=visible, clinical=clinical, notes=latest
         ),
     }
-    return render(request, "careplans/patient_detail.html", context)
+    return render(request, "careplans/patient_detail.html", context, status=status)
+
+
+@require_POST
+def patient_note_add(request, pk: int):
+    """A note about the patient, not one task (tasks.notes.add_patient_note)."""
+    patient = get_patient_for_user(request.user, pk)
+    if not can_note_patient(request.user, patient):
+        raise PermissionDenied
+    form = PatientNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            notes.add_patient_note(patient, by=request.user, body=form.cleaned_data["body"])
+        except actions.NotAllowed:
+            raise
+        except ActionError as refused:
+            form.add_error("body", refused.message)
+        else:
+            messages.success(request, "Note added.")
+            return redirect(f"{patient.get_absolute_url()}#notes")
+    return _patient_page(request, patient, note_form=form, status=400)
 
 
 def _row_forms(request, patient, planned, *, plan_start, bound: bool):
@@ -210,9 +246,10 @@ def care_plan_edit(request, pk: int):
         {"goal_id": g.pk, "description": g.description, "target": g.target, "status": g.status} for g in goals
     ]
     bound = request.method == "POST"
-    form = CarePlanClinicalForm(
-        request.POST if bound else None, instance=plan, initial={"version": plan.version}
-    )
+    initial = {"version": plan.version}
+    if request.GET.get("complete") and plan.status not in ENDED_PLAN_STATUSES:
+        initial["status"] = CarePlanStatus.COMPLETED  # from "complete the plan?": all its tasks closed
+    form = CarePlanClinicalForm(request.POST if bound else None, instance=plan, initial=initial)
     goal_forms = GoalFormSet(request.POST if bound else None, initial=initial_goals, prefix="goals")
     open_tasks = Task.objects.visible_to(request.user).filter(care_plan=plan).open().count()
     closing = PlanClosingForm(request.POST if bound else None)

@@ -5,6 +5,7 @@ would refuse. `user=None` is the system (a scheduled job), which holds every rig
 from __future__ import annotations
 
 from accounts.scope import is_active_member, manages
+from careplans.models import Patient
 from tasks.choices import FRONT_DESK_KINDS
 from tasks.models import Task
 
@@ -46,6 +47,15 @@ def can_note(user, task: Task) -> bool:
     if user is None:
         return True
     return user.has_perm("tasks.work_task") and Task.objects.visible_to(user).filter(pk=task.pk).exists()
+
+
+def can_note_patient(user, patient: Patient) -> bool:
+    """A note about the patient, not one task: whoever may note tasks, on a patient they see."""
+    if user is None:
+        return True
+    return (
+        user.has_perm("tasks.work_task") and Patient.objects.visible_to(user).filter(pk=patient.pk).exists()
+    )
 
 
 def can_create(user, *, kind: str) -> bool:

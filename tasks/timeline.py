@@ -1,5 +1,6 @@
-"""The patient page timeline: task Activities merged with the audit history of the patient's
-record and plans (who changed what, when). A fixed number of queries whatever the history size."""
+"""The patient page timeline: task Activities and notes about the patient merged with the audit
+history of the patient's record and plans (who changed what, when). A fixed number of queries
+whatever the history size."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from careplans.models import CarePlan, Goal, Patient
-from tasks.models import Activity
+from tasks.models import Activity, PatientNote
+
+TIMELINE_LIMIT = 50
 
 PATIENT_FIELDS = {
     "first_name": "First name",
@@ -67,15 +70,24 @@ def _history_events(rows, fields: dict[str, str], subject: str) -> list[Event]:
     return events
 
 
-def patient_timeline(patient: Patient, *, visible_tasks, clinical: bool, limit: int = 50) -> list[Event]:
+def patient_timeline(
+    patient: Patient, *, visible_tasks, clinical: bool, notes: list[PatientNote], limit: int = TIMELINE_LIMIT
+) -> list[Event]:
+    """`notes`: the patient's latest notes, newest first, as the page read them for its Notes
+    block (tasks.notes.latest_notes with this limit), so the timeline costs no query for them."""
     activities = (
         Activity.objects.filter(patient=patient, task__in=visible_tasks.values("pk"))
         .for_timeline()
         .select_related("task")
+        .with_attempt_numbers()
     )
     events = [
-        Event(a.created_at, a.get_kind_display(), str(a.actor) if a.actor_id else "system", a.body, a)
+        Event(a.created_at, a.headline, str(a.actor) if a.actor_id else "system", a.body, a)
         for a in activities[:limit]
+    ]
+    events += [
+        Event(n.created_at, "Note about the patient", str(n.author) if n.author_id else "system", n.body)
+        for n in notes[:limit]
     ]
     patient_rows = Patient.history.filter(id=patient.pk).select_related(
         "history_user", "care_team", "primary_provider", "location"

@@ -5,12 +5,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Window
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tasks import actions, exports, forms, queues, rights, rowsets
+from tasks import actions, exports, forms, progress, queues, rights, rowsets
 from tasks.access import get_task_for_user
+from tasks.choices import OPEN_STATUSES
 from tasks.filters import TaskFilter
 from tasks.forms import BulkCancelForm, BulkReassignForm, BulkRescheduleForm
 from tasks.models import Activity, Task
@@ -85,6 +87,11 @@ VERBS = {
     ),
     "note": (
         forms.NoteForm,
+        lambda t, d, u: actions.add_note(t, by=u, body=d["body"]),
+        rights.can_note,
+    ),
+    "attempt": (
+        forms.ContactAttemptForm,
         lambda t, d, u: actions.add_note(
             t, by=u, body=d["body"], contact_outcome=d["contact_outcome"], call_back_on=d["call_back_on"]
         ),
@@ -104,6 +111,7 @@ VERB_STATUSES = {
     "reopen": actions.REOPEN.allowed_from,
     "reassign": actions.REASSIGN_FROM,
     "change": actions.CHANGE_FROM,
+    "attempt": OPEN_STATUSES,  # a closed task's patient is reached through a new task or a note
 }
 
 
@@ -121,10 +129,13 @@ def _form_kwargs(form_class, task, user) -> dict:
 def _forms_for(task, user, bound=None):
     """The unbound forms for every verb this user may use now, plus the bound one that failed."""
     available = {}
+    answers = {}  # each right asked once: note and attempt share can_note, a query
     for verb, (form_class, _, allowed) in VERBS.items():
         if verb in VERB_STATUSES and task.status not in VERB_STATUSES[verb]:
             continue
-        if not allowed(user, task):
+        if allowed not in answers:
+            answers[allowed] = allowed(user, task)
+        if not answers[allowed]:
             continue
         if bound and bound[0] == verb:
             available[verb] = bound[1]
@@ -141,7 +152,8 @@ def _render_task(request, task, *, bound=None, error=None, status=200):
         "conflict": status == 409,
         "forms": _forms_for(task, request.user, bound),
         "error": error,
-        "activities": Activity.objects.filter(task=task).for_timeline()[:50],
+        "activities": Activity.objects.filter(task=task).for_timeline().with_attempt_numbers()[:50],
+        "plan_to_complete": progress.plan_to_complete(task, user=request.user, today=timezone.localdate()),
     }
     template = "tasks/_task_panel.html" if request.htmx else "tasks/task_detail.html"
     return render(request, template, context, status=status)
@@ -166,7 +178,7 @@ def task_action(request, pk: int, verb: str):
     if not form.is_valid():
         return _render_task(request, task, bound=(verb, form), status=400)
     try:
-        run(task, form.cleaned_data, request.user)
+        done = run(task, form.cleaned_data, request.user)
     except actions.VersionConflict as conflict:
         current = get_task_for_user(request.user, pk)  # as it is now, with its flags
         return _render_task(request, current, error=conflict.message, status=409)
@@ -180,6 +192,10 @@ def task_action(request, pk: int, verb: str):
         response["HX-Trigger"] = "taskChanged"  # queues on the page refresh their rows
         return response
     messages.success(request, "Saved.")
+    if isinstance(done, Task) and (
+        plan := progress.plan_to_complete(done, user=request.user, today=timezone.localdate())
+    ):
+        messages.info(request, render_to_string("tasks/_plan_proposal.html", {"plan": plan}, request=request))
     return redirect(task)
 
 

@@ -70,7 +70,7 @@
     if (event.target.closest("[data-close-panel]")) closePanel();
   });
 
-  // Keyboard: j/k move between rows, Enter opens, Escape closes; in the panel s/w/c/n/r/u open an action.
+  // Keyboard: j/k move between rows, Enter opens, Escape closes; in the panel s/w/c/n/a/r/u open an action.
   document.addEventListener("keydown", (event) => {
     const tag = (event.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag) || event.metaKey || event.ctrlKey || event.altKey) return;
@@ -80,7 +80,7 @@
     if (event.key === "Enter" && event.target.classList.contains("queue-row")) {
       openRow(event.target); event.preventDefault(); return;
     }
-    const verbs = { s: "start", w: "wait", c: "complete", n: "note", r: "reassign", u: "resume" };
+    const verbs = { s: "start", w: "wait", c: "complete", n: "note", a: "attempt", r: "reassign", u: "resume" };
     const verb = verbs[event.key];
     if (!verb) return;
     const details = document.querySelector(`.task-panel details[data-verb="${verb}"]`);

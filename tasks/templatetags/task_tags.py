@@ -2,6 +2,8 @@ import datetime
 
 from django import template
 
+from tasks.models import ordinal
+
 register = template.Library()
 
 
@@ -26,3 +28,6 @@ def due_phrase(task, today: datetime.date) -> str:
 def tel(phone: str) -> str:
     """A phone number as a tel: link target: its digits and a leading +, nothing else."""
     return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+register.filter("ordinal", ordinal)

@@ -57,9 +57,10 @@ def open_from_row(page, title):
     return panel
 
 
-def act(page, panel, task, verb, fill):
-    """Open the verb's form in the panel, fill it, submit it through htmx, and wait for both the
-    action's answer and the queue sections' refresh that its HX-Trigger sets off."""
+def act(page, panel, task, verb, fill, button=None):
+    """Open the verb's form in the panel, fill it, submit it through htmx (its `button`, by
+    default named after the verb), and wait for both the action's answer and the queue sections'
+    refresh that its HX-Trigger sets off."""
     details = panel.locator(f'details[data-verb="{verb}"]')
     details.locator("summary").click()
     fill(details)
@@ -76,7 +77,7 @@ def act(page, panel, task, verb, fill):
         return response.url.endswith(f"/tasks/{task.pk}/{verb}/")
 
     with page.expect_response(is_refresh) as refreshed, page.expect_response(is_answer) as answered:
-        details.locator("form").get_by_role("button", name=verb.capitalize()).click()
+        details.locator("form").get_by_role("button", name=button or verb.capitalize()).click()
     assert answered.value.status == 200, answered.value.text()
     assert answered.value.request.headers.get("hx-request") == "true"
     assert answered.value.headers.get("hx-trigger") == "taskChanged"
@@ -190,15 +191,16 @@ def test_coordinator_works_four_tasks_from_my_work_and_the_colleague_finds_the_h
     panel = open_from_row(page, called.title)
     note = "Voicemail on her mobile; will try again this afternoon."
 
-    def fill_note(form):
-        form.get_by_label("Contact attempt").select_option(ContactOutcome.LEFT_MESSAGE)
+    def fill_attempt(form):
+        form.get_by_label("Left message").check()
         form.get_by_label("Note").fill(note)
 
-    panel = act(page, panel, called, "note", fill_note)
-    expect(panel.locator(".timeline li").first).to_contain_text("Contact attempt")
-    expect(panel.locator(".timeline li").first).to_contain_text("Left message")
+    expect(panel.get_by_role("button", name="Log 1st attempt")).to_be_visible()
+    panel = act(page, panel, called, "attempt", fill_attempt, button="Log attempt")
+    expect(panel.locator(".timeline li").first).to_contain_text("1st attempt: Left message")
+    expect(panel.get_by_role("button", name="Log 2nd attempt")).to_be_visible()
     expect(panel.locator(".timeline li").first).to_contain_text(note)
-    # A note changes nothing on the task: it stays due today and next in line.
+    # An attempt changes nothing on the task: it stays due today and next in line.
     expect(section(page, "Due today").locator(".task-link")).to_have_text([called.title])
     expect(page.locator(".next-up")).to_contain_text("Next: Check-in call")
     screenshot("after-four-actions")
@@ -282,10 +284,14 @@ def test_keyboard_j_focuses_the_first_row_and_enter_opens_it(
     expect(rows.first).to_have_class(re.compile(r"\bselected\b"))
     expect(page).to_have_url(f"{live_server.url}/work/")  # in the panel, not a new page
 
-    # In the panel, "n" opens the note form and puts the cursor in it.
+    # In the panel, "n" opens the note form and puts the cursor in it; "a" the contact attempt's.
     page.keyboard.press("n")
     expect(panel.locator('details[data-verb="note"]')).to_have_attribute("open", "")
-    expect(panel.get_by_label("Contact attempt")).to_be_focused()
+    expect(panel.locator('details[data-verb="note"]').get_by_label("Note")).to_be_focused()
+    panel.locator('details[data-verb="note"] summary').focus()
+    page.keyboard.press("a")
+    expect(panel.locator('details[data-verb="attempt"]')).to_have_attribute("open", "")
+    expect(panel.get_by_label("Reached")).to_be_focused()
     screenshot("keyboard")
 
     # Escape (outside a field) closes the panel and puts the focus back on the row.
@@ -372,11 +378,13 @@ def test_a_refused_form_comes_back_in_the_panel_without_breaking_the_csp(
     task = work_day["oldest"]
     panel = open_from_row(page, task.title)
     for verb, button, error in (
-        ("note", "Note", "Write a note or choose a contact outcome."),
+        ("note", "Note", "Write the note."),
         ("wait", "Wait", "cannot be in the past"),
     ):
         details = panel.locator(f'details[data-verb="{verb}"]')
         details.locator("summary").click()
+        if verb == "note":
+            details.get_by_label("Note").fill("   ")  # passes the browser's `required`, not the server
         if verb == "wait":
             details.get_by_label("Reason").select_option(WaitingReason.PATIENT_CALLBACK)
             yesterday = work_day["today"] - datetime.timedelta(days=1)

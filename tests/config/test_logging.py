@@ -54,7 +54,7 @@ def marked(team, coordinator):
 
 def _post(client, task, verb, headers=None, **fields):
     data = {f"{verb}-{key}": value for key, value in fields.items()}
-    if verb != "note":
+    if verb not in ("note", "attempt"):
         data.setdefault(f"{verb}-version", task.version)
     return client.post(reverse("task_action", args=[task.pk, verb]), data, headers=headers or {})
 
@@ -79,7 +79,9 @@ def test_patient_identifiers_never_reach_the_logs(
     hit("export", client.get(reverse("queue_export"), {"q": MARKER}))
     hit("my work", client.get(reverse("my_work")))
     hit("start", _post(client, task, "start"))
-    hit("note", _post(client, task, "note", body=free_text, contact_outcome="left_message"))
+    hit("note", _post(client, task, "note", body=free_text))
+    hit("attempt", _post(client, task, "attempt", body=free_text, contact_outcome="left_message"))
+    hit("patient note", client.post(reverse("patient_note_add", args=[patient.pk]), {"body": free_text}))
     task.refresh_from_db()
     hit("wait", _post(client, task, "wait", reason="patient_callback", until=in_days(1), note=free_text))
     task.refresh_from_db()
@@ -155,16 +157,8 @@ def test_patient_identifiers_never_reach_the_logs(
         ),
         **dict.fromkeys(
             [
-                "start",
-                "note",
-                "wait",
-                "complete",
-                "cancel",
-                "reassign",
-                "bulk reassign",
-                "bulk reschedule",
-                "bulk cancel (one refused)",
-                "reopen",
+                *("start", "note", "attempt", "patient note", "wait", "complete", "cancel"),
+                *("reassign", "bulk reassign", "bulk reschedule", "bulk cancel (one refused)", "reopen"),
             ],
             302,
         ),

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from tasks.choices import Status, TaskKind, WaitingReason
-from tasks.models import Activity, Task
+from tasks.models import Activity, PatientNote, Task
 from tasks.views import VERBS
 from tests.conftest import ROLE_FIXTURES as ROLES
 from tests.factories import TaskFactory, in_days
@@ -70,6 +70,7 @@ VERB_MATRIX: dict[str, dict[str, Expect]] = {
     "complete": OWN_TASK_VERB,
     "cancel": OWN_TASK_VERB,
     "note": OWN_TASK_VERB,
+    "attempt": OWN_TASK_VERB,
     "change": OWN_TASK_VERB,
     "reopen": every(DENIED_UNCHANGED, manager=DONE, outsider=HIDDEN_UNCHANGED),
     "reassign": every(
@@ -103,6 +104,14 @@ MATRIX: dict[str, Row] = {
     ),
     # A one-off task: everyone who works tasks (front desk: scheduling and outreach kinds).
     "task_create": Row("get", "patient", every(OK, admin=DENIED, outsider=HIDDEN), LOGIN, "put"),
+    # A note about the patient: whoever notes tasks (front desk too), back on the patient page.
+    "patient_note_add": Row(
+        "post",
+        "patient",
+        every(to("patient_detail", writes=True), admin=DENIED_UNCHANGED, outsider=HIDDEN_UNCHANGED),
+        anonymous=LOGIN,
+        wrong_method="get",
+    ),
     # Clinical edits: providers only.
     "care_plan_edit": Row(
         "get", "care_plan", every(DENIED, provider=OK, outsider=HIDDEN), anonymous=LOGIN, wrong_method="put"
@@ -182,6 +191,7 @@ VERB_STATUS = {
     "reopen": Status.COMPLETED,
     "reassign": Status.NEW,
     "note": Status.NEW,
+    "attempt": Status.NEW,
     "change": Status.NEW,
 }
 
@@ -195,7 +205,8 @@ def verb_data(verb: str, task: Task, *, reassign_to) -> dict:
         "cancel": {"reason": "Duplicate"},
         "reopen": {"reason": "Booking fell through"},
         "reassign": {"to": reassign_to.pk, "reason": "Covering"},
-        "note": {"body": "Called the patient", "contact_outcome": "no_answer"},
+        "note": {"body": "Daughter answers the phone"},
+        "attempt": {"contact_outcome": "no_answer", "body": ""},
         "change": {
             "title": task.title,
             "kind": task.kind,
@@ -204,7 +215,7 @@ def verb_data(verb: str, task: Task, *, reassign_to) -> dict:
             "reason": "Patient away until then",
         },
     }[verb]
-    if verb != "note":
+    if verb not in ("note", "attempt"):
         fields["version"] = task.version
     return {f"{verb}-{key}": value for key, value in fields.items()}
 
@@ -270,6 +281,10 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
         before = mine.version
         mine.refresh_from_db()
         return _outcome(response, wrote=mine.version != before)
+    if name == "patient_note_add":
+        before = PatientNote.objects.count()
+        response = client.post(url, {"body": "Prefers calls after 3 pm"})
+        return _outcome(response, wrote=PatientNote.objects.count() > before)
     response = getattr(client, row.method)(url)
     return _outcome(response, wrote=None if row.method == "get" else False)
 

@@ -67,11 +67,11 @@ def test_a_contact_attempt_with_a_call_back_date_creates_the_follow_up_call(task
     client.force_login(colleague)  # a coordinator of the team, not the task's owner
 
     response = client.post(
-        reverse("task_action", args=[task.pk, "note"]),
+        reverse("task_action", args=[task.pk, "attempt"]),
         {
-            "note-contact_outcome": ContactOutcome.LEFT_MESSAGE,
-            "note-body": "Voicemail",
-            "note-call_back_on": in_days(2),
+            "attempt-contact_outcome": ContactOutcome.LEFT_MESSAGE,
+            "attempt-body": "Voicemail",
+            "attempt-call_back_on": in_days(2),
         },
     )
 

@@ -88,13 +88,17 @@ def test_the_new_task_form_judges_a_past_date_by_the_chosen_plan(client, coordin
 
 def test_a_call_back_years_away_is_a_field_error(client, coordinator, task):
     client.force_login(coordinator)
-    data = {"note-contact_outcome": "no_answer", "note-body": "", "note-call_back_on": in_days(SIX_YEARS)}
+    data = {
+        "attempt-contact_outcome": "no_answer",
+        "attempt-body": "",
+        "attempt-call_back_on": in_days(SIX_YEARS),
+    }
 
     with changes_nothing(task), creates_nothing():
-        response = client.post(_action_url(task, "note"), data)
+        response = client.post(_action_url(task, "attempt"), data)
 
     assert response.status_code == 400
-    assert "five years from today" in response.context["forms"]["note"].errors["call_back_on"][0]
+    assert "five years from today" in response.context["forms"]["attempt"].errors["call_back_on"][0]
 
 
 # ---- waiting --------------------------------------------------------------------------------

@@ -60,10 +60,10 @@ def test_htmx_post_applies_the_change_and_renders_only_the_panel(client, coordin
 def test_htmx_and_plain_posts_do_the_same_thing(client, coordinator, patient):
     plain, htmx = (TaskFactory(patient=patient, owner=coordinator) for _ in range(2))
     client.force_login(coordinator)
-    data = {"note-body": "Spoke with daughter", "note-contact_outcome": "reached"}
+    data = {"attempt-body": "Spoke with daughter", "attempt-contact_outcome": "reached"}
 
-    client.post(_url(plain, "note"), data)
-    client.post(_url(htmx, "note"), data, headers=HTMX)
+    client.post(_url(plain, "attempt"), data)
+    client.post(_url(htmx, "attempt"), data, headers=HTMX)
 
     fields = ("kind", "actor", "body", "contact_outcome")
     assert [getattr(last_activity(plain), f) for f in fields] == [

@@ -27,6 +27,7 @@ def test_owner_sees_task_patient_and_the_actions_open_to_them(client, coordinato
         "reassign",
         "change",
         "note",
+        "attempt",
     }
     assert response.templates[0].name == "tasks/task_detail.html"
 
@@ -37,7 +38,7 @@ def test_waiting_task_offers_only_the_moves_its_status_allows(client, coordinato
 
     forms = client.get(_page(task)).context["forms"]
 
-    assert set(forms) == {"resume", "complete", "reassign", "change", "note"}
+    assert set(forms) == {"resume", "complete", "reassign", "change", "note", "attempt"}
 
 
 def test_manager_is_offered_reopen_on_a_closed_task(client, manager, patient, coordinator):
@@ -50,7 +51,7 @@ def test_manager_is_offered_reopen_on_a_closed_task(client, manager, patient, co
 def test_front_desk_on_a_coordinators_task_may_only_add_notes(client, front_desk, task):
     client.force_login(front_desk)
 
-    assert set(client.get(_page(task)).context["forms"]) == {"note"}
+    assert set(client.get(_page(task)).context["forms"]) == {"note", "attempt"}
 
 
 def test_front_desk_cannot_open_a_clinical_task(client, front_desk, patient, coordinator):
