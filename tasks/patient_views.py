@@ -16,7 +16,7 @@ from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
 from careplans.models import CarePlanStatus, PatientAccessLog
-from tasks import actions, intake, rowsets, timeline
+from tasks import actions, intake, rowsets, timeline, transfer
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
 from tasks.forms import AdHocTaskForm, PlanClosingForm, PlannedRowForm
@@ -53,6 +53,7 @@ def patient_detail(request, pk: int):
         "open_tasks": open_tasks,
         "recent_closed": recent_closed,
         "next_task": _next_task(open_tasks),
+        "offers_transfer": transfer.offers_transfer(request.user, patient),
         "appointments": patient.appointments.select_related("provider").order_by("-starts_at")[:10],
         "timeline": timeline.patient_timeline(
             patient,
