@@ -220,7 +220,10 @@ class TransferOwnerForm(forms.Form):
         self.fields["owner"].choices = [
             ("", "Choose an owner"),
             *(
-                (m.pk, f"{m} · {', '.join(g.name for g in m.groups.all()) or 'no role'} · {m.open_load} open")
+                (
+                    m.pk,
+                    f"{m} · {', '.join(g.name for g in m.groups.all()) or 'no role'} · {m.open_load} open now",
+                )
                 for m in members
             ),
         ]

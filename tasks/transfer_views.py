@@ -4,7 +4,9 @@ written); POST moves the patient through tasks.transfer.transfer_patient."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -55,6 +57,7 @@ def patient_transfer(request, pk: int):
 
     to_team = pick.cleaned_data["to_team"]
     preview = preview_transfer(patient, to_team=to_team)
+    task_count = Task.objects.filter(patient=patient).count()
     form = TransferForm(request.POST if posted else None, initial={"version": preview.version})
     rows = _owner_forms(request.POST if posted else None, preview)
     context.update(
@@ -62,7 +65,9 @@ def patient_transfer(request, pk: int):
         preview=preview,
         form=form,
         rows=rows,
-        task_count=Task.objects.filter(patient=patient).count(),
+        task_count=task_count,
+        closed_count=task_count - len(preview.rows),
+        today=timezone.localdate(),
         provider_stays=patient.primary_provider_id is None
         or patient.primary_provider_id in preview.member_ids,
     )
@@ -96,9 +101,10 @@ def patient_transfer(request, pk: int):
     except ActionError as refused:
         context["error"] = refused.message
         return render(request, "tasks/patient_transfer.html", context, status=400)
+    moved, reassigned = result.tasks_moved, result.reassigned
     messages.success(
         request,
-        f"{patient.full_name} moved from {result.from_team} to {to_team} with {result.tasks_moved} "
-        f"tasks; {result.reassigned} open tasks changed owner.",
+        f"{patient.full_name} moved from {result.from_team} to {to_team} with {moved} "
+        f"task{pluralize(moved)}; {reassigned} open task{pluralize(reassigned)} changed owner.",
     )
     return redirect(_back_url(request.user, patient))

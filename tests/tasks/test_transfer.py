@@ -377,7 +377,7 @@ def test_a_manager_of_both_teams_previews_and_transfers(
     body = preview.content.decode()
     assert preview.status_code == 200
     assert inline_code(body) == []
-    assert call.title in body and "2 tasks (1 open)" in body
+    assert call.title in body and "2 tasks move with their timelines: 1 open, 1 closed" in body
     assert preview["Cache-Control"].startswith("max-age=0")
     assert PatientAccessLog.objects.filter(user=both_manager, patient=patient).count() == 2
 
@@ -390,7 +390,7 @@ def test_a_manager_of_both_teams_previews_and_transfers(
     assert (patient.care_team, call.care_team, call.owner) == (other_team, other_team, south_coordinator)
     flashed = [str(m) for m in response.wsgi_request._messages]
     assert flashed == [
-        f"{patient.full_name} moved from {team} to {other_team} with 2 tasks; 1 open tasks changed owner."
+        f"{patient.full_name} moved from {team} to {other_team} with 2 tasks; 1 open task changed owner."
     ]
     timeline = client.get(patient.get_absolute_url()).content.decode()
     assert f"Care team: {team} → {other_team}. Transfer: {REASON}" in timeline
@@ -434,6 +434,19 @@ def test_bad_input_is_reported_and_nothing_moves(
         response = client.post(_url(patient), _post_data(preview, **changes))
 
     assert response.status_code == 400
+
+
+def test_a_team_without_members_is_said_to_be_one_and_cannot_be_confirmed(
+    client, patient, coordinator, superuser
+):
+    TaskFactory(patient=patient, owner=coordinator)
+    empty = CareTeamFactory(name="East team")
+    client.force_login(superuser)
+
+    body = client.get(_url(patient), {"to_team": empty.pk}).content.decode()
+
+    assert "East team has no active members" in body
+    assert '<button type="submit" disabled>Transfer to East team</button>' in body
 
 
 def test_a_manager_of_one_team_is_told_whom_to_ask_and_not_offered_the_link(client, patient, manager):
