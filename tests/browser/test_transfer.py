@@ -62,14 +62,15 @@ def test_a_manager_of_both_teams_transfers_a_patient(live_server, axe_page, two_
 
 
 def test_changing_the_team_after_a_preview_asks_for_a_new_preview(live_server, page, two_teams):
-    from accounts.models import CareTeam
-
-    assign = CareTeam.objects.get(name="Team Red")
     from guardian.shortcuts import assign_perm
 
-    from accounts.models import User
+    from accounts.models import CareTeam, User
 
-    assign_perm("accounts.manage_careteam", User.objects.get(username="manager"), assign)
+    assign_perm(
+        "accounts.manage_careteam",
+        User.objects.get(username="manager"),
+        CareTeam.objects.get(name="Team Red"),
+    )
     log_in(page, live_server.url, "manager")
     page.goto(
         f"{live_server.url}/patients/{two_teams['patient'].pk}/transfer/?to_team={two_teams['green'].pk}"
