@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
@@ -104,6 +107,34 @@ class PatientAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["primary_provider", "care_team", "location"]
     show_full_result_count = False
     inlines = [EnrollmentInline, PatientGrantInline]
+    actions = ["transfer"]
+
+    # A patient's team is chosen when the record is added; after that it changes only by a
+    # transfer, which moves the patient's tasks and gives their open ones owners in the new team.
+    def get_readonly_fields(self, request, obj=None):
+        return ["care_team_and_transfer"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "care_team_and_transfer"]
+        return [("care_team_and_transfer" if f == "care_team" else f) for f in fields] if obj else fields
+
+    @admin.display(description="Care team")
+    def care_team_and_transfer(self, obj):
+        return format_html(
+            '{} · <a href="{}">Transfer to another team</a>',
+            obj.care_team,
+            reverse("patient_transfer", args=[obj.pk]),
+        )
+
+    @admin.action(description="Transfer to another team", permissions=["change"])
+    def transfer(self, request, queryset):
+        chosen = list(queryset.values_list("pk", flat=True)[:2])
+        if len(chosen) != 1:
+            self.message_user(
+                request, "Choose one patient: each moves with its own tasks and owners.", messages.WARNING
+            )
+            return None
+        return redirect("patient_transfer", chosen[0])
 
 
 class GoalInline(admin.TabularInline):

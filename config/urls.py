@@ -6,7 +6,7 @@ from accounts import views as account_views
 from careplans import views as careplan_views
 from dashboards import views as dashboard_views
 from notifications import views as notification_views
-from tasks import patient_views
+from tasks import patient_views, transfer_views
 from tasks import views as task_views
 
 admin.site.site_header = "Followthrough administration"
@@ -21,6 +21,7 @@ urlpatterns = [
     path("patients/<int:pk>/care-plans/new/", patient_views.care_plan_intake, name="care_plan_intake"),
     path("patients/<int:pk>/tasks/new/", patient_views.task_create, name="task_create"),
     path("patients/<int:pk>/notes/", patient_views.patient_note_add, name="patient_note_add"),
+    path("patients/<int:pk>/transfer/", transfer_views.patient_transfer, name="patient_transfer"),
     path("care-plans/<int:pk>/edit/", patient_views.care_plan_edit, name="care_plan_edit"),
     path("work/", task_views.my_work, name="my_work"),
     path("queue/", task_views.team_queue, name="team_queue"),

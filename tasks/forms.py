@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import CareTeam, User
 from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
 from careplans.dates import WAIT_DAYS_AHEAD, due_date_problem, waiting_until_problem
 from careplans.models import CarePlan, CarePlanStatus
@@ -320,3 +320,43 @@ class PlanClosingForm(forms.Form):
         label="Why they end",
         help_text="Kept on each task's timeline, e.g. patient moved to another practice.",
     )
+
+
+class TransferPickForm(forms.Form):
+    """Which team a patient moves to: among the teams the user may move them to."""
+
+    to_team = forms.ModelChoiceField(
+        label="Move to", queryset=CareTeam.objects.none(), empty_label="Choose a team"
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_team"].queryset = teams
+
+
+class TransferForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the patient's history and on the timeline of each task that changes owner.",
+    )
+    version = forms.CharField(widget=forms.HiddenInput)
+
+
+class TransferOwnerForm(forms.Form):
+    """One open task's owner in the new team: its members, each with their roles and open work."""
+
+    owner = forms.TypedChoiceField(coerce=int, choices=())
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            ("", "Choose an owner"),
+            *(
+                (
+                    m.pk,
+                    f"{m} · {', '.join(g.name for g in m.groups.all()) or 'no role'} · {m.open_load} open now",
+                )
+                for m in members
+            ),
+        ]

@@ -62,7 +62,13 @@ def next_appointment(patient: Patient, *, on_or_after: datetime.date) -> Appoint
 
 def candidates_by_role(patient: Patient) -> dict[int, list[User]]:
     """Active members of the patient's care team per role (group id), least open work first (ties
-    by name), so generated work spreads across the team. One query."""
+    by name), so generated work spreads across the team."""
+    return members_by_role(team_members(patient.care_team_id))
+
+
+def team_members(team_id: int) -> list[User]:
+    """The team's active members, least open work first (ties by name), each with `open_load`
+    (their open tasks, in any team) and their roles prefetched. One query, and one for the roles."""
     # A count per member from the open-tasks-by-owner index, not a join of all their tasks.
     open_load = (
         Task.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
@@ -71,12 +77,15 @@ def candidates_by_role(patient: Patient) -> dict[int, list[User]]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    members = (
-        User.objects.filter(pk__in=user_ids_in_team(patient.care_team_id), is_active=True)
+    return list(
+        User.objects.filter(pk__in=user_ids_in_team(team_id), is_active=True)
         .annotate(open_load=Coalesce(Subquery(open_load), 0))
         .prefetch_related("groups")
         .order_by("open_load", "last_name", "first_name", "pk")
     )
+
+
+def members_by_role(members: list[User]) -> dict[int, list[User]]:
     by_role: dict[int, list[User]] = {}
     for member in members:
         for group in member.groups.all():

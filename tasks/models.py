@@ -256,7 +256,8 @@ class Activity(models.Model):
     """The timeline: append-only typed events. Time-in-status and reassignment metrics come from here."""
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="activities")
-    # The task's patient and care team, copied (a task never changes either), so the flow
+    # The task's patient and care team, copied (a task never changes patient; its team changes
+    # only with its patient's, by tasks.transfer, which moves these rows too), so the flow
     # metrics select a team's timeline rows from an index without joining every task.
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="activities")
     care_team = models.ForeignKey("accounts.CareTeam", on_delete=models.PROTECT, related_name="+")

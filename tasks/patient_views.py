@@ -16,7 +16,7 @@ from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
 from careplans.models import CarePlanStatus, PatientAccessLog
-from tasks import actions, intake, notes, progress, rowsets, timeline
+from tasks import actions, intake, notes, progress, rowsets, timeline, transfer
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
 from tasks.forms import AdHocTaskForm, PatientNoteForm, PlanClosingForm, PlannedRowForm
@@ -67,6 +67,7 @@ def _patient_page(request, patient, *, note_form=None, status: int = 200):
         "open_tasks": open_tasks,
         "recent_closed": recent_closed,
         "next_task": _next_task(open_tasks),
+        "offers_transfer": transfer.offers_transfer(request.user, patient),
         "appointments": patient.appointments.select_related("provider").order_by("-starts_at")[:10],
         "notes": latest[:NOTES_SHOWN],
         "more_notes": len(latest) > NOTES_SHOWN,

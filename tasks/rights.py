@@ -67,3 +67,15 @@ def can_create(user, *, kind: str) -> bool:
 def can_own(user_id: int, team_id: int) -> bool:
     """Whether a person may own a task of the team: an active member (or manager) of it."""
     return is_active_member(user_id, team_id)
+
+
+def can_transfer(user, patient, to_team_id: int | None = None) -> bool:
+    """Moving a patient, with their tasks, to another team: an admin (the right to change patient
+    records, with which the Django admin used to edit the team), or a manager of both teams (one
+    team's manager cannot hand work to a team they do not answer for, nor take it from one).
+    Without `to_team_id`: whether the user may move the patient at all."""
+    if user is None or user.has_perm("careplans.change_patient"):
+        return True
+    if not (user.has_perm("tasks.reassign_any_task") and manages(user, patient.care_team_id)):
+        return False
+    return to_team_id is None or manages(user, to_team_id)

@@ -66,7 +66,11 @@ def _history_events(rows, fields: dict[str, str], subject: str) -> list[Event]:
                     if getattr(older, f) != getattr(newer, f)
                 ]
                 if changes:
-                    events.append(Event(newer.history_date, f"{subject} changed", actor, "; ".join(changes)))
+                    # A change made by an action says why (a transfer's reason); an admin edit may not.
+                    why = f". {newer.history_change_reason}" if newer.history_change_reason else ""
+                    events.append(
+                        Event(newer.history_date, f"{subject} changed", actor, "; ".join(changes) + why)
+                    )
     return events
 
 

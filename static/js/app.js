@@ -91,14 +91,14 @@
     event.preventDefault();
   });
 
-  // Intake: the rows below were previewed for the template and dates above. Once those change,
-  // saving would create the old preview's tasks: ask for a new preview first.
+  // Intake and transfer: the rows below were previewed for the choices above. Once those change,
+  // saving would apply the old preview: ask for a new preview first.
   document.addEventListener("change", (event) => {
-    if (!event.target.closest(".intake-pick")) return;
-    const save = document.querySelector(".intake-save");
+    if (!event.target.closest(".intake-pick, [data-preview-pick]")) return;
+    const save = document.querySelector(".intake-save, [data-preview-save]");
     if (!save) return;
     save.querySelectorAll("button[type=submit]").forEach((button) => { button.disabled = true; });
-    const stale = save.querySelector(".intake-stale");
+    const stale = save.querySelector(".intake-stale, [data-preview-stale]");
     if (stale) stale.hidden = false;
   });
 

@@ -112,6 +112,12 @@ MATRIX: dict[str, Row] = {
         anonymous=LOGIN,
         wrong_method="get",
     ),
+    # Moving a patient to another team: a manager of the patient's team (the page then offers the
+    # other teams they manage; the matrix's manager has none), or an admin holding the right to
+    # change patients (the superuser: no role has it).
+    "patient_transfer": Row(
+        "get", "patient", every(DENIED, manager=OK, outsider=HIDDEN), anonymous=LOGIN, wrong_method="put"
+    ),
     # Clinical edits: providers only.
     "care_plan_edit": Row(
         "get", "care_plan", every(DENIED, provider=OK, outsider=HIDDEN), anonymous=LOGIN, wrong_method="put"
