@@ -83,6 +83,12 @@ class PatientQuerySet(models.QuerySet):
             "last_name", "first_name", "pk"
         )
 
+    def for_search_dropdown(self):
+        """The header search's matches: what tells two patients of one name apart, nothing to join."""
+        return self.only("first_name", "last_name", "mrn", "birth_date", "phone").order_by(
+            "last_name", "first_name", "pk"
+        )
+
 
 class Patient(models.Model):
     """Minimum necessary: identifiers, demographics and scheduling context. No clinical narrative."""

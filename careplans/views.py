@@ -44,7 +44,7 @@ def patient_search(request):
     query = request.GET.get("q", "").strip()
     patients = []
     if len(query) >= HEADER_MIN_LENGTH:
-        found = search_patients(Patient.objects.visible_to(request.user), query).for_list()
+        found = search_patients(Patient.objects.visible_to(request.user), query).for_search_dropdown()
         patients = list(found[: HEADER_MATCHES + 1])
     shown = patients[:HEADER_MATCHES]
     _log_shown(request, shown)
