@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -62,6 +63,8 @@ class Case:
     # and their queries are counted on a few runs (their count does not depend on the target).
     runs: int | None = None
     counted_runs: int | None = None
+    # Run once before the user is looked up and the targets picked (e.g. creating that user).
+    prepare: Callable[[], None] | None = None
 
 
 def _sample(rng: random.Random, ids: list[int], n: int) -> list[int]:
@@ -241,6 +244,63 @@ CASES += [
 ]
 
 
+# ---- patient search: the header's dropdown and the list, as the practice's director ----------
+
+EVERY_TEAM_MANAGER = "bench.director"
+
+
+def _every_team_manager() -> None:
+    """The widest scope a user can have, a manager of every team (a practice's director): the
+    search looks through every patient. Committed; a second call changes nothing."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from accounts.models import CareTeam
+    from accounts.roles import Role
+
+    with transaction.atomic():
+        user, created = get_user_model().objects.get_or_create(username=EVERY_TEAM_MANAGER)
+        if created:
+            user.set_unusable_password()
+            user.save()
+            user.groups.add(Group.objects.get(name=Role.MANAGER))
+        assign_perm("accounts.manage_careteam", user, CareTeam.objects.all())
+
+
+def _search_texts(patient: Patient) -> list[str]:
+    """What the front desk types for this patient: "First Last", the start of the last name, a
+    part of the MRN, the date of birth, the phone number as written."""
+    return [
+        f"{patient.first_name} {patient.last_name}",
+        patient.last_name[:5],
+        patient.mrn[2:7],
+        patient.birth_date.strftime("%m/%d/%Y"),
+        patient.phone,
+    ]
+
+
+def _searches(ctx: BenchContext, n: int, *, url: str) -> list[Target]:
+    ids = list(Patient.objects.visible_to(ctx.user).values_list("pk", flat=True))
+    picked = Patient.objects.in_bulk(_sample(ctx.rng, ids, n))
+    texts = [text for pk in sorted(picked) for text in _search_texts(picked[pk]) if text]
+    ctx.rng.shuffle(texts)
+    return [f"{url}?{urlencode({'q': texts[i % len(texts)]})}" for i in range(n)]
+
+
+def header_searches(ctx: BenchContext, n: int) -> list[Target]:
+    return _searches(ctx, n, url=reverse("patient_search"))
+
+
+def list_searches(ctx: BenchContext, n: int) -> list[Target]:
+    return _searches(ctx, n, url=reverse("patient_list"))
+
+
+CASES += [
+    Case("patient search", header_searches, user=EVERY_TEAM_MANAGER, prepare=_every_team_manager),
+    Case("patient list, searched", list_searches, user=EVERY_TEAM_MANAGER, prepare=_every_team_manager),
+]
+
+
 # ---- the inbox of a manager with thousands of notices --------------------------------------
 
 
@@ -257,8 +317,13 @@ def inbox_line_pages(ctx: BenchContext, n: int) -> list[Target]:
 
 
 CASES += [
-    Case(f"inbox ({inbox.INBOX_NOTICES:,} notices)", inbox_pages, user="manager"),
-    Case("inbox line opened", inbox_line_pages, user="manager"),
+    Case(
+        f"inbox ({inbox.INBOX_NOTICES:,} notices)",
+        inbox_pages,
+        user=EVERY_TEAM_MANAGER,
+        prepare=_every_team_manager,
+    ),
+    Case("inbox line opened", inbox_line_pages, user=EVERY_TEAM_MANAGER, prepare=_every_team_manager),
 ]
 
 
@@ -329,6 +394,8 @@ def _timed(run: Callable[[], object], count: bool) -> tuple[float, int]:
 def run_case(case: Case, *, requests: int, warmup: int, seed: int) -> Result:
     if case.runs is not None:
         requests, warmup = case.runs, min(warmup, 1)
+    if case.prepare is not None:
+        case.prepare()
     user = None
     if case.user:
         user = get_user_model().objects.get(username=case.user)

@@ -83,6 +83,12 @@ class PatientQuerySet(models.QuerySet):
             "last_name", "first_name", "pk"
         )
 
+    def for_search_dropdown(self):
+        """The header search's matches: what tells two patients of one name apart, nothing to join."""
+        return self.only("first_name", "last_name", "mrn", "birth_date", "phone").order_by(
+            "last_name", "first_name", "pk"
+        )
+
 
 class Patient(models.Model):
     """Minimum necessary: identifiers, demographics and scheduling context. No clinical narrative."""
@@ -117,6 +123,10 @@ class Patient(models.Model):
             models.Index(fields=["care_team", "last_name", "first_name"], name="patient_team_name_idx"),
             # MRN search, exact in any case (admin search, the queue's q=): UPPER(mrn) = UPPER(term).
             models.Index(Upper("mrn"), name="patient_mrn_upper_idx"),
+            # Patient search by date of birth (careplans.search). The search's name, MRN and phone
+            # parts use trigram indexes, PostgreSQL only: created by migration 0011, not declared
+            # here, where SQLite would have to build them too.
+            models.Index(fields=["birth_date"], name="patient_birth_date_idx"),
             # Scope (scope_q): the ids of a team's unrestricted patients, read from the index alone
             # when queues and dashboards join their tasks to them.
             models.Index(

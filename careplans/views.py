@@ -1,23 +1,57 @@
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from careplans.models import Patient
+from careplans.models import Patient, PatientAccessLog
+from careplans.search import search_patients
+
+# The header's dropdown lists this many matches, then links to the list for the rest.
+HEADER_MATCHES = 25
+# Shorter than this, the dropdown waits for more: one letter matches a good part of the practice.
+HEADER_MIN_LENGTH = 2
 
 
+def _log_shown(request, patients) -> None:
+    """A list shows patient data too: one access log row per patient it showed, in one INSERT."""
+    path = request.path[:300]
+    PatientAccessLog.objects.bulk_create(
+        PatientAccessLog(user=request.user, patient=patient, path=path) for patient in patients
+    )
+
+
+@never_cache
 @require_GET
 @permission_required("careplans.view_patient", raise_exception=True)
 def patient_list(request):
-    patients = Patient.objects.visible_to(request.user).for_list()
     query = request.GET.get("q", "").strip()
-    if query:
-        patients = patients.filter(
-            Q(mrn__iexact=query) | Q(last_name__istartswith=query) | Q(first_name__istartswith=query)
-        )
+    patients = search_patients(Patient.objects.visible_to(request.user), query).for_list()
     mine = request.GET.get("mine") == "1"
     if mine:
         patients = patients.filter(primary_provider=request.user)
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
+    _log_shown(request, page)
     return render(request, "careplans/patient_list.html", {"page": page, "query": query, "mine": mine})
+
+
+@never_cache
+@require_GET
+@permission_required("careplans.view_patient", raise_exception=True)
+def patient_search(request):
+    """The header search box's dropdown (htmx): the first matches, each a link to the patient's
+    page. The box itself submits to the patients list, which pages through every match."""
+    query = request.GET.get("q", "").strip()
+    patients = []
+    if len(query) >= HEADER_MIN_LENGTH:
+        found = search_patients(Patient.objects.visible_to(request.user), query).for_search_dropdown()
+        patients = list(found[: HEADER_MATCHES + 1])
+    shown = patients[:HEADER_MATCHES]
+    _log_shown(request, shown)
+    context = {
+        "patients": shown,
+        "more": len(patients) > HEADER_MATCHES,
+        "query": query,
+        "too_short": len(query) < HEADER_MIN_LENGTH,
+    }
+    return render(request, "careplans/_search_results.html", context)

@@ -135,6 +135,53 @@
     if (!window.confirm(button.dataset.confirm.replace("{n}", n))) event.preventDefault();
   });
 
+  // The header's patient search: htmx fills the dropdown as one types (Enter opens the full
+  // list). Arrow keys move between the input and the matches, Escape or a click elsewhere hides
+  // them, coming back to the input shows them again.
+  const searchBox = () => document.querySelector("[data-patient-search]");
+  const searchResults = () => document.getElementById("header-search-results");
+
+  function showResults(show) {
+    const results = searchResults();
+    if (results) results.hidden = !show;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const box = searchBox();
+    if (!box || !box.contains(event.target)) return;
+    const input = box.querySelector("input[name=q]");
+    const links = Array.from(box.querySelectorAll(".search-results a"));
+    const index = links.indexOf(event.target);
+    if (event.key === "Escape") {
+      showResults(false);
+      input.focus();
+      event.preventDefault();
+      event.stopPropagation();
+    } else if (event.key === "ArrowDown" && links.length) {
+      showResults(true);
+      links[Math.min(index + 1, links.length - 1)].focus();
+      event.preventDefault();
+    } else if (event.key === "ArrowUp" && index >= 0) {
+      (index === 0 ? input : links[index - 1]).focus();
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("focusin", (event) => {
+    const box = searchBox();
+    if (!box || event.target !== box.querySelector("input[name=q]")) return;
+    if (!box.contains(event.relatedTarget)) showResults(true); // back from elsewhere, not from Escape
+  });
+
+  document.addEventListener("click", (event) => {
+    const box = searchBox();
+    if (box && !box.contains(event.target)) showResults(false);
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target === searchResults()) showResults(true);
+  });
+
   // A reload button on a version conflict re-fetches the panel.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reload-panel]");

@@ -1,11 +1,14 @@
 """The benchmark runner: pages through the test client, jobs timed apart from their setup and
 rolled back, queries counted on the measured targets."""
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 
 from benchmark import bench
+from careplans.models import Patient, PatientAccessLog
 from tasks.models import Task
+from tests.factories import PatientFactory
 
 
 def test_pages_are_timed_and_counted(db):
@@ -51,3 +54,16 @@ def test_the_inbox_cases_fill_a_managers_inbox_once_and_open_its_biggest_line(ma
     for case in (c for c in bench.CASES if c.name.startswith("inbox")):
         result = bench.run_case(case, requests=3, warmup=1, seed=1)
         assert (result.error, result.statuses) == ("", {"200": 3}), case.name
+
+
+def test_patient_search_runs_as_a_manager_of_every_team(db, team, other_team):
+    PatientFactory(care_team=team, phone="(315) 555-0162")
+    PatientFactory(care_team=other_team, phone="412-555-0199")
+    case = next(c for c in bench.CASES if c.name == "patient search")
+
+    result = bench.run_case(case, requests=10, warmup=1, seed=1)
+    director = get_user_model().objects.get(username=bench.EVERY_TEAM_MANAGER)
+
+    assert (result.requests, result.statuses, result.error) == (10, {"200": 10}, "")
+    assert Patient.objects.visible_to(director).count() == 2
+    assert PatientAccessLog.objects.filter(user=director).exists()  # the searches found patients

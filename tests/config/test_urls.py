@@ -98,6 +98,7 @@ MATRIX: dict[str, Row] = {
     "login": Row("get", None, every(to("home")), anonymous=OK, wrong_method="delete"),
     "logout": Row("post", None, every(to("login")), anonymous=LOGIN, wrong_method="get"),
     "patient_list": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "patient_search": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
     "care_plan_intake": Row(
         "get", "patient", every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN), LOGIN, "put"
