@@ -1,0 +1,15 @@
+"""Roles re-seeded from accounts.roles.ROLE_PERMISSIONS: the Admin role edits escalation
+policies (the README sends admins to them), which only a superuser could before."""
+
+from django.db import migrations
+
+from accounts.roles import sync_in_migration
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("notifications", "0007_role_by_reference_only"),
+        ("tasks", "0008_sync_roles"),
+    ]
+
+    operations = [migrations.RunPython(sync_in_migration, migrations.RunPython.noop)]
