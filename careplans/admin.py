@@ -1,12 +1,15 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin import ADMIN_CSS, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,
     CarePlan,
     CarePlanTemplate,
+    DueAnchor,
     Enrollment,
     Goal,
     Patient,
@@ -25,23 +28,59 @@ class ProgramAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class TemplateTaskInline(RoleChoiceMixin, admin.TabularInline):
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+class TemplateTaskForm(forms.ModelForm):
+    """Short labels that read along a row ("Due [2] days after [Plan start]"); what they mean is
+    said once, above the tasks (CarePlanTemplateAdmin)."""
+
+    class Meta:
+        model = TemplateTask
+        fields = [
+            "position",
+            "title",
+            "priority",
+            "kind",
+            "assignee_group",
+            "depends_on",
+            "due_offset_days",
+            "due_anchor",
+            "recurrence_days",
+            "recurrence_count",
+        ]
+        labels = {
+            "position": "Step",
+            "kind": "Type",
+            "due_offset_days": "Due",
+            "due_anchor": "days after",
+            "recurrence_days": "Repeats every (days)",
+            "recurrence_count": "Times in all",
+            "depends_on": "Waits for",
+        }
+        help_texts = {"assignee_group": "", "recurrence_days": "", "recurrence_count": ""}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class TemplateTaskInline(RoleChoiceMixin, admin.StackedInline):
+    """One compact block per task, its fields in rows that fit a 1280 px screen
+    (static/css/admin.css), and its due rule read back in words."""
+
     role_fields = ("assignee_group",)
     model = TemplateTask
+    form = TemplateTaskForm
     fk_name = "template"
     extra = 1
     fields = [
-        "position",
-        "title",
-        "kind",
-        "assignee_group",
-        "due_anchor",
-        "due_offset_days",
-        "recurrence_days",
-        "recurrence_count",
-        "priority",
-        "depends_on",
+        ("position", "title", "priority"),
+        ("kind", "assignee_group", "depends_on"),
+        ("due_offset_days", "due_anchor", "recurrence_days", "recurrence_count"),
+        "due_rule_display",
     ]
+    readonly_fields = ["due_rule_display"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A dependency may only name a task of the same template.
@@ -49,6 +88,29 @@ class TemplateTaskInline(RoleChoiceMixin, admin.TabularInline):
             template_id = request.resolver_match.kwargs.get("object_id")
             kwargs["queryset"] = TemplateTask.objects.filter(template_id=template_id or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Due rule, as saved")
+    def due_rule_display(self, obj) -> str:
+        """The saved rule in words, as the intake preview dates it (tasks.intake.preview): "2 days
+        after plan start, then every 30 days until the plan ends"."""
+        if obj is None or obj.pk is None:
+            return "Shown in words once saved."
+        offset = obj.due_offset_days
+        if obj.due_anchor == DueAnchor.NEXT_APPOINTMENT:
+            anchor, fallback = "the next appointment", " (plan start if none is booked)"
+        else:
+            anchor, fallback = "plan start", ""
+        if offset == 0:
+            rule = f"on {anchor}{fallback}"
+        else:
+            rule = f"{_days(abs(offset))} {'after' if offset > 0 else 'before'} {anchor}{fallback}"
+        if obj.recurrence_days:
+            every = "day" if obj.recurrence_days == 1 else f"{obj.recurrence_days} days"
+            times = (
+                f", {obj.recurrence_count} times in all" if obj.recurrence_count else " until the plan ends"
+            )
+            rule += f", then every {every}{times}"
+        return rule
 
 
 @admin.register(CarePlanTemplate)
@@ -58,6 +120,24 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
     list_filter = ["program", "is_active"]
     search_fields = ["name"]
     inlines = [TemplateTaskInline]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["program", "name", "description", "is_active"],
+                "description": "Applying the template to a patient creates one task per step below. "
+                "A member of the patient's care team in the step's role owns it (the one with the "
+                "least open work; the primary provider first if they hold the role). Due counts "
+                "days from the plan start or from the patient's next appointment (the plan start "
+                "if none is booked); a negative number counts back. Repeats: empty for a one-off "
+                "task; times in all empty repeats until the plan ends.",
+            },
+        )
+    ]
+
+    class Media:
+        css = ADMIN_CSS
 
 
 class EnrollmentInline(admin.TabularInline):
