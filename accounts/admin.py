@@ -20,9 +20,6 @@ from accounts.models import (
 from accounts.roles import offered_rights
 from accounts.scope import held_rights
 
-# Our admin styles (static/css/admin.css): the pages a practice administrator works in.
-ADMIN_CSS = {"all": ["css/admin.css"]}
-
 RIGHT_IN_WORDS = {
     TeamRight.MEMBER: "Member: works the team's patients and tasks",
     TeamRight.MANAGER: "Manager: works in the team and manages it (its dashboard, reassigning, reopening)",
@@ -173,9 +170,12 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHi
     filter_horizontal = ["user_permissions"]
     readonly_fields = ["team_rights", "team_rights_history", "last_login", "date_joined"]
     inlines = [UserTeamRightsInline]
-
-    class Media:
-        css = ADMIN_CSS
+    # A new person in one step: sign-in, name, role, and (in the inline) their care team.
+    add_fieldsets = [
+        (None, {"fields": ["username", "usable_password", "password1", "password2"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        ("Role", {"fields": ["groups", "is_staff"]}),
+    ]
 
     def get_queryset(self, request):
         return (
@@ -288,9 +288,6 @@ class CareTeamAdmin(TeamRightWritesMixin, SimpleHistoryAdmin):
     search_fields = ["name"]
     inlines = [TeamMembershipInline]
 
-    class Media:
-        css = ADMIN_CSS
-
 
 class TeamRightFilter(admin.SimpleListFilter):
     title = "right"
@@ -378,9 +375,6 @@ class RoleAdmin(admin.ModelAdmin):
     list_display = ["name", "people", "right_count"]
     search_fields = ["name"]
     readonly_fields = ["other_rights"]
-
-    class Media:
-        css = ADMIN_CSS
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Roles", **(extra_context or {})})

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ADMIN_CSS, ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,
@@ -135,9 +135,6 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
             },
         )
     ]
-
-    class Media:
-        css = ADMIN_CSS
 
 
 class EnrollmentInline(admin.TabularInline):

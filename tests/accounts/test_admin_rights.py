@@ -199,3 +199,29 @@ def test_the_membership_list_reads_in_words_and_revokes_through_the_actions(clie
         CareTeamUserObjectPermission.history.filter(user=coordinator, history_type="-").get().history_user
         == admin
     )
+
+
+def test_a_new_person_gets_name_role_and_team_in_one_step(client, admin, team):
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_add")
+    data = form_values(client.get(url).content.decode())
+    data.update(
+        username=["newnurse"],
+        usable_password=["true"],
+        password1=["a-long-enough-password-7"],
+        password2=["a-long-enough-password-7"],
+        first_name=["Nia"],
+        last_name=["Nurse"],
+        groups=[str(Group.objects.get(name=Role.MEDICAL_ASSISTANT).pk)],
+    )
+    data[f"{PREFIX}-0-content_object"] = [str(team.pk)]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = type(admin).objects.get(username="newnurse")
+    assert (person.get_full_name(), [g.name for g in person.groups.all()]) == (
+        "Nia Nurse",
+        [Role.MEDICAL_ASSISTANT],
+    )
+    assert _rights_of(person) == {("North team", TeamRight.MEMBER)}
