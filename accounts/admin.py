@@ -306,6 +306,8 @@ class MembershipAdmin(SimpleHistoryAdmin):
     team's page; revoking here goes through accounts.actions like there."""
 
     list_display = ["user", "in_words"]
+    fields = ["user", "in_words"]
+    readonly_fields = ["in_words"]
     list_filter = [("content_object", titled("care team", admin.RelatedOnlyFieldListFilter)), TeamRightFilter]
     search_fields = ["user__username", "user__first_name", "user__last_name", "content_object__name"]
 
