@@ -1,83 +1,33 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import CareTeam, CareTeamUserObjectPermission, Location, User
-from accounts.scope import MANAGE, WORK
+from accounts.actions import grant_team_right, revoke_team_right
+from accounts.models import (
+    CareTeam,
+    CareTeamUserObjectPermission,
+    Location,
+    TeamRight,
+    User,
+    team_right_in_words,
+)
+from accounts.roles import offered_rights
+from accounts.scope import held_rights
+
+RIGHT_IN_WORDS = {
+    TeamRight.MEMBER: "Member: works the team's patients and tasks",
+    TeamRight.MANAGER: "Manager: works in the team and manages it (its dashboard, reassigning, reopening)",
+}
 
 
-class MembershipForm(forms.ModelForm):
-    """Membership is a guardian permission row; only the two team rights may be chosen."""
-
-    class Meta:
-        model = CareTeamUserObjectPermission
-        fields = ["user", "content_object", "permission"]
-        labels = {"content_object": "Care team", "permission": "Right"}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["permission"].queryset = Permission.objects.filter(
-            content_type__app_label="accounts", codename__in=[WORK, MANAGE]
-        )
-        self.fields["permission"].label_from_instance = lambda p: (
-            "Member" if p.codename == WORK else "Manager"
-        )
-
-
-class TeamMembershipInline(admin.TabularInline):
-    model = CareTeamUserObjectPermission
-    form = MembershipForm
-    fk_name = "content_object"
-    extra = 1
-    autocomplete_fields = ["user"]
-    verbose_name = "member"
-    verbose_name_plural = "members and managers"
-
-
-class UserMembershipInline(TeamMembershipInline):
-    fk_name = "user"
-    autocomplete_fields = ["content_object"]
-    verbose_name_plural = "care team rights"
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
-    list_display = ["username", "first_name", "last_name", "email", "role_names", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff", "groups"]
-    inlines = [UserMembershipInline]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
-
-    @admin.display(description="Roles")
-    def role_names(self, obj):
-        return ", ".join(group.name for group in obj.groups.all())
-
-
-@admin.register(Location)
-class LocationAdmin(SimpleHistoryAdmin):
-    search_fields = ["name"]
-
-
-@admin.register(CareTeam)
-class CareTeamAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "location"]
-    list_select_related = ["location"]
-    list_filter = ["location"]
-    search_fields = ["name"]
-    inlines = [TeamMembershipInline]
-
-
-@admin.register(CareTeamUserObjectPermission)
-class MembershipAdmin(SimpleHistoryAdmin):
-    form = MembershipForm
-    list_display = ["user", "content_object", "permission"]
-    list_select_related = ["user", "content_object", "permission"]
-    list_filter = ["content_object", "permission"]
-    search_fields = ["user__username", "user__last_name", "content_object__name"]
-    autocomplete_fields = ["user", "content_object"]
+# A membership history row's type, as the user page's team rights history says it.
+HISTORY_VERBS = {"+": "granted", "-": "revoked", "~": "changed"}
 
 
 class ReadOnlyMixin:
@@ -96,8 +46,9 @@ class ReadOnlyMixin:
 
 
 class RoleChoiceMixin:
-    """For a model that refers to a role (a group): the role is chosen from a list, never added,
-    changed or deleted from that form; roles are edited under Groups."""
+    """For a model that refers to a role (a group), or a team right to its team or person: chosen
+    from a list, never added, changed, deleted or opened from that form; roles are edited under
+    Groups, teams and people on their own pages."""
 
     role_fields: tuple[str, ...] = ()
 
@@ -106,4 +57,367 @@ class RoleChoiceMixin:
         if db_field.name in self.role_fields and field is not None:
             widget = field.widget
             widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+            widget.can_view_related = False
         return field
+
+
+class TeamRightForm(forms.ModelForm):
+    """A team right in words: a care team, and Member or Manager. The row is a guardian
+    permission on the team; only the two team rights may be chosen."""
+
+    class Meta:
+        model = CareTeamUserObjectPermission
+        fields = ["user", "content_object", "permission"]
+        labels = {"content_object": "Care team", "permission": "Right"}
+        widgets = {"permission": forms.RadioSelect}
+        error_messages = {NON_FIELD_ERRORS: {"unique_together": "This right on this team is held already."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        right = self.fields["permission"]
+        right.queryset = Permission.objects.filter(
+            content_type__app_label="accounts", codename__in=TeamRight.values
+        ).order_by("-codename")
+        right.label_from_instance = lambda permission: RIGHT_IN_WORDS[permission.codename]
+        if not self.instance.pk:
+            right.initial = right.queryset.filter(codename=TeamRight.MEMBER).first()
+
+
+class TeamRightInline(RoleChoiceMixin, admin.TabularInline):
+    model = CareTeamUserObjectPermission
+    form = TeamRightForm
+    extra = 1
+    role_fields = ("content_object",)  # a care team from the list, never edited from here
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "content_object", "permission")
+
+
+class TeamMembershipInline(TeamRightInline):
+    fk_name = "content_object"
+    autocomplete_fields = ["user"]
+    role_fields = ("user",)
+    verbose_name = "member or manager"
+    verbose_name_plural = "members and managers"
+
+
+class UserTeamRightsInline(TeamRightInline):
+    fk_name = "user"
+    verbose_name = "care team right"
+    verbose_name_plural = "care team rights"
+
+
+def _grant(row, by) -> None:
+    grant_team_right(user=row.user, team=row.content_object, right=row.permission.codename, by=by)
+
+
+def _revoke(row, by) -> None:
+    revoke_team_right(user=row.user, team=row.content_object, right=row.permission.codename, by=by)
+
+
+class TeamRightWritesMixin:
+    """Team rights edited in an inline are written by accounts.actions (grant and revoke, with
+    the admin's name in the membership history), never by the form's own save. A changed row is
+    the old right revoked and the new one granted."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CareTeamUserObjectPermission:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for row in formset.deleted_objects:
+            _revoke(row, request.user)
+        for row, _fields in formset.changed_objects:
+            _revoke(
+                CareTeamUserObjectPermission.objects.select_related("permission").get(pk=row.pk), request.user
+            )
+            _grant(row, request.user)
+        for row in formset.new_objects:
+            _grant(row, request.user)
+
+
+def _in_lines(rows) -> str:
+    return format_html_join("", "<div>{}</div>", ((row.in_words,) for row in rows))
+
+
+def titled(title: str, base=admin.RelatedFieldListFilter):
+    """A list filter of `base` headed "By <title>" instead of the field's own name."""
+
+    class Titled(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
+@admin.register(User)
+class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHistoryAdmin):
+    role_fields = ("groups",)
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role_names",
+        "team_rights_list",
+        "is_active",
+        "uses_admin",
+    ]
+    list_filter = [
+        "is_active",
+        ("is_staff", titled("uses the admin", admin.BooleanFieldListFilter)),
+        ("groups", titled("role")),
+    ]
+    filter_horizontal = ["user_permissions"]
+    readonly_fields = ["team_rights", "team_rights_history", "last_login", "date_joined"]
+    inlines = [UserTeamRightsInline]
+    # A new person in one step: sign-in, name, role, and (in the inline) their care team.
+    add_fieldsets = [
+        (None, {"fields": ["username", "usable_password", "password1", "password2"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        ("Role", {"fields": ["groups", "is_staff"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups", Prefetch("careteamuserobjectpermission_set", held_rights(), "held"))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        fieldsets = [
+            (None, {"fields": ["username", "password"]}),
+            ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+            (
+                "Role and teams",
+                {
+                    "fields": ["is_active", "groups", "team_rights", "is_staff"],
+                    "description": "The role says what the person may do; their care team rights "
+                    "(below) say whose patients. Untick Active when someone leaves: their history stays.",
+                },
+            ),
+            ("History", {"fields": ["team_rights_history", "last_login", "date_joined"]}),
+        ]
+        if request.user.is_superuser:
+            fieldsets.append(
+                (
+                    "Operator only",
+                    {
+                        "fields": ["is_superuser", "user_permissions"],
+                        "classes": ["collapse"],
+                        "description": "Break-glass for the operator: every right, and Django's model "
+                        "permissions one by one. Practice staff get rights from their role.",
+                    },
+                )
+            )
+        return fieldsets
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label = "Roles"
+            field.help_text = "Roles are edited under Groups."
+        elif db_field.name == "is_staff":
+            field.label = "Uses the admin"
+            field.help_text = (
+                "Can sign in to this admin (the Admin role). People who only work in the app leave it off."
+            )
+        return field
+
+    def has_change_permission(self, request, obj=None):
+        """A superuser's account is the operator's: a practice admin may see it, never change it
+        or its password (that would hand them every right)."""
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description="Roles")
+    def role_names(self, obj):
+        return ", ".join(group.name for group in obj.groups.all())
+
+    @admin.display(description="Care team rights")
+    def team_rights_list(self, obj):
+        return _in_lines(obj.held)
+
+    @admin.display(description="Uses the admin", boolean=True, ordering="is_staff")
+    def uses_admin(self, obj):
+        return obj.is_staff
+
+    @admin.display(description="Care team rights history")
+    def team_rights_history(self, obj):
+        """The last changes to the person's team rights, from the membership history (revoked
+        rights included), newest first."""
+        changes = (
+            CareTeamUserObjectPermission.history.filter(user=obj)
+            .select_related("content_object", "permission", "history_user")
+            .order_by("-history_date")[:10]
+        )
+        lines = [
+            (
+                f"{timezone.localtime(change.history_date):%b %-d, %Y}",
+                HISTORY_VERBS.get(change.history_type, change.history_type),
+                team_right_in_words(change.permission.codename, change.content_object),
+                change.history_user or "the system",
+            )
+            for change in changes
+        ]
+        if not lines:
+            return "No change yet."
+        return format_html_join("", "<div>{}: {} {}, by {}</div>", lines)
+
+    @admin.display(description="Care team rights")
+    def team_rights(self, obj):
+        rows = list(held_rights().filter(user=obj))
+        return _in_lines(rows) if rows else "None: sees no patient until given a care team right below."
+
+
+@admin.register(Location)
+class LocationAdmin(SimpleHistoryAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(CareTeam)
+class CareTeamAdmin(TeamRightWritesMixin, SimpleHistoryAdmin):
+    list_display = ["name", "location"]
+    list_select_related = ["location"]
+    list_filter = ["location"]
+    search_fields = ["name"]
+    inlines = [TeamMembershipInline]
+
+
+class TeamRightFilter(admin.SimpleListFilter):
+    title = "right"
+    parameter_name = "right"
+
+    def lookups(self, request, model_admin):
+        return TeamRight.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(permission__codename=self.value()) if self.value() else queryset
+
+
+@admin.register(CareTeamUserObjectPermission)
+class MembershipAdmin(SimpleHistoryAdmin):
+    """Who works in and manages which team, at a glance. Rights are granted on the user's or the
+    team's page; revoking here goes through accounts.actions like there."""
+
+    list_display = ["user", "in_words"]
+    fields = ["user", "in_words"]
+    readonly_fields = ["in_words"]
+    list_filter = [("content_object", titled("care team", admin.RelatedOnlyFieldListFilter)), TeamRightFilter]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "content_object__name"]
+
+    def get_queryset(self, request):
+        return held_rights().select_related("user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        _revoke(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset.select_related("user", "content_object", "permission"):
+            _revoke(row, request.user)
+
+    @admin.display(description="Right", ordering="content_object__name")
+    def in_words(self, obj):
+        return obj.in_words
+
+
+class RightsWidget(forms.CheckboxSelectMultiple):
+    """The product's rights as checkboxes, one fieldset per area."""
+
+    template_name = "accounts/widgets/rights.html"
+
+
+class RoleForm(forms.ModelForm):
+    """A role is a group: a name and the product's rights, each described in a line. Django's
+    own model permissions are no choice here; any the group already holds outside the list (an
+    operator's doing) are kept as they are."""
+
+    rights = forms.MultipleChoiceField(required=False, widget=RightsWidget, label="Rights")
+
+    class Meta:
+        model = Group
+        fields = ["name"]
+        labels = {"name": "Role name"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        areas = offered_rights()
+        self.offered = {permission.pk for _area, rights in areas for permission, _line in rights}
+        self.fields["rights"].choices = [
+            (area, [(permission.pk, line) for permission, line in rights]) for area, rights in areas
+        ]
+        if self.instance.pk:
+            held = self.instance.permissions.values_list("pk", flat=True)
+            self.initial["rights"] = [pk for pk in held if pk in self.offered]
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        chosen = {int(pk) for pk in self.cleaned_data["rights"]}
+        kept = set(self.instance.permissions.exclude(pk__in=self.offered).values_list("pk", flat=True))
+        self.instance.permissions.set(chosen | kept)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(admin.ModelAdmin):
+    form = RoleForm
+    list_display = ["name", "people", "right_count"]
+    search_fields = ["name"]
+    readonly_fields = ["other_rights"]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Roles", **(extra_context or {})})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        title = "Change role" if object_id else "Add role"
+        return super().changeform_view(
+            request, object_id, form_url, {"title": title, **(extra_context or {})}
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fields = ["name", "rights"]
+        if obj is not None and self._other_rights(obj):
+            fields.append("other_rights")
+        description = (
+            "A role is what its people may do; whose patients comes from each person's care team "
+            "rights. Admin rights work only for people with Uses the admin ticked on their user page."
+        )
+        return [(None, {"fields": fields, "description": description})]
+
+    def _other_rights(self, obj) -> list[str]:
+        offered = [permission.pk for _area, rights in offered_rights() for permission, _line in rights]
+        return [str(p) for p in obj.permissions.exclude(pk__in=offered).select_related("content_type")]
+
+    @admin.display(description="Other permissions (kept)")
+    def other_rights(self, obj):
+        return format_html_join("", "<div>{}</div>", ((name,) for name in self._other_rights(obj)))
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                people_count=Count("user", distinct=True), right_count=Count("permissions", distinct=True)
+            )
+        )
+
+    @admin.display(description="People", ordering="people_count")
+    def people(self, obj):
+        return obj.people_count
+
+    @admin.display(description="Rights", ordering="right_count")
+    def right_count(self, obj):
+        return obj.right_count

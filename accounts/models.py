@@ -44,6 +44,13 @@ class CareTeam(models.Model):
         return self.name
 
 
+class TeamRight(models.TextChoices):
+    """The two team rights, by their permission's codename. Either one is working in the team."""
+
+    MEMBER = "work_in_careteam", "Member"
+    MANAGER = "manage_careteam", "Manager"
+
+
 class CareTeamUserObjectPermission(UserObjectPermissionBase):
     """Guardian's direct foreign-key permission row: one per (user, team, right). This *is* team
     membership; its history is the membership audit trail."""
@@ -60,4 +67,14 @@ class CareTeamUserObjectPermission(UserObjectPermissionBase):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.permission.codename} · {self.content_object}"
+        return f"{self.user}: {self.in_words}"
+
+    @property
+    def in_words(self) -> str:
+        return team_right_in_words(self.permission.codename, self.content_object)
+
+
+def team_right_in_words(codename: str, team) -> str:
+    """A team right as the admin and its history name it: "Member of Riverside Team A"."""
+    right = TeamRight(codename).label if codename in TeamRight.values else codename
+    return f"{right} of {team}"

@@ -79,8 +79,115 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.change_holiday",
         "careplans.delete_holiday",
         "careplans.view_patientaccesslog",
+        "notifications.view_escalationpolicy",
+        "notifications.add_escalationpolicy",
+        "notifications.change_escalationpolicy",
+        "notifications.delete_escalationpolicy",
     ],
 }
+
+# Every right a role can hold, by area, each with the line the role editor shows. The editor
+# offers these and nothing else: Django's add/change/delete/view rights on every model are no
+# choice for a practice. A right added to ROLE_PERMISSIONS gets its line here.
+RIGHTS: dict[str, dict[str, str]] = {
+    "Tasks": {
+        "tasks.view_task": "See the tasks of their teams' patients: My work and the team queue",
+        "tasks.work_task": "Start, set waiting, complete and cancel their own tasks, and write notes",
+        "tasks.add_task": "Create tasks of any type",
+        "tasks.add_scheduling_task": "Create scheduling and outreach calls only (front desk)",
+        "tasks.reassign_own_task": "Hand their own tasks to a teammate, with a reason",
+        "tasks.reassign_any_task": "Reassign any task of a team they manage, with a reason",
+        "tasks.reopen_task": "Reopen a completed or cancelled task of a team they manage",
+        "tasks.bulk_change_task": "Cancel or reschedule many tasks of a team they manage at once, "
+        "from the team queue",
+    },
+    "Care plans": {
+        "careplans.view_patient": "See their teams' patients: demographics and scheduling",
+        "careplans.view_clinical": "See goals and interventions, and tasks of every type "
+        "(without it: scheduling and outreach calls, and their own tasks)",
+        "careplans.view_careplan": "See a patient's care plans",
+        "careplans.view_goal": "See a care plan's goals",
+        "careplans.add_careplan": "Add care plans",
+        "careplans.apply_template": "Start a care plan from a template, which creates its tasks",
+        "careplans.change_careplan": "Change care plans",
+        "careplans.edit_clinical": "Write goals and interventions; complete or revoke a care plan",
+        "careplans.add_goal": "Add goals",
+        "careplans.change_goal": "Change goals",
+    },
+    "Dashboards": {
+        "tasks.view_dashboard": "Open the dashboard, of their own tasks unless a right below widens it",
+        "tasks.view_patients_dashboard": "The dashboard counts the tasks of their own patients",
+        "tasks.view_team_dashboard": "The dashboard counts the teams they manage",
+    },
+    "Notifications": {
+        "notifications.view_escalationpolicy": "See escalation policies (in the admin)",
+        "notifications.add_escalationpolicy": "Add escalation policies",
+        "notifications.change_escalationpolicy": "Change when overdue tasks escalate, and to whom",
+        "notifications.delete_escalationpolicy": "Delete escalation policies",
+    },
+    "Admin: users and roles": {
+        "accounts.view_user": "See users",
+        "accounts.add_user": "Add users",
+        "accounts.change_user": "Change users: names, roles, admin access, deactivation",
+        "auth.view_group": "See roles",
+        "auth.add_group": "Add roles",
+        "auth.change_group": "Change roles and their rights",
+        "accounts.view_careteamuserobjectpermission": "See who works in and manages which team",
+        "accounts.add_careteamuserobjectpermission": "Grant team rights (Member, Manager)",
+        "accounts.change_careteamuserobjectpermission": "Change a team right",
+        "accounts.delete_careteamuserobjectpermission": "Revoke team rights",
+    },
+    "Admin: care teams and locations": {
+        "accounts.view_careteam": "See care teams",
+        "accounts.add_careteam": "Add care teams",
+        "accounts.change_careteam": "Rename care teams and move them between locations",
+        "accounts.view_location": "See locations",
+        "accounts.add_location": "Add locations",
+        "accounts.change_location": "Rename locations",
+    },
+    "Admin: programs and templates": {
+        "careplans.view_program": "See programs",
+        "careplans.add_program": "Add programs",
+        "careplans.change_program": "Change programs",
+        "careplans.view_careplantemplate": "See care plan templates",
+        "careplans.add_careplantemplate": "Add care plan templates",
+        "careplans.change_careplantemplate": "Change care plan templates",
+        "careplans.view_templatetask": "See a template's tasks",
+        "careplans.add_templatetask": "Add tasks to a template",
+        "careplans.change_templatetask": "Change a template's tasks",
+        "careplans.delete_templatetask": "Remove tasks from a template",
+        "careplans.view_holiday": "See the practice's holidays",
+        "careplans.add_holiday": "Add holidays (business-day due dates skip them)",
+        "careplans.change_holiday": "Change holidays",
+        "careplans.delete_holiday": "Remove holidays",
+    },
+    "Admin: audit": {
+        "careplans.view_patientaccesslog": "Read the patient access log: who opened which record, when",
+    },
+}
+
+
+def offered_rights():
+    """RIGHTS with their Permission rows, in one query: [(area, [(permission, line), ...]), ...].
+    A right a role holds that RIGHTS does not describe still shows, under "Other", by its
+    Django name; rights not yet in the database (an app not migrated) are left out."""
+    from django.contrib.auth.models import Permission
+
+    lines = {code: line for area in RIGHTS.values() for code, line in area.items()}
+    undescribed = sorted({code for codes in ROLE_PERMISSIONS.values() for code in codes} - set(lines))
+    codes = [*lines, *undescribed]
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.filter(
+            codename__in=[code.split(".")[1] for code in codes]
+        ).select_related("content_type")
+    }
+    areas = [*RIGHTS.items(), ("Other", {code: "" for code in undescribed})]
+    return [
+        (area, [(found[code], line or found[code].name) for code, line in rights.items() if code in found])
+        for area, rights in areas
+        if any(code in found for code in rights)
+    ]
 
 
 def sync_role_permissions(apps=None, *, skip_missing: bool = False) -> None:

@@ -6,10 +6,10 @@ CareTeamUserObjectPermission; that row is the membership. Groups carry roles, ne
 
 from django.contrib.auth.models import Permission
 
-from accounts.models import CareTeamUserObjectPermission
+from accounts.models import CareTeamUserObjectPermission, TeamRight
 
-WORK = "work_in_careteam"
-MANAGE = "manage_careteam"
+WORK = TeamRight.MEMBER.value
+MANAGE = TeamRight.MANAGER.value
 
 
 def team_ids_for(user, *codenames: str):
@@ -118,3 +118,13 @@ def active_members(team_ids) -> dict[int, dict]:
         if codename == MANAGE and teams[team_id]["manager"] is None:
             teams[team_id]["manager"] = user_id
     return teams
+
+
+def held_rights():
+    """Every team right held, with its team and right loaded, by team, managers first: what the
+    admin lists as "Manager of Riverside Team A". Callers filter it by user or team."""
+    return (
+        rights()
+        .select_related("content_object", "permission")
+        .order_by("content_object__name", "permission__codename", "user_id")
+    )

@@ -4,14 +4,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.scope import team_id_list
+
 
 @require_GET
 def home(request):
     """Each role lands where its day starts: managers on the dashboard, providers on their
-    patients, everyone who works tasks on My work."""
+    patients, everyone who works tasks on My work, and administrators in the admin."""
     user = request.user
     # A superuser holds every right but works no team: the operator's break-glass, in the admin.
-    if user.is_superuser and user.is_staff:
+    # So does anyone who uses the admin and works in no team: whatever their roles hold, their
+    # patient list and queue would be empty.
+    if user.is_staff and (user.is_superuser or not team_id_list(user)):
         return redirect("admin:index")
     # Providers and coordinators see a dashboard too (their own slice), but their day starts on
     # their patients or their queue. By right, never by role name: renaming a role changes nothing.

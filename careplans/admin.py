@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -10,6 +12,7 @@ from careplans.models import (
     Appointment,
     CarePlan,
     CarePlanTemplate,
+    DueAnchor,
     Enrollment,
     Goal,
     Holiday,
@@ -29,24 +32,57 @@ class ProgramAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class TemplateTaskInline(RoleChoiceMixin, admin.TabularInline):
+class TemplateTaskForm(forms.ModelForm):
+    """Short labels that read along a row ("Due [2] days after [Plan start]"); what they mean is
+    said once, above the tasks (CarePlanTemplateAdmin)."""
+
+    class Meta:
+        model = TemplateTask
+        fields = [
+            "position",
+            "title",
+            "priority",
+            "kind",
+            "assignee_group",
+            "depends_on",
+            "due_offset_days",
+            "due_offset_unit",
+            "due_anchor",
+            "recurrence_days",
+            "recurrence_count",
+        ]
+        labels = {
+            "position": "Step",
+            "kind": "Type",
+            "due_offset_days": "Due (days; negative: before)",
+            "due_offset_unit": "counted in",
+            "due_anchor": "from",
+            "recurrence_days": "Repeats every (days)",
+            "recurrence_count": "Times in all",
+            "depends_on": "Waits for",
+        }
+        help_texts = {"assignee_group": "", "recurrence_days": "", "recurrence_count": ""}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+
+
+class TemplateTaskInline(RoleChoiceMixin, admin.StackedInline):
+    """One compact block per task, its fields in rows that fit a 1280 px screen
+    (static/css/admin.css), and its due rule read back in words."""
+
     role_fields = ("assignee_group",)
     model = TemplateTask
+    form = TemplateTaskForm
     fk_name = "template"
     extra = 1
     fields = [
-        "position",
-        "title",
-        "kind",
-        "assignee_group",
-        "due_anchor",
-        "due_offset_days",
-        "due_offset_unit",
-        "recurrence_days",
-        "recurrence_count",
-        "priority",
-        "depends_on",
+        ("position", "title", "priority"),
+        ("kind", "assignee_group", "depends_on"),
+        ("due_offset_days", "due_offset_unit", "due_anchor", "recurrence_days", "recurrence_count"),
+        "due_rule_display",
     ]
+    readonly_fields = ["due_rule_display"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A dependency may only name a task of the same template.
@@ -54,6 +90,23 @@ class TemplateTaskInline(RoleChoiceMixin, admin.TabularInline):
             template_id = request.resolver_match.kwargs.get("object_id")
             kwargs["queryset"] = TemplateTask.objects.filter(template_id=template_id or 0)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Due rule, as saved")
+    def due_rule_display(self, obj) -> str:
+        """The saved rule in words, as the intake preview dates it (tasks.intake.preview): "2 days
+        after plan start, then every 30 days until the plan ends"."""
+        if obj is None or obj.pk is None:
+            return "Shown in words once saved."
+        rule = obj.due_rule_text
+        if obj.due_anchor == DueAnchor.NEXT_APPOINTMENT:
+            rule += " (plan start if none is booked)"
+        if obj.recurrence_days:
+            every = "day" if obj.recurrence_days == 1 else f"{obj.recurrence_days} days"
+            times = (
+                f", {obj.recurrence_count} times in all" if obj.recurrence_count else " until the plan ends"
+            )
+            rule += f", then every {every}{times}"
+        return rule
 
 
 @admin.register(CarePlanTemplate)
@@ -63,6 +116,21 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
     list_filter = ["program", "is_active"]
     search_fields = ["name"]
     inlines = [TemplateTaskInline]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["program", "name", "description", "is_active"],
+                "description": "Applying the template to a patient creates one task per step below. "
+                "A member of the patient's care team in the step's role owns it (the one with the "
+                "least open work; the primary provider first if they hold the role). Due counts "
+                "days from the plan start or from the patient's next appointment (the plan start "
+                "if none is booked); a negative number counts back. Repeats: empty for a one-off "
+                "task; times in all empty repeats until the plan ends.",
+            },
+        )
+    ]
 
 
 @admin.register(Holiday)

@@ -10,6 +10,7 @@ from tasks import patient_views, transfer_views
 from tasks import views as task_views
 
 admin.site.site_header = "Followthrough administration"
+admin.site.site_title = "Followthrough admin"
 
 urlpatterns = [
     path("", account_views.home, name="home"),

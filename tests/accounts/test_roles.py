@@ -30,6 +30,7 @@ DESIGN = [
     ("manage teams", "accounts.change_careteam", {"admin"}),
     ("manage programs", "careplans.change_program", {"admin"}),
     ("manage templates", "careplans.change_careplantemplate", {"admin"}),
+    ("manage escalation policies", "notifications.change_escalationpolicy", {"admin"}),
 ]
 
 

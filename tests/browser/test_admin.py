@@ -1,0 +1,91 @@
+"""A practice administrator's visit in a real browser at 1280 px: logging in lands in the admin,
+a coordinator's team right is read and changed in words, the role editor shows the product's
+rights, and a care plan template's steps fit the screen with their due rule in words. No page
+reports a CSP violation or a console error."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import PASSWORD, member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def office(work_day):
+    """The work day's practice (a coordinator of Team Blue, a template), a second team, and an
+    administrator: the Admin role, staff, in no team."""
+    from accounts.models import CareTeam
+    from accounts.roles import Role
+    from tests import factories
+
+    team = work_day["patient"].care_team
+    other = CareTeam.objects.create(name="Team Green", location=team.location)
+    admin = factories.UserFactory(
+        username="officeadmin", first_name="Alex", last_name="Admin", roles=[Role.ADMIN], is_staff=True
+    )
+    admin.set_password(PASSWORD)
+    admin.save(update_fields=["password"])
+    member(other, "greencoord", "Gray", "Green", Role.COORDINATOR)
+    return {**work_day, "admin": admin, "other_team": other}
+
+
+def _no_horizontal_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_an_administrator_manages_rights_and_templates_in_words(page, live_server, office, screenshot):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    coordinator, template = office["coordinator"], office["template"]
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("officeadmin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    screenshot("admin-index")
+
+    page.goto(f"{live_server.url}/admin/accounts/user/{coordinator.pk}/change/")
+    rights = page.locator(".field-team_rights")
+    expect(rights).to_contain_text("Member of Team Blue")
+    expect(page.get_by_text("CONTENT OBJECT")).to_have_count(0)
+    new_row = page.locator("#careteamuserobjectpermission_set-1")
+    new_row.locator("select[name$='-content_object']").select_option(label="Team Green")
+    new_row.get_by_label("Manager: works in the team and manages it", exact=False).check()
+    _no_horizontal_scroll(page)
+    screenshot("user-granting")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(rights).to_contain_text("Manager of Team Green")
+    expect(page.locator(".field-team_rights_history")).to_contain_text(
+        "granted Manager of Team Green, by Alex Admin"
+    )
+    screenshot("user-granted")
+
+    page.goto(f"{live_server.url}/admin/auth/group/")
+    page.get_by_role("link", name="Care Coordinator").click()
+    expect(page.locator(".rights-area legend")).to_have_text(
+        [
+            "Tasks",
+            "Care plans",
+            "Dashboards",
+            "Notifications",
+            "Admin: users and roles",
+            "Admin: care teams and locations",
+            "Admin: programs and templates",
+            "Admin: audit",
+        ]
+    )
+    expect(page.get_by_label("Hand their own tasks to a teammate, with a reason")).to_be_checked()
+    _no_horizontal_scroll(page)
+    screenshot("role-editor")
+
+    page.goto(f"{live_server.url}/admin/careplans/careplantemplate/{template.pk}/change/")
+    steps = page.locator("#tasks-group .field-due_rule_display .readonly")
+    expect(steps.nth(0)).to_have_text("2 days after plan start")
+    expect(steps.nth(1)).to_have_text("7 days before the next appointment (plan start if none is booked)")
+    expect(steps.nth(2)).to_have_text("30 days after plan start, then every 30 days until the plan ends")
+    _no_horizontal_scroll(page)
+    screenshot("template")
+
+    assert page.console_log.csp_violations == []
+    assert page.console_log.errors_but_cancelled == []
