@@ -1,10 +1,13 @@
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import member_ids_of, team_id_list, user_ids_in_team
 from careplans.models import CarePlan, CarePlanStatus
 from tasks.choices import FRONT_DESK_KINDS, ContactOutcome, Priority, TaskKind, WaitingReason
+from tasks.filters import TaskFilter
+from tasks.models import Task
 
 
 class VersionedForm(forms.Form):
@@ -121,6 +124,36 @@ class BulkReassignForm(forms.Form):
         if self.is_bound:
             # Any id may be posted; the view only acts on the ones visible to the user.
             self.fields["task_ids"].choices = [(v, v) for v in self.data.getlist("task_ids") if v.isdigit()]
+
+
+class SaveFilterForm(forms.Form):
+    """A name for the queue's filters as they are. They go through the queue's own FilterSet:
+    a parameter it does not read is dropped, a value it refuses refuses the save."""
+
+    name = forms.CharField(max_length=80, label="Name")
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_query(self):
+        filterset = TaskFilter(
+            QueryDict(self.cleaned_data["query"]), queryset=Task.objects.none(), request=self.request
+        )
+        if not filterset.is_valid():
+            problems = "; ".join(
+                f"{filterset.form[name].label}: {' '.join(errors)}"
+                for name, errors in filterset.form.errors.items()
+            )
+            raise forms.ValidationError(f"Fix these filters before saving them. {problems}")
+        query = filterset.querystring()
+        if not query:
+            raise forms.ValidationError("Choose some filters first: there is nothing to save.")
+        return query
 
 
 class PlannedRowForm(forms.Form):

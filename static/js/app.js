@@ -102,6 +102,29 @@
     if (stale) stale.hidden = false;
   });
 
+  // Checkbox dropdowns (the queue's Status, Type, Owner): the summary names what is ticked; one
+  // is open at a time, and a click elsewhere or Escape folds it.
+  document.addEventListener("change", (event) => {
+    const list = event.target.closest("details.checklist");
+    if (!list) return;
+    const ticked = Array.from(list.querySelectorAll("input:checked"), (box) => box.closest("label").textContent.trim());
+    list.querySelector(".chosen").textContent = ticked.length ? ticked.join(", ") : "Any";
+  });
+  const foldChecklists = (except) => {
+    document.querySelectorAll("details.checklist[open]").forEach((list) => {
+      if (list !== except) list.open = false;
+    });
+  };
+  document.addEventListener("click", (event) => foldChecklists(event.target.closest("details.checklist")));
+  document.addEventListener("keydown", (event) => {
+    const list = event.target.closest && event.target.closest("details.checklist[open]");
+    if (event.key !== "Escape" || !list) return;
+    list.open = false;
+    list.querySelector("summary").focus();
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
+
   // A reload button on a version conflict re-fetches the panel.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reload-panel]");

@@ -26,3 +26,9 @@ def due_phrase(task, today: datetime.date) -> str:
 def tel(phone: str) -> str:
     """A phone number as a tel: link target: its digits and a leading +, nothing else."""
     return "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+@register.filter
+def chosen(field) -> str:
+    """A checkbox filter's ticked choices, for its folded summary: "New, In progress", or "Any"."""
+    return ", ".join(choice.choice_label for choice in field if choice.data["selected"]) or "Any"
