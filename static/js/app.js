@@ -125,6 +125,34 @@
     event.stopPropagation();
   }, true);
 
+  // Bulk actions: the bar says how many tasks are ticked and, while any are, stays at the top of
+  // the window (CSS: #bulk-form.has-selection). The count is made here: without JavaScript the
+  // bar still works, as a plain form after the table.
+  function showSelection(form) {
+    const ticked = form.querySelectorAll("input[name=task_ids]:checked").length;
+    form.classList.toggle("has-selection", ticked > 0);
+    const bar = form.querySelector(".bulk-bar");
+    if (!bar) return;
+    let count = bar.querySelector(".bulk-count");
+    if (!count) {
+      count = document.createElement("output");
+      count.className = "bulk-count";
+      const legend = bar.querySelector("legend");
+      if (legend) legend.after(count); else bar.prepend(count);
+    }
+    count.textContent = ticked ? `${ticked} selected` : "Tick tasks in the list to act on them";
+  }
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("#bulk-form");
+    if (form && event.target.name === "task_ids") showSelection(form);
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    const form = document.getElementById("bulk-form");
+    if (form) showSelection(form);
+  });
+  const bulkForm = document.getElementById("bulk-form");
+  if (bulkForm) showSelection(bulkForm); // boxes the browser kept ticked on going back
+
   // A reload button on a version conflict re-fetches the panel.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reload-panel]");

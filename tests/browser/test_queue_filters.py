@@ -25,6 +25,27 @@ def dropdown(page, label):
     return page.locator("fieldset.filter-choices").filter(has=page.locator("legend", has_text=label))
 
 
+@pytest.fixture
+def busy_team(work_day):
+    """work_day's team with a manager and forty more calls: a queue longer than the window."""
+    from accounts.roles import Role
+    from tasks.actions import create_task
+    from tests.browser.helpers import member
+
+    patient, today = work_day["patient"], work_day["today"]
+    manager = member(patient.care_team, "manager", "Morgan", "Reyes", Role.MANAGER)
+    for i in range(40):
+        create_task(
+            patient=patient,
+            by=manager,
+            title=f"Reminder call {i + 1}",
+            kind=TaskKind.OUTREACH_CALL,
+            owner=work_day["colleague"],
+            due_on=today + datetime.timedelta(days=3 + i % 20),
+        )
+    return {**work_day, "manager": manager}
+
+
 def test_coordinator_filters_saves_and_reopens_a_filter(live_server, axe_page, work_day, screenshot):
     page = axe_page
     coordinator = work_day["coordinator"]
@@ -80,4 +101,38 @@ def test_coordinator_filters_saves_and_reopens_a_filter(live_server, axe_page, w
     expect(page.locator(".flash-success")).to_contain_text("Deleted the saved filter “My open calls”")
     expect(page.locator("#queue-table .task-link")).to_have_text(mine)  # the filters stay
     assert not SavedFilter.objects.exists()
+    assert_clean(page)
+
+
+def test_manager_sees_more_filters_open_and_the_bulk_bar_follows_the_ticked_rows(
+    live_server, page, busy_team, screenshot
+):
+    colleague, coordinator = busy_team["colleague"], busy_team["coordinator"]
+    log_in(page, live_server.url, "manager", busy_team["password"])
+    page.goto(f"{live_server.url}/queue/?owner={colleague.pk}&due_on_after=2000-01-01")
+    expect(page.locator("details.more-filters")).to_have_attribute("open", "")
+    expect(dropdown(page, "Owner").locator(".chosen")).to_have_text("Riley Chen")
+    screenshot("expanded")
+
+    bar = page.locator(".bulk-bar")
+    expect(bar.locator(".bulk-count")).to_have_text("Tick tasks in the list to act on them")
+    rows = page.locator("#queue-table .queue-row")
+    rows.nth(0).get_by_role("checkbox").check()
+    rows.nth(1).get_by_role("checkbox").check()
+    expect(bar.locator(".bulk-count")).to_have_text("2 selected")
+    expect(page.locator("#bulk-form")).to_have_class("has-selection")
+
+    rows.nth(35).scroll_into_view_if_needed()
+    rows.nth(35).get_by_role("checkbox").check()
+    expect(bar.locator(".bulk-count")).to_have_text("3 selected")
+    assert abs(bar.bounding_box()["y"]) < 2  # stuck at the top of the window, not scrolled away
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_queue_bulk_bar_sticky.png"), caret="initial")
+
+    bar.get_by_label("New owner").select_option(label=str(coordinator))
+    bar.get_by_label("Reason").fill("Riley is on leave")
+    bar.get_by_role("button", name="Reassign selected").click()
+    expect(page.locator(".flash-success")).to_have_text("Reassigned 3 tasks.")
+    assert Task.objects.filter(owner=coordinator, title__startswith="Reminder call").count() == 3
+    expect(page.locator("#bulk-form")).not_to_have_class("has-selection")
     assert_clean(page)
