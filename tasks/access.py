@@ -1,4 +1,5 @@
-"""The only way a view gets a task (or a patient to transfer). Not visible → 404; visible without the right → 403."""
+"""The only way a view gets a task, a patient to transfer, or a saved filter. Not visible → 404;
+visible without the right → 403."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
@@ -7,7 +8,7 @@ from django.utils import timezone
 from careplans.access import get_patient_for_user
 from careplans.models import Patient
 from tasks import rowsets
-from tasks.models import Task
+from tasks.models import SavedFilter, Task
 from tasks.rights import can_transfer
 
 
@@ -32,3 +33,11 @@ def get_patient_for_transfer(user, pk: int) -> Patient:
     if not can_transfer(user, patient):
         raise PermissionDenied
     return patient
+
+
+def get_saved_filter_for_user(user, pk: int) -> SavedFilter:
+    """The user's own saved filter; anyone else's is 404, as if it did not exist."""
+    saved = get_object_or_404(SavedFilter, pk=pk, user_id=user.pk)
+    if not user.has_perm("tasks.view_task"):
+        raise PermissionDenied
+    return saved

@@ -1,8 +1,11 @@
 """Queue filters. They narrow `Task.objects.visible_to(user)`; they never widen it."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
+from django_filters.widgets import DateRangeWidget, SuffixedMultiWidget
 
 from accounts.models import CareTeam, Location, User
 from accounts.scope import member_ids_of, team_id_list
@@ -19,10 +22,22 @@ SORTS = [
 ]
 
 
+# The form's first line; the rest fold under "More filters", the dashboard's own under
+# "Dashboard drill-down filters" (a coordinator rarely sets those by hand).
+PRIMARY = ("q", "status", "kind", "owner")
+DRILLDOWN = ("scope", "event", "event_on", "timeliness", "reassigned")
+# A task has one status, type and owner: the OR of a few values needs no DISTINCT.
+CHECKBOXES = {"widget": forms.CheckboxSelectMultiple, "distinct": False}
+DATES = DateRangeWidget(attrs={"type": "date"})
+
+
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Patient name or MRN", method="filter_patient")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
-    kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, label="Type")
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status", **CHECKBOXES)
+    kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, label="Type", **CHECKBOXES)
+    owner = django_filters.ModelMultipleChoiceFilter(
+        queryset=User.objects.none(), label="Owner", **CHECKBOXES
+    )
     program = django_filters.ModelChoiceFilter(
         field_name="care_plan__program",
         queryset=Program.objects.all(),
@@ -37,20 +52,23 @@ class TaskFilter(django_filters.FilterSet):
         field_name="patient__location", queryset=Location.objects.all(), label="Location"
     )
     care_team = django_filters.ModelChoiceFilter(queryset=CareTeam.objects.none(), label="Care team")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Owner")
     due = django_filters.ChoiceFilter(choices=rowsets.DueWindow.choices, method="filter_due", label="Due")
-    due_on = django_filters.DateFromToRangeFilter(label="Due between")
+    due_on = django_filters.DateFromToRangeFilter(label="Due between", widget=DATES)
     # Dashboard drill-down: the same row sets the dashboard counts with (tasks.rowsets).
     scope = django_filters.ChoiceFilter(
         choices=rowsets.Scope.choices, method="filter_scope", label="Whose work"
     )
     event = django_filters.ChoiceFilter(choices=rowsets.Event.choices, method="filter_event", label="Event")
-    event_on = django_filters.DateFromToRangeFilter(method="filter_nothing", label="Event between")
+    event_on = django_filters.DateFromToRangeFilter(
+        method="filter_nothing", label="Event between", widget=DATES
+    )
     timeliness = django_filters.ChoiceFilter(
         choices=rowsets.Timeliness.choices, method="filter_timeliness", label="Completed"
     )
     reassigned = django_filters.BooleanFilter(method="filter_reassigned", label="Reassigned")
-    sort = django_filters.OrderingFilter(fields=[(f, f) for f, _ in SORTS], field_labels=dict(SORTS))
+    sort = django_filters.OrderingFilter(
+        fields=[(f, f) for f, _ in SORTS], field_labels=dict(SORTS), label="Sort by"
+    )
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
@@ -60,12 +78,69 @@ class TaskFilter(django_filters.FilterSet):
         # links to an owner who has since left the team or been deactivated, whose open tasks
         # are the ones a manager most needs listed. (The queue still lists visible tasks only.)
         owners = Q(is_active=True, pk__in=member_ids_of(teams))
-        asked = (data or {}).get("owner", "")
-        if isinstance(asked, str) and asked.isdigit():
-            owners |= Q(pk=int(asked))
+        asked = [pk for pk in (data or QueryDict()).getlist("owner") if pk.isdigit()]
+        if asked:
+            owners |= Q(pk__in=asked)
         self.filters["owner"].queryset = User.objects.filter(owners).order_by(
             "last_name", "first_name", "username"
         )
+
+    def _fields(self, names, *, among: bool):
+        return [field for field in self.form if (field.name in names) == among]
+
+    @property
+    def primary_fields(self):
+        return self._fields(PRIMARY, among=True)
+
+    @property
+    def more_fields(self):
+        return self._fields((*PRIMARY, *DRILLDOWN), among=False)
+
+    @property
+    def drilldown_fields(self):
+        return self._fields(DRILLDOWN, among=True)
+
+    def _params(self) -> list[tuple[str, str]]:
+        """(filter name, query parameter) for each parameter the form reads, a date range's two."""
+        params = []
+        for name, field in self.form.fields.items():
+            widget = field.widget
+            suffixes = widget.suffixes if isinstance(widget, SuffixedMultiWidget) else [""]
+            params.extend((name, widget.suffixed(name, s) if s else name) for s in suffixes)
+        return params
+
+    def _set(self) -> list[str]:
+        """The filters the query string sets, in form order. An empty field (every Apply sends
+        them all) sets nothing, nor does a Reassigned of "Unknown"; a refused value is not set."""
+        self.form.is_valid()  # cleaned_data: the valid fields
+        cleaned = getattr(self.form, "cleaned_data", {})
+        data = self.data or QueryDict()
+        given = {name for name, param in self._params() if any(v.strip() for v in data.getlist(param))}
+        return [name for name in self.form.fields if name in given and cleaned.get(name) is not None]
+
+    @property
+    def more_open(self) -> bool:
+        """Whether "More filters" starts open: one of its filters is set (sorting aside: the
+        table's headings set it), or it has an error to show."""
+        folded = set(self._set()) | set(self.form.errors)
+        return bool(folded - {*PRIMARY, "sort"})
+
+    @property
+    def drilldown_open(self) -> bool:
+        return any(name in DRILLDOWN for name in self._set())
+
+    def querystring(self) -> str:
+        """The query string of the filters set, and nothing else (no page, no empty field, no
+        parameter the form does not read), in the form's order: what a saved filter keeps."""
+        data = self.data or QueryDict()
+        chosen = set(self._set())
+        query = QueryDict(mutable=True)
+        for name, param in self._params():
+            if name in chosen:
+                for value in data.getlist(param):
+                    if value.strip():
+                        query.appendlist(param, value.strip())
+        return query.urlencode()
 
     def filter_patient(self, queryset, name, value):
         value = value.strip()

@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import CareTeam, User
@@ -15,6 +16,8 @@ from tasks.choices import (
     TaskKind,
     WaitingReason,
 )
+from tasks.filters import TaskFilter
+from tasks.models import Task
 from tasks.notes import NOTE_MAX_LENGTH
 from tasks.rights import can_override_order, can_wait_longer
 
@@ -236,6 +239,36 @@ class BulkRescheduleForm(BulkForm):
         if due_on < timezone.localdate():
             raise forms.ValidationError("The new due date cannot be in the past.")
         return due_on
+
+
+class SaveFilterForm(forms.Form):
+    """A name for the queue's filters as they are. They go through the queue's own FilterSet:
+    a parameter it does not read is dropped, a value it refuses refuses the save."""
+
+    name = forms.CharField(max_length=80, label="Name")
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_query(self):
+        filterset = TaskFilter(
+            QueryDict(self.cleaned_data["query"]), queryset=Task.objects.none(), request=self.request
+        )
+        if not filterset.is_valid():
+            problems = "; ".join(
+                f"{filterset.form[name].label}: {' '.join(errors)}"
+                for name, errors in filterset.form.errors.items()
+            )
+            raise forms.ValidationError(f"Fix these filters before saving them. {problems}")
+        query = filterset.querystring()
+        if not query:
+            raise forms.ValidationError("Choose some filters first: there is nothing to save.")
+        return query
 
 
 class PlannedRowForm(forms.Form):

@@ -391,3 +391,27 @@ class PatientNote(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Patient notes are append-only")
+
+
+class SavedFilter(models.Model):
+    """A team queue filter its user named, to open again from the queue or My work: the query
+    string the queue's filters read (tasks.filters.TaskFilter.querystring), checked by them when
+    saved. One person's own shortcut; nobody else sees it, and it widens nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # Also the index of the list: a user's saved filters by name.
+            models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_unique_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('team_queue')}?{self.query}"

@@ -3,19 +3,20 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Window
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tasks import actions, exports, forms, progress, queues, rights, rowsets
-from tasks.access import get_task_for_user
+from tasks import actions, exports, forms, progress, queues, rights, rowsets, saved_filters
+from tasks.access import get_saved_filter_for_user, get_task_for_user
 from tasks.choices import OPEN_STATUSES
 from tasks.filters import TaskFilter
-from tasks.forms import BulkCancelForm, BulkReassignForm, BulkRescheduleForm
-from tasks.models import Activity, Task
+from tasks.forms import BulkCancelForm, BulkReassignForm, BulkRescheduleForm, SaveFilterForm
+from tasks.models import Activity, SavedFilter, Task
 
 QUEUE_PAGE_SIZE = 100
 
@@ -207,8 +208,10 @@ def task_action(request, pk: int, verb: str):
 def my_work(request):
     work = queues.my_work(request.user, today=timezone.localdate())
     sections = queues.my_work_sections(work, owner_id=request.user.pk)
-    template = "tasks/_my_work_sections.html" if request.htmx else "tasks/my_work.html"
-    return render(request, template, {"work": work, "sections": sections})
+    if request.htmx:
+        return render(request, "tasks/_my_work_sections.html", {"work": work, "sections": sections})
+    saved = SavedFilter.objects.filter(user=request.user)
+    return render(request, "tasks/my_work.html", {"work": work, "sections": sections, "saved_filters": saved})
 
 
 def _filtered(request):
@@ -223,6 +226,7 @@ def team_queue(request):
     today = timezone.localdate()
     page = counted_page(rowsets.with_due_flags(filterset.qs, today), request.GET.get("page"), QUEUE_PAGE_SIZE)
     context = {
+        "saved_filters": SavedFilter.objects.filter(user=request.user),  # one query, however many
         "filter": filterset,
         "page": page,
         "today": today,
@@ -231,6 +235,32 @@ def team_queue(request):
     }
     template = "tasks/_queue_table.html" if request.htmx else "tasks/team_queue.html"
     return render(request, template, context)
+
+
+@require_POST
+@permission_required("tasks.view_task", raise_exception=True)
+def save_filter(request):
+    """Name the queue's filters; back to the queue with them either way, told what happened."""
+    form = SaveFilterForm(request.POST, request=request)
+    back = reverse("team_queue") + "?" + QueryDict(request.POST.get("query", "")).urlencode()
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    try:
+        saved = saved_filters.save_filter(request.user, **form.cleaned_data)
+    except actions.RuleViolation as refused:
+        messages.error(request, refused.message)
+        return redirect(back)
+    messages.success(request, f"Saved “{saved.name}”: open it from the queue or My work.")
+    return redirect(saved)
+
+
+@require_POST
+def delete_saved_filter(request, pk: int):
+    saved = get_saved_filter_for_user(request.user, pk)
+    saved_filters.delete_filter(saved, by=request.user)
+    messages.success(request, f"Deleted the saved filter “{saved.name}”.")
+    return _back_to_queue(request)
 
 
 def counted_page(queryset, number, per_page: int) -> Page:

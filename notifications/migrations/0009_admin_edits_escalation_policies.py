@@ -9,7 +9,7 @@ from accounts.roles import sync_in_migration
 class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0008_handoff_notices"),
-        ("tasks", "0012_patient_notes"),
+        ("tasks", "0013_saved_filter"),
         ("careplans", "0012_search_indexes"),
     ]
 

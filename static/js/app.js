@@ -182,6 +182,57 @@
     if (event.detail.target === searchResults()) showResults(true);
   });
 
+  // Checkbox dropdowns (the queue's Status, Type, Owner): the summary names what is ticked; one
+  // is open at a time, and a click elsewhere or Escape folds it.
+  document.addEventListener("change", (event) => {
+    const list = event.target.closest("details.checklist");
+    if (!list) return;
+    const ticked = Array.from(list.querySelectorAll("input:checked"), (box) => box.closest("label").textContent.trim());
+    list.querySelector(".chosen").textContent = ticked.length ? ticked.join(", ") : "Any";
+  });
+  const foldChecklists = (except) => {
+    document.querySelectorAll("details.checklist[open]").forEach((list) => {
+      if (list !== except) list.open = false;
+    });
+  };
+  document.addEventListener("click", (event) => foldChecklists(event.target.closest("details.checklist")));
+  document.addEventListener("keydown", (event) => {
+    const list = event.target.closest && event.target.closest("details.checklist[open]");
+    if (event.key !== "Escape" || !list) return;
+    list.open = false;
+    list.querySelector("summary").focus();
+    event.preventDefault();
+    event.stopPropagation();
+  }, true);
+
+  // Bulk actions: the bar says how many tasks are ticked and, while any are, stays at the top of
+  // the window (CSS: #bulk-form.has-selection). The count is made here: without JavaScript the
+  // bar still works, as a plain form after the table.
+  function showSelection(form) {
+    const ticked = form.querySelectorAll("input[name=task_ids]:checked").length;
+    form.classList.toggle("has-selection", ticked > 0);
+    const bar = form.querySelector(".bulk-bar");
+    if (!bar) return;
+    let count = bar.querySelector(".bulk-count");
+    if (!count) {
+      count = document.createElement("output");
+      count.className = "bulk-count";
+      const legend = bar.querySelector("legend");
+      if (legend) legend.after(count); else bar.prepend(count);
+    }
+    count.textContent = ticked ? `${ticked} selected` : "Tick tasks in the list to act on them";
+  }
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("#bulk-form");
+    if (form && event.target.name === "task_ids") showSelection(form);
+  });
+  document.addEventListener("htmx:afterSwap", () => {
+    const form = document.getElementById("bulk-form");
+    if (form) showSelection(form);
+  });
+  const bulkForm = document.getElementById("bulk-form");
+  if (bulkForm) showSelection(bulkForm); // boxes the browser kept ticked on going back
+
   // A reload button on a version conflict re-fetches the panel.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-reload-panel]");

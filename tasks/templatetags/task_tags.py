@@ -31,3 +31,9 @@ def tel(phone: str) -> str:
 
 
 register.filter("ordinal", ordinal)
+
+
+@register.filter
+def chosen(field) -> str:
+    """A checkbox filter's ticked choices, for its folded summary: "New, In progress", or "Any"."""
+    return ", ".join(choice.choice_label for choice in field if choice.data["selected"]) or "Any"

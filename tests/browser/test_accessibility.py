@@ -32,10 +32,12 @@ def test_coordinator_pages_have_no_serious_axe_violations(live_server, axe_page,
     found["my work, task panel"] = serious_violations(page)
     screenshot("my-work-panel")
 
-    # The team queue with its filters open.
-    page.goto(f"{live_server.url}/queue/?status=new&status=in_progress")
+    # The team queue with its Status dropdown and "More filters" open.
+    page.goto(f"{live_server.url}/queue/?status=new&status=in_progress&priority=3")
     expect(page.get_by_role("heading", name="Team queue")).to_be_visible()
-    expect(page.locator("details.filters")).to_have_attribute("open", "")
+    expect(page.locator("details.more-filters")).to_have_attribute("open", "")
+    page.locator("details.checklist summary").first.click()
+    expect(page.get_by_role("checkbox", name="In progress")).to_be_checked()
     found["team queue"] = serious_violations(page)
     screenshot("team-queue")
 

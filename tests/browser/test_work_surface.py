@@ -336,7 +336,7 @@ def test_team_queue_filters_hold_for_export_and_refresh(live_server, page, work_
     """The filtered list, its CSV export and its refresh after an action are the same rows."""
     log_in(page, live_server.url, "coordinator", work_day["password"])
     page.goto(f"{live_server.url}/queue/")
-    page.locator("details.filters > summary").click()
+    page.get_by_text("More filters").click()
     page.get_by_label("Priority").select_option(label="High")
     page.get_by_role("button", name="Apply").click()
 

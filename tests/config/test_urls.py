@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from tasks.choices import Status, TaskKind, WaitingReason
-from tasks.models import Activity, PatientNote, Task
+from tasks.models import Activity, PatientNote, SavedFilter, Task
 from tasks.views import VERBS
 from tests.conftest import ROLE_FIXTURES as ROLES
 from tests.factories import TaskFactory, in_days
@@ -49,7 +49,7 @@ def every(expect: Expect, **exceptions: Expect) -> dict[str, Expect]:
 @dataclass(frozen=True)
 class Row:
     method: str
-    target: str | None  # "patient", "task", "care_plan" or None: what the URL's pk points at
+    target: str | None  # "patient", "task", "care_plan", "saved_filter" or None: what the URL's pk points at
     roles: dict[str, Expect]
     anonymous: Expect
     wrong_method: str
@@ -145,6 +145,22 @@ MATRIX: dict[str, Row] = {
     ),
     "bulk_reschedule": Row(
         "post", None, every(DENIED_UNCHANGED, manager=to("team_queue", writes=True)), LOGIN, "get"
+    ),
+    # Whoever works the queue names its filters; a saved filter is its owner's alone (anyone
+    # else's is 404: tests/tasks/test_saved_filters.py).
+    "saved_filter_create": Row(
+        "post",
+        None,
+        every(to("team_queue", writes=True), admin=DENIED_UNCHANGED),
+        anonymous=LOGIN,
+        wrong_method="get",
+    ),
+    "saved_filter_delete": Row(
+        "post",
+        "saved_filter",
+        every(to("team_queue", writes=True), admin=DENIED_UNCHANGED),
+        anonymous=LOGIN,
+        wrong_method="get",
     ),
     # Everyone signed in has an inbox. A notification is its recipient's alone: anyone else gets
     # a 404 (tests/notifications/test_inbox.py). A mark-read POST without an id marks all read.
@@ -248,6 +264,11 @@ class World:
     def __getattr__(self, name):  # patient, task, other_patient, other_task, colleague
         return self._request.getfixturevalue(name)
 
+    def saved_filter(self, role: str | None) -> SavedFilter:
+        """A saved filter of the user in `role` (of a coordinator for an anonymous visitor)."""
+        user = self.users[role or "coordinator"]
+        return SavedFilter.objects.get_or_create(user=user, name="Overdue", query="due=overdue")[0]
+
 
 class _Users:
     def __init__(self, request):
@@ -278,6 +299,14 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
     patient = world.other_patient if foreign else world.patient
     task = world.other_task if foreign else world.task
     plan = world.other_care_plan if foreign else world.care_plan
+    if row.target == "saved_filter":  # another's: the outsider's
+        saved = world.saved_filter("outsider" if foreign else role)
+        response = client.post(reverse(name, args=[saved.pk]))
+        return _outcome(response, wrote=not SavedFilter.objects.filter(pk=saved.pk).exists())
+    if name == "saved_filter_create":
+        before = SavedFilter.objects.count()
+        response = client.post(reverse(name), {"name": "My overdue calls", "query": "due=overdue"})
+        return _outcome(response, wrote=SavedFilter.objects.count() > before)
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [plan.pk], None: []}[row.target]
     args = FIXED_ARGS.get(name, args)
     url = reverse(name, args=args)
@@ -395,6 +424,8 @@ def test_wrong_method_is_refused(client, world, name, verb):
     if row.anonymous.status == 302:  # login required: ask as someone who may use the URL
         client.force_login(world.users["manager"])
     targets = {"patient": world.patient, "task": world.task, "care_plan": world.care_plan}
+    if row.target == "saved_filter":
+        targets["saved_filter"] = world.saved_filter("manager")
     args = [targets[row.target].pk] if row.target else FIXED_ARGS.get(name, [])
     url = reverse(name, args=[*args, verb] if verb else args)
 

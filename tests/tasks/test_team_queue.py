@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -7,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tasks.choices import Status, TaskKind
-from tasks.models import Task
+from tasks.models import SavedFilter, Task
 from tasks.views import counted_page
 from tests.factories import PatientFactory, TaskFactory, in_days
-from tests.helpers import count_queries
+from tests.helpers import count_queries, inline_code
 
 
 @pytest.fixture
@@ -54,6 +55,86 @@ def test_filters_narrow_the_visible_queue(client, coordinator, queue, params, ex
     client.force_login(coordinator)
 
     assert _rows(client.get(reverse("team_queue"), params)) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("status=new&status=completed", ["Call", "=HYPERLINK(1)", "Done"]),
+        ("kind=lab&kind=outreach_call", ["Call", "=HYPERLINK(1)"]),
+        ("kind=lab&kind=referral", ["=HYPERLINK(1)"]),
+        ("owner={coordinator}", ["Call"]),
+        ("owner={coordinator}&owner={colleague}", ["Call", "=HYPERLINK(1)"]),
+        ("owner={colleague}&status=completed&status=new", ["=HYPERLINK(1)"]),
+    ],
+)
+def test_status_type_and_owner_each_take_several_values(
+    client, coordinator, colleague, queue, params, expected
+):
+    client.force_login(coordinator)
+    query = params.format(coordinator=coordinator.pk, colleague=colleague.pk)
+
+    response = client.get(f"{reverse('team_queue')}?{query}")
+
+    assert not response.context["filter"].form.errors
+    assert _rows(response) == expected
+
+
+def test_status_type_and_owner_are_checkboxes_on_the_first_line(client, coordinator, colleague, queue):
+    client.force_login(coordinator)
+
+    html = client.get(reverse("team_queue"), {"status": "new", "owner": colleague.pk}).content.decode()
+
+    line = html.split('class="filter-line"')[1].split('class="more-filters"')[0]
+    for name in ("status", "kind", "owner"):
+        assert f'type="checkbox" name="{name}"' in line
+    assert 'name="priority"' not in line
+    assert '<select name="status"' not in html and " multiple" not in html  # no Ctrl-click list
+    assert re.search(rf'name="owner" value="{colleague.pk}" id="id_owner_\d+" checked>', line)
+    assert '<span class="chosen">New</span>' in line
+    assert f'<span class="chosen">{colleague}</span>' in line
+    assert f"{coordinator} (you)" in line
+
+
+def _more_filters(html: str) -> str:
+    return html.split('<details class="more-filters"')[1].split(">")[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "folded_open", "drilldown_open"),
+    [
+        ({}, False, False),
+        ({"status": "new", "kind": "lab", "q": "hop", "sort": "-priority", "page": "1"}, False, False),
+        ({"priority": "", "due_on_after": "", "scope": "", "reassigned": "unknown"}, False, False),  # Apply
+        ({"priority": "3"}, True, False),
+        ({"due_on_after": "2026-01-01"}, True, False),
+        ({"due": "overdue"}, True, False),
+        ({"scope": "mine"}, True, True),
+        ({"reassigned": "true"}, True, True),
+        ({"reassigned": "false"}, True, True),
+        ({"risk": "nonsense"}, True, False),  # its error shows
+    ],
+)
+def test_more_filters_are_open_when_one_of_them_is_set(
+    client, coordinator, queue, params, folded_open, drilldown_open
+):
+    client.force_login(coordinator)
+
+    html = client.get(reverse("team_queue"), params).content.decode()
+
+    assert (" open" in _more_filters(html)) is folded_open
+    drilldown = html.split('<details class="drilldown"')[1].split(">")[0]
+    assert (" open" in drilldown) is drilldown_open
+
+
+def test_the_queue_page_has_no_inline_code(client, manager, coordinator, queue):
+    SavedFilter.objects.create(user=manager, name="Overdue calls", query="due=overdue&kind=outreach_call")
+    client.force_login(manager)
+
+    html = client.get(reverse("team_queue"), {"due": "overdue", "status": "new"}).content.decode()
+
+    assert "Overdue calls" in html
+    assert inline_code(html) == []
 
 
 def test_filter_by_another_teams_owner_shows_none_of_their_tasks(client, coordinator, queue, outsider):
@@ -112,6 +193,22 @@ def test_queue_costs_the_same_few_queries_with_3_tasks_and_with_60(
 
     assert count_queries(client, reverse("team_queue"), **headers) == few
     assert few < 12
+
+
+def test_queue_costs_the_same_queries_with_one_saved_filter_and_with_twelve(client, manager, queue):
+    client.force_login(manager)
+    SavedFilter.objects.create(user=manager, name="Mine", query=f"owner={manager.pk}")
+    url = f"{reverse('team_queue')}?status=new&status=waiting&kind=lab&owner={manager.pk}"
+    client.get(url)
+    one = count_queries(client, url)
+
+    for i in range(11):
+        SavedFilter.objects.create(
+            user=manager, name=f"Filter {i}", query=f"due=overdue&priority={i % 4 + 1}"
+        )
+
+    assert count_queries(client, url) == one
+    assert one < 12
 
 
 @pytest.mark.parametrize(
