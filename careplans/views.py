@@ -4,21 +4,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from careplans.models import Patient, PatientAccessLog
+from careplans.access import log_shown
+from careplans.models import Patient
 from careplans.search import search_patients
 
 # The header's dropdown lists this many matches, then links to the list for the rest.
 HEADER_MATCHES = 25
 # Shorter than this, the dropdown waits for more: one letter matches a good part of the practice.
 HEADER_MIN_LENGTH = 2
-
-
-def _log_shown(request, patients) -> None:
-    """A list shows patient data too: one access log row per patient it showed, in one INSERT."""
-    path = request.path[:300]
-    PatientAccessLog.objects.bulk_create(
-        PatientAccessLog(user=request.user, patient=patient, path=path) for patient in patients
-    )
 
 
 @never_cache
@@ -31,7 +24,7 @@ def patient_list(request):
     if mine:
         patients = patients.filter(primary_provider=request.user)
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
-    _log_shown(request, page)
+    log_shown(request, page)
     return render(request, "careplans/patient_list.html", {"page": page, "query": query, "mine": mine})
 
 
@@ -47,7 +40,7 @@ def patient_search(request):
         found = search_patients(Patient.objects.visible_to(request.user), query).for_search_dropdown()
         patients = list(found[: HEADER_MATCHES + 1])
     shown = patients[:HEADER_MATCHES]
-    _log_shown(request, shown)
+    log_shown(request, shown)
     context = {
         "patients": shown,
         "more": len(patients) > HEADER_MATCHES,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("patients/<int:pk>/notes/", patient_views.patient_note_add, name="patient_note_add"),
     path("patients/<int:pk>/transfer/", transfer_views.patient_transfer, name="patient_transfer"),
     path("care-plans/<int:pk>/edit/", patient_views.care_plan_edit, name="care_plan_edit"),
+    path("work/new-task/", patient_views.task_new_pick, name="task_new_pick"),
     path("work/", task_views.my_work, name="my_work"),
     path("queue/", task_views.team_queue, name="team_queue"),
     path("queue/export.csv", task_views.export_csv, name="queue_export"),

@@ -10,12 +10,14 @@ from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careplans import actions as careplan_actions
-from careplans.access import get_care_plan_for_user, get_patient_for_user
+from careplans.access import get_care_plan_for_user, get_patient_for_user, log_shown
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
-from careplans.models import CarePlanStatus, PatientAccessLog
+from careplans.models import CarePlanStatus, Patient, PatientAccessLog
+from careplans.search import search_patients
 from tasks import actions, intake, notes, progress, rowsets, timeline, transfer
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
@@ -202,16 +204,45 @@ def care_plan_intake(request, pk: int):
     return redirect(patient)
 
 
+def _may_create_tasks(user) -> bool:
+    return user.has_perm("tasks.add_task") or user.has_perm("tasks.add_scheduling_task")
+
+
+# The patients a "New task" search offers at most; a longer list asks for a closer search.
+PICK_MATCHES = 25
+
+
+@never_cache
+@require_GET
+def task_new_pick(request):
+    """New task from My work: first the patient, found by the same search as the header's (name
+    either way, MRN, date of birth, phone); each match leads to the new-task form for them."""
+    if not _may_create_tasks(request.user):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()
+    found = []
+    if len(query) >= 2:
+        matches = search_patients(Patient.objects.visible_to(request.user), query).for_search_dropdown()
+        found = list(matches[: PICK_MATCHES + 1])
+    shown = found[:PICK_MATCHES]
+    log_shown(request, shown)
+    context = {"query": query, "patients": shown, "more": len(found) > PICK_MATCHES}
+    template = "tasks/_task_pick_results.html" if request.htmx else "tasks/task_pick.html"
+    return render(request, template, context)
+
+
 @require_http_methods(["GET", "POST"])
 def task_create(request, pk: int):
     """A one-off task on this patient (tasks.actions.create_task checks the rights again: front
-    desk creates scheduling and outreach work only)."""
+    desk creates scheduling and outreach work only). Started from My work (`from=work`), it
+    returns there."""
     patient = get_patient_for_user(request.user, pk)
-    if not (request.user.has_perm("tasks.add_task") or request.user.has_perm("tasks.add_scheduling_task")):
+    if not _may_create_tasks(request.user):
         raise PermissionDenied
     bound = request.method == "POST"
     form = AdHocTaskForm(request.POST if bound else None, patient=patient, user=request.user)
-    context = {"patient": patient, "form": form}
+    from_work = request.GET.get("from") == "work"
+    context = {"patient": patient, "form": form, "from_work": from_work}
     if not bound:
         return render(request, "tasks/task_new.html", context)
     if not form.is_valid():
@@ -233,7 +264,7 @@ def task_create(request, pk: int):
         context["error"] = refused.message
         return render(request, "tasks/task_new.html", context, status=400)
     messages.success(request, f"Task created: {task.title}, due {task.due_on:%m/%d/%Y}, owner {task.owner}.")
-    return redirect(patient)
+    return redirect("my_work" if from_work else patient)
 
 
 @require_http_methods(["GET", "POST"])

@@ -105,6 +105,8 @@ MATRIX: dict[str, Row] = {
     ),
     # A one-off task: everyone who works tasks (front desk: scheduling and outreach kinds).
     "task_create": Row("get", "patient", every(OK, admin=DENIED, outsider=HIDDEN), LOGIN, "put"),
+    # New task from My work: first the patient, among those of the user's own teams.
+    "task_new_pick": Row("get", None, every(OK, admin=DENIED), LOGIN, "post"),
     # A note about the patient: whoever notes tasks (front desk too), back on the patient page.
     "patient_note_add": Row(
         "post",
