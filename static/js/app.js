@@ -105,10 +105,10 @@
   // The queue's bulk bar: one form, a submit button per action (its formaction). Only the clicked
   // action's fields are required, and a row must be selected; the server checks both anyway.
   document.addEventListener("click", (event) => {
-    const button = event.target.closest("#bulk-form .bulk-bar button[type=submit]");
+    const button = event.target.closest("#bulk-form .bulk-action button[type=submit]");
     if (!button) return;
-    button.form.querySelectorAll(".bulk-bar").forEach((bar) => {
-      bar.querySelectorAll("[data-required]").forEach((field) => { field.required = bar.contains(button); });
+    button.form.querySelectorAll(".bulk-action").forEach((action) => {
+      action.querySelectorAll("[data-required]").forEach((field) => { field.required = action.contains(button); });
     });
     const boxes = Array.from(button.form.querySelectorAll("input[name=task_ids]"));
     if (boxes.length) boxes[0].setCustomValidity(boxes.some((b) => b.checked) ? "" : "Select the tasks first.");
@@ -121,10 +121,10 @@
 
   // Enter in an action's field submits that action, not the form's first one (reassign).
   document.addEventListener("keydown", (event) => {
-    const bar = event.target.closest("#bulk-form .bulk-bar");
-    if (event.key !== "Enter" || !bar || !["INPUT", "SELECT"].includes(event.target.tagName)) return;
+    const action = event.target.closest("#bulk-form .bulk-action");
+    if (event.key !== "Enter" || !action || !["INPUT", "SELECT"].includes(event.target.tagName)) return;
     event.preventDefault();
-    bar.querySelector("button[type=submit]").click();
+    action.querySelector("button[type=submit]").click();
   });
 
   // Actions that need a second look ask for it once the fields are valid (data-confirm, "{n}": rows).
@@ -211,15 +211,8 @@
   function showSelection(form) {
     const ticked = form.querySelectorAll("input[name=task_ids]:checked").length;
     form.classList.toggle("has-selection", ticked > 0);
-    const bar = form.querySelector(".bulk-bar");
-    if (!bar) return;
-    let count = bar.querySelector(".bulk-count");
-    if (!count) {
-      count = document.createElement("output");
-      count.className = "bulk-count";
-      const legend = bar.querySelector("legend");
-      if (legend) legend.after(count); else bar.prepend(count);
-    }
+    const count = form.querySelector(".bulk-bar .bulk-count");
+    if (!count) return;
     count.textContent = ticked ? `${ticked} selected` : "Tick tasks in the list to act on them";
   }
   document.addEventListener("change", (event) => {

@@ -129,8 +129,9 @@ def test_manager_sees_more_filters_open_and_the_bulk_bar_follows_the_ticked_rows
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "test_queue_bulk_bar_sticky.png"), caret="initial")
 
+    bar.locator("summary", has_text="Reassign…").click()
     bar.get_by_label("New owner").select_option(label=str(coordinator))
-    bar.get_by_label("Reason").fill("Riley is on leave")
+    bar.get_by_role("group", name="Reassign selected tasks").get_by_label("Reason").fill("Riley is on leave")
     bar.get_by_role("button", name="Reassign selected").click()
     expect(page.locator(".flash-success")).to_have_text("Reassigned 3 tasks.")
     assert Task.objects.filter(owner=coordinator, title__startswith="Reminder call").count() == 3
