@@ -9,7 +9,8 @@ from django_filters.widgets import DateRangeWidget, SuffixedMultiWidget
 
 from accounts.models import CareTeam, Location, User
 from accounts.scope import member_ids_of, team_id_list
-from careplans.models import Program, RiskLevel
+from careplans.models import Patient, Program, RiskLevel
+from careplans.search import search_patients
 from tasks import rowsets
 from tasks.choices import Priority, Status, TaskKind
 
@@ -32,7 +33,11 @@ DATES = DateRangeWidget(attrs={"type": "date"})
 
 
 class TaskFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Patient name or MRN", method="filter_patient")
+    q = django_filters.CharFilter(
+        label="Patient",
+        method="filter_patient",
+        widget=forms.TextInput(attrs={"placeholder": "Name, MRN, date of birth or phone"}),
+    )
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status", **CHECKBOXES)
     kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, label="Type", **CHECKBOXES)
     owner = django_filters.ModelMultipleChoiceFilter(
@@ -143,14 +148,11 @@ class TaskFilter(django_filters.FilterSet):
         return query.urlencode()
 
     def filter_patient(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        """The header search's rules (careplans.search): names either way, "Last, First", part
+        of the MRN, a date of birth, a phone number. The tasks are scoped already."""
+        if not value.strip():
             return queryset
-        return queryset.filter(
-            Q(patient__mrn__iexact=value)
-            | Q(patient__last_name__istartswith=value)
-            | Q(patient__first_name__istartswith=value)
-        )
+        return queryset.filter(patient__in=search_patients(Patient.objects.all(), value).values("pk"))
 
     def filter_due(self, queryset, name, value):
         return rowsets.in_window(queryset, value, timezone.localdate())

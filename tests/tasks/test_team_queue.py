@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 import re
 
@@ -261,3 +262,26 @@ def test_a_closed_task_past_its_date_is_never_shown_overdue(client, coordinator,
     assert "Open call" in opened
     assert "30 days overdue" in opened
     assert patient_page.count("30 days overdue") == 1  # the open task only
+
+
+def test_the_queue_finds_the_patient_by_the_header_searchs_rules(client, coordinator, team):
+    from tests.factories import PatientFactory
+
+    ada = PatientFactory(care_team=team, first_name="Ada", last_name="Lovelace", phone="(315) 555-0162")
+    other = PatientFactory(
+        care_team=team, first_name="Grace", last_name="Hopper", birth_date=datetime.date(1906, 12, 9)
+    )
+    TaskFactory(patient=ada, owner=coordinator, title="Ada's call")
+    TaskFactory(patient=other, owner=coordinator, title="Grace's call")
+    client.force_login(coordinator)
+    rows = {"HX-Request": "true"}
+
+    for text in (
+        "Ada Lovelace",
+        "Lovelace, Ada",
+        "love",
+        ada.birth_date.strftime("%m/%d/%Y"),
+        "315-555-0162",
+    ):
+        page = client.get(reverse("team_queue"), {"q": text}, headers=rows).content.decode()
+        assert "Ada&#x27;s call" in page and "Grace&#x27;s call" not in page, text
