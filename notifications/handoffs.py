@@ -7,21 +7,24 @@ hears of it, in the inbox (and by email if they asked for one per notice).
 
 Nobody is told of their own action. The tasks app cannot import this one (apps depend one way),
 so the notices follow its timeline: each Activity row an action writes is looked at here, in
-the action's own transaction, so a refused or rolled-back action tells nobody anything.
+the action's own transaction, so a refused or rolled-back action tells nobody anything; rows
+written set-based (a transfer's reassignments) arrive by the tasks.signals.handed_over signal.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from bulksql import id_set
 from notifications.actions import insert_notices, wants_email_now
 from notifications.jobs import queue_emails
 from notifications.models import Kind
 from tasks.choices import CLOSED_STATUSES, OPEN_STATUSES, ActivityKind, Status
 from tasks.models import Activity, Task
+from tasks.signals import handed_over
 
 HANDOFF_COLUMNS = ["recipient", "task", "kind", "level", "day", "send_email", "created_at", "activity"]
 
@@ -69,3 +72,25 @@ def on_activity(sender, instance: Activity, created: bool, raw: bool = False, **
     if not created or raw:
         return
     queue_emails(notify(instance))
+
+
+@receiver(handed_over, dispatch_uid="notifications.handoffs.handed_over")
+def on_handed_over(sender, activity_ids: list[int], **kwargs):
+    """Reassignments made many at a time: each new owner hears of each task, one INSERT ... SELECT
+    for any number of them."""
+    now = timezone.now()
+    rows = (
+        Activity.objects.filter(pk__in=id_set(activity_ids), kind=ActivityKind.REASSIGNMENT)
+        .filter(Q(actor__isnull=True) | ~Q(to_owner_id=F("actor_id")))
+        .values_list(
+            "to_owner_id",
+            "task_id",
+            Value(str(Kind.REASSIGNED)),
+            Value(0),
+            Value(timezone.localdate(now)),
+            wants_email_now("to_owner__"),
+            Value(now),
+            "pk",
+        )
+    )
+    queue_emails(insert_notices(rows, columns=HANDOFF_COLUMNS))

@@ -34,6 +34,7 @@ from tasks.choices import OPEN_STATUSES, ActivityKind
 from tasks.intake import members_by_role, team_members
 from tasks.models import Activity, Task
 from tasks.rights import can_transfer
+from tasks.signals import handed_over
 
 
 class TransferConflict(ActionError):
@@ -224,9 +225,10 @@ def _move_tasks(patient: Patient, to_team: CareTeam, moves: dict[int, int], *, b
         default=F("owner_id"),
         output_field=BigIntegerField(),
     )
+    reassignments = []
     if moves:
         # Before the tasks change: each row still names the owner it is taken from.
-        insert_select(
+        reassignments = insert_select(
             Activity,
             [
                 *("task", "patient", "care_team", "kind", "actor", "from_owner", "to_owner"),
@@ -261,4 +263,6 @@ def _move_tasks(patient: Patient, to_team: CareTeam, moves: dict[int, int], *, b
     Activity.objects.filter(patient=patient).exclude(care_team=to_team).update(care_team=to_team)
     history, columns, values = history_rows(tasks, when=now, reason=reason, history_type="~", by=by)
     insert_select(history, columns, values)
+    if reassignments:
+        handed_over.send(sender=Activity, activity_ids=reassignments)
     return moved

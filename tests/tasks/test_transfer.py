@@ -122,6 +122,23 @@ def test_each_change_of_owner_is_a_reassignment_and_every_task_has_a_history_row
     assert record.history_change_reason == f"Transfer: {REASON}"
 
 
+def test_each_new_owner_hears_the_task_was_handed_to_them(
+    patient, coordinator, both_manager, other_team, outsider
+):
+    from notifications.models import Kind, Notification
+
+    calls = [TaskFactory(patient=patient, owner=coordinator) for _ in range(3)]
+    TaskFactory(patient=patient, owner=coordinator, status=Status.COMPLETED)  # closed: no owner change
+
+    transfer_patient(patient, by=both_manager, to_team=other_team, reason=REASON)
+
+    notices = Notification.objects.filter(kind=Kind.REASSIGNED).select_related("activity")
+    assert sorted((n.recipient, n.task_id) for n in notices) == [(outsider, c.pk) for c in calls]
+    assert {(n.activity.actor, n.activity.body) for n in notices} == {
+        (both_manager, f"Transferred to {other_team}: {REASON}")
+    }
+
+
 def test_open_tasks_go_to_the_old_owners_role_in_the_new_team_least_open_work_first(
     patient,
     other_patient,
