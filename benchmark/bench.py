@@ -131,6 +131,12 @@ def _jobs_steady_state() -> None:
     jobs.sweep_overdue()
     jobs.sweep_waiting_expired()
     jobs.escalate_overdue()
+    if connection.vendor == "postgresql":
+        # As autovacuum would after tens of thousands of new notices: measured on a fresh bench
+        # database without it, the sweep planned its anti-join on an empty notification table
+        # and took 4.3 s instead of 0.26 s.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE notifications_notification, tasks_task")
 
 
 def _newly_overdue_runs(ctx: BenchContext, n: int, *, job_name: str, make_overdue) -> list[Target]:

@@ -4,7 +4,8 @@ Each action: checks the actor's right (tasks.rights), checks the rule from the s
 (refusing with the rule's name), locks the row, compares versions (a stale copy is a conflict,
 never an overwrite), saves, writes one Activity and one history row with the actor and the
 reason, all in one transaction. `by=None` means the system (a scheduled job), which holds every
-right. Escalation, set-based, is tasks.escalation; recurring series are made in
+right. The status table and the row-level steps (lock, save, timeline row) are
+tasks.transitions; escalation, set-based, is tasks.escalation; recurring series are made in
 tasks.recurrence; the refusals are accounts.errors'.
 """
 
@@ -12,13 +13,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.errors import ActionError, NotAllowed, RuleViolation
+from accounts.errors import ActionError, NotAllowed, RuleViolation  # noqa: F401  (ActionError: callers catch it here)
 from careplans.dates import due_date_problem, waiting_until_problem
 from careplans.models import Patient
 from tasks.choices import (
@@ -41,41 +41,22 @@ from tasks.rights import (
     can_wait_longer,
     can_work,
 )
+from tasks.transitions import (  # noqa: F401  (the status table and VersionConflict, as views read them)
+    CANCEL,
+    COMPLETE,
+    REASSIGN_FROM,
+    REOPEN,
+    RESUME,
+    START,
+    WAIT,
+    VersionConflict,
+    lock_row,
+    record,
+    save_row,
+    transition,
+)
 
 log = logging.getLogger(__name__)
-
-
-class VersionConflict(ActionError):
-    rule = "version-conflict"
-
-    def __init__(self, *, current: Task, changed_by: str):
-        super().__init__(
-            f"This task was changed by {changed_by} while you were looking at it. "
-            "Reload to see the current version; nothing you entered was saved.",
-        )
-        self.current = current
-        self.changed_by = changed_by
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    allowed_from: tuple[str, ...]
-    to: str
-    rule: str
-
-
-START = Transition("start", (Status.NEW,), Status.IN_PROGRESS, "start-only-from-new")
-WAIT = Transition(
-    "wait", (Status.NEW, Status.IN_PROGRESS), Status.WAITING, "wait-only-from-new-or-in-progress"
-)
-RESUME = Transition("resume", (Status.WAITING,), Status.IN_PROGRESS, "resume-only-from-waiting")
-COMPLETE = Transition("complete", OPEN_STATUSES, Status.COMPLETED, "complete-only-open-tasks")
-CANCEL = Transition(
-    "cancel", (Status.NEW, Status.IN_PROGRESS), Status.CANCELLED, "cancel-only-new-or-in-progress"
-)
-REOPEN = Transition("reopen", (Status.COMPLETED, Status.CANCELLED), Status.IN_PROGRESS, "reopen-only-closed")
-REASSIGN_FROM = OPEN_STATUSES
 
 
 # ---- internals ----------------------------------------------------------------------------
@@ -84,67 +65,6 @@ REASSIGN_FROM = OPEN_STATUSES
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise NotAllowed(message)
-
-
-def _lock(task: Task, expected_version: int | None) -> Task:
-    locked = Task.objects.select_for_update().select_related("patient").get(pk=task.pk)
-    expected = task.version if expected_version is None else expected_version
-    if locked.version != expected:
-        # The latest history row is the last save; the latest Activity may be a note, which saves nothing.
-        last = locked.history.select_related("history_user").first()
-        editor = last.history_user if last else None
-        who = (editor.get_full_name() or editor.username) if editor else "someone else"
-        raise VersionConflict(current=locked, changed_by=who)
-    return locked
-
-
-def _save(task: Task, *, by, reason: str) -> None:
-    task.version += 1
-    task._history_user = by
-    task._change_reason = reason[:100] if reason else None
-    task.save()
-
-
-def _record(task: Task, *, kind: str, by, **fields) -> Activity:
-    return Activity.objects.create(
-        task=task, patient_id=task.patient_id, care_team_id=task.care_team_id, kind=kind, actor=by, **fields
-    )
-
-
-def _status_since(task: Task):
-    """When `task` entered its current status: its latest status event (one index probe)."""
-    return (
-        Activity.objects.filter(task=task, kind__in=(ActivityKind.CREATED, ActivityKind.STATUS_CHANGE))
-        .order_by("-created_at", "-pk")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-
-
-def _transition(task: Task, t: Transition, *, by, expected_version, reason: str = "", **changes) -> Task:
-    locked = _lock(task, expected_version)
-    if locked.status not in t.allowed_from:
-        allowed = ", ".join(Status(s).label for s in t.allowed_from)
-        raise RuleViolation(
-            f"Cannot {t.name} a task that is {locked.get_status_display()}: only {allowed} tasks can.",
-            rule=t.rule,
-        )
-    from_status = locked.status
-    since = _status_since(locked) or locked.created_at
-    locked.status = t.to
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    _save(locked, by=by, reason=reason or t.name)
-    _record(
-        locked,
-        kind=ActivityKind.STATUS_CHANGE,
-        by=by,
-        from_status=from_status,
-        from_status_since=since,
-        to_status=t.to,
-        body=reason,
-    )
-    return locked
 
 
 def _require_due_in_window(due_on: datetime.date, *, plan) -> None:
@@ -218,14 +138,14 @@ def create_task(
         task._history_user = by
         task._change_reason = "created"
         task.save()
-        _record(task, kind=ActivityKind.CREATED, by=by, to_status=Status.NEW, to_owner=owner, body=note)
+        record(task, kind=ActivityKind.CREATED, by=by, to_status=Status.NEW, to_owner=owner, body=note)
     return task
 
 
 def start_task(task: Task, *, by, expected_version: int | None = None) -> Task:
     _require(can_work(by, task), "Only the task's owner or the team's manager can start it.")
     with transaction.atomic():
-        return _transition(task, START, by=by, expected_version=expected_version)
+        return transition(task, START, by=by, expected_version=expected_version)
 
 
 def wait_task(
@@ -252,7 +172,7 @@ def wait_task(
         f": {note.strip()}" if note.strip() else ""
     )
     with transaction.atomic():
-        return _transition(
+        return transition(
             task,
             WAIT,
             by=by,
@@ -266,7 +186,7 @@ def wait_task(
 def resume_task(task: Task, *, by, note: str = "", expected_version: int | None = None) -> Task:
     _require(can_work(by, task), "Only the task's owner or the team's manager can resume it.")
     with transaction.atomic():
-        return _transition(
+        return transition(
             task,
             RESUME,
             by=by,
@@ -307,7 +227,7 @@ def complete_task(
                 "This task waits for nothing open: there is no order to override.",
                 rule="override-needs-open-dependency",
             )
-        completed = _transition(
+        completed = transition(
             task,
             COMPLETE,
             by=by,
@@ -348,7 +268,7 @@ def cancel_task(
     with transaction.atomic():
         if resume_waiting:
             return _resume_and_cancel(task, by=by, reason=reason, expected_version=expected_version)
-        return _transition(
+        return transition(
             task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason
         )
 
@@ -357,7 +277,7 @@ def _resume_and_cancel(task: Task, *, by, reason: str, expected_version: int | N
     """Cancel `task`, resuming it first if it is Waiting, each step with its timeline row. The
     status read is the caller's copy: had it changed, the version check of the first step refuses."""
     if task.status == Status.WAITING:
-        task = _transition(
+        task = transition(
             task,
             RESUME,
             by=by,
@@ -367,14 +287,14 @@ def _resume_and_cancel(task: Task, *, by, reason: str, expected_version: int | N
             waiting_until=None,
         )
         expected_version = None  # the resumed row, just saved under this lock
-    return _transition(task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason)
+    return transition(task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason)
 
 
 def reopen_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
     _require(can_reopen(by, task), "Only a manager of the task's team can reopen it.")
     reason = _require_text(reason, rule="reopen-needs-reason", message="Give a reason to reopen the task.")
     with transaction.atomic():
-        return _transition(
+        return transition(
             task,
             REOPEN,
             by=by,
@@ -397,7 +317,7 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
     if to is None:
         raise RuleViolation("Choose the new owner.", rule="reassign-needs-owner")
     with transaction.atomic():
-        locked = _lock(task, expected_version)
+        locked = lock_row(task, expected_version)
         if locked.status not in REASSIGN_FROM:
             raise RuleViolation("Only open tasks can be reassigned.", rule="reassign-only-open")
         if to.pk == locked.owner_id:
@@ -409,8 +329,8 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
             )
         from_owner_id = locked.owner_id
         locked.owner = to
-        _save(locked, by=by, reason=reason)
-        _record(
+        save_row(locked, by=by, reason=reason)
+        record(
             locked,
             kind=ActivityKind.REASSIGNMENT,
             by=by,
@@ -452,7 +372,7 @@ def change_task(
     if kind is not None and kind != task.kind:
         _require(can_create(by, kind=kind), "Your role cannot give a task this type.")
     with transaction.atomic():
-        locked = _lock(task, expected_version)
+        locked = lock_row(task, expected_version)
         if locked.status not in CHANGE_FROM:
             raise RuleViolation("Only open tasks can be changed.", rule="change-only-open")
         asked = {"title": title, "kind": kind, "due_on": due_on, "priority": priority}
@@ -473,8 +393,8 @@ def change_task(
             label, shown = CHANGE_SHOWN[name]
             lines.append(f"{label}: {shown(getattr(locked, name))} → {shown(value)}")
             setattr(locked, name, value)
-        _save(locked, by=by, reason=reason)
-        _record(
+        save_row(locked, by=by, reason=reason)
+        record(
             locked,
             kind=ActivityKind.RESCHEDULE if later else ActivityKind.CHANGE,
             by=by,
@@ -508,7 +428,7 @@ def add_note(
             raise RuleViolation("The call back date cannot be in the past.", rule="call-back-not-past")
     kind = ActivityKind.CONTACT_ATTEMPT if contact_outcome else ActivityKind.NOTE
     with transaction.atomic():
-        note = _record(task, kind=kind, by=by, body=body, contact_outcome=contact_outcome)
+        note = record(task, kind=kind, by=by, body=body, contact_outcome=contact_outcome)
         if call_back_on is not None:
             owner = by if by is not None and can_own(by.pk, task.care_team_id) else task.owner
             create_task(
