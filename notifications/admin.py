@@ -14,6 +14,7 @@ class EscalationPolicyAdmin(RoleChoiceMixin, SimpleHistoryAdmin):
         "first_level_after_days",
         "second_level_after_days",
         "second_level_group",
+        "providers_hear_every_kind",
     ]
     list_select_related = ["program", "second_level_group"]
     list_filter = ["risk_level", "program"]
