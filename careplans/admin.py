@@ -79,7 +79,8 @@ class TemplateTaskInline(RoleChoiceMixin, admin.StackedInline):
     fields = [
         ("position", "title", "priority"),
         ("kind", "assignee_group", "depends_on"),
-        ("due_offset_days", "due_offset_unit", "due_anchor", "recurrence_days", "recurrence_count"),
+        ("due_offset_days", "due_offset_unit", "due_anchor"),
+        ("recurrence_days", "recurrence_count"),
         "due_rule_display",
     ]
     readonly_fields = ["due_rule_display"]

@@ -33,7 +33,7 @@ from notifications.models import (
 )
 from tasks import escalation as task_escalation
 from tasks import rowsets
-from tasks.choices import CLINICAL_KINDS
+from tasks.choices import CLINICAL_KINDS, TaskKind
 from tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,12 @@ def _notify_owners(tasks, *, kind: str, day: str, now: datetime.datetime) -> Cre
 
 def notify_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
     """Owners hear once of each task that went overdue (New or In progress; a Waiting task is
-    announced when its wait ends). The key's day is the missed due date, so the notice is a
+    announced when its wait ends; a step still waiting for an earlier open one is not: they hear
+    when it is their turn, "your step is next"). The key's day is the missed due date, so the notice is a
     function of the task: any number of runs, at any hour, make it once; a new owner after a
     reassignment hears of it too."""
     tasks = Task.objects.filter(
-        rowsets.ACTIVE & rowsets.overdue_q(today),
+        rowsets.ACTIVE & rowsets.overdue_q(today) & ~rowsets.blocked_q(),
         due_on__gte=today - datetime.timedelta(days=LOOKBACK_DAYS),
     )
     return _notify_owners(tasks, kind=Kind.OVERDUE, day="due_on", now=now or timezone.now())
@@ -103,21 +104,31 @@ def notify_waiting_expired(*, today: datetime.date, now: datetime.datetime | Non
     return _notify_owners(tasks, kind=Kind.WAITING_EXPIRED, day="waiting_until", now=now or timezone.now())
 
 
-def _recipients(step: escalation.Step, raised: list[int]):
-    """Team rights joined to the raised tasks: managers for level 1 (of every kind of work:
-    the team's work is theirs, whatever other role they hold); for level 2, members of the
-    task's team holding the step's role, where providers (who hold the clinical right) hear only
-    of clinical kinds of work unless the step's policies say every kind."""
-    heard = Q()
+def _recipients(step: escalation.Step, raised: list[int]) -> list:
+    """Team rights joined to the raised tasks, one queryset per kind of recipient: managers for
+    level 1 (of every kind of work: the team's work is theirs, whatever other role they hold);
+    for level 2, members of the task's team holding the step's role. Providers (who hold the
+    clinical right) hear only of clinical kinds of work unless the step's policies say every
+    kind, and when the step's role is a providers' role, the other kinds' second level goes to
+    the team's managers instead, so no overdue task is raised without anyone told."""
+    managers = scope.rights(scope.MANAGE, ids_first=True).filter(user__is_active=True)
     if step.role is escalation.MANAGERS:
-        holders = scope.rights(scope.MANAGE, ids_first=True)
-    else:
-        holders = scope.rights(ids_first=True).filter(user__groups=step.role)
+        return [managers.filter(content_object__tasks__in=id_set(raised))]
+    holders = scope.rights(ids_first=True).filter(user__groups=step.role, user__is_active=True)
+    if step.every_kind:
+        return [holders.filter(content_object__tasks__in=id_set(raised))]
+    providers = list(escalation.provider_ids())
     # One filter() call: each condition on the tasks must apply to the same joined task.
-    if step.role is not escalation.MANAGERS and not step.every_kind:
-        providers = list(escalation.provider_ids())
-        heard = Q(content_object__tasks__kind__in=CLINICAL_KINDS) | ~Q(user_id__in=providers)
-    return holders.filter(heard, user__is_active=True, content_object__tasks__in=id_set(raised))
+    heard = Q(content_object__tasks__kind__in=CLINICAL_KINDS) | ~Q(user_id__in=providers)
+    found = [holders.filter(heard, content_object__tasks__in=id_set(raised))]
+    if escalation.role_is_clinical(step.role):
+        found.append(
+            managers.filter(
+                content_object__tasks__kind__in=[k for k in TaskKind.values if k not in CLINICAL_KINDS],
+                content_object__tasks__in=id_set(raised),
+            )
+        )
+    return found
 
 
 def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = None) -> Created:
@@ -133,9 +144,9 @@ def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = No
             )
             if not raised:
                 continue
-            rows = (
-                _recipients(step, raised)
-                .values_list(
+            made = []
+            for recipients in _recipients(step, raised):
+                rows = recipients.values_list(
                     "user_id",
                     "content_object__tasks__id",
                     Value(Kind.ESCALATION.value),
@@ -143,10 +154,8 @@ def escalate_overdue(*, today: datetime.date, now: datetime.datetime | None = No
                     "content_object__tasks__due_on",
                     wants_email_now("user__"),
                     Value(now),
-                )
-                .distinct()
-            )
-            made = insert_notices(rows)
+                ).distinct()
+                made += insert_notices(rows)
             created += made
             log.info("escalation level %s: %s tasks raised, %s notices", step.level, len(raised), len(made))
     return created

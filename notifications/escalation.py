@@ -102,6 +102,16 @@ def provider_ids():
     )
 
 
+def role_is_clinical(group_id: int | None) -> bool:
+    """Whether a role (group) holds the clinical right: a providers' role."""
+    return (
+        group_id is not None
+        and Permission.objects.filter(
+            group__pk=group_id, content_type__app_label="careplans", codename="edit_clinical"
+        ).exists()
+    )
+
+
 def steps(policies: list[EscalationPolicy]) -> list[Step]:
     """The steps of a run, level 1 before level 2 (a task past both thresholds gets both)."""
     resolve = _resolver(policies)

@@ -254,7 +254,8 @@ class EscalationPolicy(models.Model):
         default=False,
         verbose_name="providers hear of every kind of work",
         help_text="Off: providers (who hold the clinical right) are told only of overdue labs, "
-        "screenings and referrals; calls, scheduling and other work goes to the rest of the team.",
+        "screenings and referrals; when the second level is a providers' role, the second level "
+        "of calls, scheduling and other work goes to the care team's managers instead.",
     )
     history = HistoricalRecords()
 

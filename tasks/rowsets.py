@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.scope import managed_team_ids
 from tasks.choices import OPEN_STATUSES, ActivityKind, Status
-from tasks.models import Activity
+from tasks.models import Activity, Task
 
 
 class Scope(models.TextChoices):
@@ -122,8 +122,15 @@ def wait_ended_q(today: datetime.date) -> Q:
 
 
 def needs_attention_q(today: datetime.date) -> Q:
-    """Work in hand, or a wait that has ended: what escalation may raise."""
-    return ACTIVE | wait_ended_q(today)
+    """Work in hand, or a wait that has ended, that can be done now: what the overdue notices
+    and escalation chase. A step still waiting for an earlier open one (blocked_q) is left to
+    that earlier step, which is chased itself: its owner cannot complete it yet."""
+    return (ACTIVE | wait_ended_q(today)) & ~blocked_q()
+
+
+def blocked_q() -> Q:
+    """A step whose earlier step (a template's dependency) is still open."""
+    return Q(Exists(Task.objects.filter(pk=OuterRef("depends_on_id"), status__in=OPEN_STATUSES)))
 
 
 class DueWindow(models.TextChoices):

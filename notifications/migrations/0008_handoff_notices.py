@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name="providers_hear_every_kind",
             field=models.BooleanField(
                 default=False,
-                help_text="Off: providers (who hold the clinical right) are told only of overdue labs, screenings and referrals; calls, scheduling and other work goes to the rest of the team.",
+                help_text="Off: providers (who hold the clinical right) are told only of overdue labs, screenings and referrals; when the second level is a providers' role, the second level of calls, scheduling and other work goes to the care team's managers instead.",
                 verbose_name="providers hear of every kind of work",
             ),
         ),
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
             name="providers_hear_every_kind",
             field=models.BooleanField(
                 default=False,
-                help_text="Off: providers (who hold the clinical right) are told only of overdue labs, screenings and referrals; calls, scheduling and other work goes to the rest of the team.",
+                help_text="Off: providers (who hold the clinical right) are told only of overdue labs, screenings and referrals; when the second level is a providers' role, the second level of calls, scheduling and other work goes to the care team's managers instead.",
                 verbose_name="providers hear of every kind of work",
             ),
         ),

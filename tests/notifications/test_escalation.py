@@ -83,9 +83,10 @@ def test_providers_hear_of_clinical_work_only_unless_the_policy_says_every_kind(
 
     actions.escalate_overdue(today=today)
 
-    # The call is raised to level 2 all the same (its timeline says so); only the provider is spared.
+    # The call is raised to level 2 all the same (its timeline says so); the provider is spared
+    # it, and the team's manager hears of its second level instead.
     assert _escalations() == sorted(
-        [("manager", lab.pk, 1), ("manager", call.pk, 1), ("provider", lab.pk, 2)]
+        [("manager", lab.pk, 1), ("manager", call.pk, 1), ("provider", lab.pk, 2), ("manager", call.pk, 2)]
     )
     call.refresh_from_db()
     assert call.escalation_level == 2
@@ -240,3 +241,20 @@ def test_no_policy_means_no_escalation(patient, coordinator, manager, today):
     TaskFactory(patient=patient, owner=coordinator, due_on=_ago(today, 30))
 
     assert actions.escalate_overdue(today=today) == []
+
+
+def test_a_step_waiting_for_an_earlier_open_one_is_left_to_that_one(
+    policies, patient, coordinator, colleague, manager, today
+):
+    earlier = TaskFactory(patient=patient, owner=colleague, due_on=_ago(today, 10))
+    blocked = TaskFactory(patient=patient, owner=coordinator, due_on=_ago(today, 10), depends_on=earlier)
+
+    actions.escalate_overdue(today=today)
+
+    assert [task_id for _, task_id, _ in _escalations()] == [earlier.pk, earlier.pk]
+    blocked.refresh_from_db()
+    assert blocked.escalation_level == 0
+
+    task_actions.complete_task(earlier, by=colleague, outcome="Done")
+    actions.escalate_overdue(today=today)
+    assert blocked.pk in [task_id for _, task_id, _ in _escalations()]

@@ -93,3 +93,15 @@ def test_work_overdue_for_longer_than_the_lookback_is_left_to_escalation(patient
     actions.notify_overdue(today=today)
 
     assert [task_id for _, task_id, *_ in keys()] == [inside.pk]
+
+
+def test_a_step_waiting_for_an_earlier_open_one_is_not_announced_overdue(
+    patient, coordinator, colleague, today
+):
+    earlier = TaskFactory(patient=patient, owner=colleague, due_on=today - _days(2))
+    blocked = TaskFactory(patient=patient, owner=coordinator, due_on=today - _days(1), depends_on=earlier)
+
+    actions.notify_overdue(today=today)
+
+    assert [task_id for _, task_id, *_ in keys()] == [earlier.pk]
+    assert blocked.pk not in [task_id for _, task_id, *_ in keys()]
