@@ -2,6 +2,7 @@ import operator
 from functools import reduce
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -10,7 +11,7 @@ from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import set_team_rights, team_id_list, team_ids_for
-from tasks.choices import Priority, TaskKind
+from tasks.choices import FRONT_DESK_KINDS, Priority, TaskKind
 
 
 class RiskLevel(models.TextChoices):
@@ -373,6 +374,22 @@ class TemplateTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        """A step for a role without the clinical right (front desk) must be scheduling or an
+        outreach call: intake could not give anyone of that role other work (tasks.rights)."""
+        super().clean()
+        if self.assignee_group_id and self.kind not in FRONT_DESK_KINDS:
+            clinical = self.assignee_group.permissions.filter(
+                content_type__app_label="careplans", codename="view_clinical"
+            )
+            if not clinical.exists():
+                raise ValidationError(
+                    {
+                        "kind": f"{self.assignee_group} works scheduling and outreach calls only: "
+                        "choose one of those types, or another role."
+                    }
+                )
 
     @property
     def due_rule_text(self) -> str:

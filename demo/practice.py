@@ -85,7 +85,7 @@ PROGRAMS: tuple[ProgramSpec, ...] = (
         steps=(
             StepSpec("Order HbA1c lab", TaskKind.LAB, MA, 0),
             StepSpec("HbA1c result received and reviewed", TaskKind.LAB, PR, 14, after=0),
-            StepSpec("Schedule colorectal cancer screening", TaskKind.SCREENING, FD, 7),
+            StepSpec("Schedule colorectal cancer screening", TaskKind.SCHEDULING, FD, 7),
             StepSpec("Colorectal screening result received", TaskKind.SCREENING, C, 45, after=2),
             StepSpec("Mammogram reminder call", TaskKind.OUTREACH_CALL, C, 10),
             StepSpec("Diabetic eye exam report on file", TaskKind.SCREENING, C, 60),
@@ -161,7 +161,7 @@ PROGRAMS: tuple[ProgramSpec, ...] = (
             StepSpec(
                 "Send referral packet to the specialist", TaskKind.REFERRAL, C, 0, priority=Priority.HIGH
             ),
-            StepSpec("Confirm the specialist appointment is scheduled", TaskKind.REFERRAL, FD, 7, after=0),
+            StepSpec("Confirm the specialist appointment is scheduled", TaskKind.SCHEDULING, FD, 7, after=0),
             StepSpec("Consult note received from the specialist", TaskKind.REFERRAL, C, 30, after=1),
             StepSpec("Provider reviews the consult note: loop closed", TaskKind.REFERRAL, PR, 35, after=2),
         ),

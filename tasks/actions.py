@@ -36,6 +36,7 @@ from tasks.rights import (
     can_note,
     can_override_order,
     can_own,
+    can_own_kind,
     can_reassign,
     can_reopen,
     can_wait_longer,
@@ -73,6 +74,16 @@ def _require_due_in_window(due_on: datetime.date, *, plan) -> None:
     )
     if problem:
         raise RuleViolation(problem, rule="due-date-in-window")
+
+
+def _require_owner_for_kind(owner, kind: str) -> None:
+    if not can_own_kind(owner, kind):
+        name = owner.get_full_name() or owner.username
+        raise RuleViolation(
+            f"{name} works scheduling and outreach calls only: a {TaskKind(kind).label.lower()} task "
+            "needs an owner who works clinical tasks.",
+            rule="owner-works-this-kind",
+        )
 
 
 def _require_text(value: str, *, rule: str, message: str) -> str:
@@ -118,6 +129,7 @@ def create_task(
             "The owner must be an active member of the patient's care team.",
             rule="owner-in-care-team",
         )
+    _require_owner_for_kind(owner, kind)
     with transaction.atomic():
         task = Task(
             patient=patient,
@@ -327,6 +339,7 @@ def reassign_task(task: Task, *, by, to, reason: str, expected_version: int | No
                 "The new owner must be an active member of the task's care team.",
                 rule="owner-in-care-team",
             )
+        _require_owner_for_kind(to, locked.kind)
         from_owner_id = locked.owner_id
         locked.owner = to
         save_row(locked, by=by, reason=reason)
@@ -383,6 +396,8 @@ def change_task(
         }
         if not changed:
             raise RuleViolation("Nothing to change: the task already reads so.", rule="change-needs-a-change")
+        if "kind" in changed:
+            _require_owner_for_kind(locked.owner, changed["kind"])
         if "due_on" in changed:  # an overdue task keeps its date through a change of title
             if changed["due_on"] < timezone.localdate():
                 raise RuleViolation("The new due date cannot be in the past.", rule="due-not-past")

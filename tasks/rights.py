@@ -79,3 +79,9 @@ def can_transfer(user, patient, to_team_id: int | None = None) -> bool:
     if not (user.has_perm("tasks.reassign_any_task") and manages(user, patient.care_team_id)):
         return False
     return to_team_id is None or manages(user, to_team_id)
+
+
+def can_own_kind(owner, kind: str) -> bool:
+    """Whether `owner` may hold work of this kind: anyone holds scheduling and outreach calls;
+    other kinds need the clinical right (front desk sees no clinical work, so cannot own it)."""
+    return kind in FRONT_DESK_KINDS or owner.has_perm("careplans.view_clinical")

@@ -33,7 +33,7 @@ from careplans.models import Patient
 from tasks.choices import OPEN_STATUSES, ActivityKind
 from tasks.intake import members_by_role, team_members
 from tasks.models import Activity, Task
-from tasks.rights import can_transfer
+from tasks.rights import can_own_kind, can_transfer
 from tasks.signals import handed_over
 
 
@@ -194,6 +194,13 @@ def transfer_patient(
             raise RuleViolation(
                 f"The new owners must be active members of {to_team} ({', '.join(outside)}).",
                 rule="owner-in-care-team",
+            )
+        kinds = {row.task.pk: row.task.kind for row in preview.rows}
+        unfit = [titles[pk] for pk, owner in chosen.items() if not can_own_kind(owner, kinds[pk])]
+        if unfit:
+            raise RuleViolation(
+                f"These tasks need an owner who works clinical tasks: {', '.join(unfit)}.",
+                rule="owner-works-this-kind",
             )
         moves = {
             row.task.pk: chosen[row.task.pk].pk

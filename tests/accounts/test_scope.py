@@ -119,7 +119,9 @@ def test_deactivated_member_sees_nothing(coordinator, task):
 def test_front_desk_sees_scheduling_work_and_own_tasks_only(patient, front_desk, coordinator):
     call = TaskFactory(patient=patient, owner=coordinator, kind="outreach_call")
     lab = TaskFactory(patient=patient, owner=coordinator, kind="lab")
-    own_lab = TaskFactory(patient=patient, owner=front_desk, kind="lab")
+    # A lab in front desk's hands (rows from before owners were held to their kinds of work).
+    own_lab = TaskFactory(patient=patient, owner=coordinator, kind="lab")
+    Task.objects.filter(pk=own_lab.pk).update(owner=front_desk)
 
     visible = set(Task.objects.visible_to(front_desk))
 

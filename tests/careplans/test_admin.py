@@ -73,3 +73,26 @@ def test_the_template_page_shows_each_steps_rule_and_fits_its_rows(client, admin
     assert "Shown in words once saved." in body  # the blank row for a new step
     assert "css/admin.css" in body
     assert inline_code(body) == []
+
+
+def test_a_front_desk_step_must_be_scheduling_or_a_call(db):
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import ValidationError
+
+    from accounts.roles import Role
+    from careplans.models import TemplateTask
+    from tasks.choices import TaskKind
+    from tests.factories import CarePlanTemplateFactory
+
+    template = CarePlanTemplateFactory()
+    step = TemplateTask(
+        template=template,
+        title="Schedule screening",
+        kind=TaskKind.SCREENING,
+        assignee_group=Group.objects.get(name=Role.FRONT_DESK),
+    )
+    with pytest.raises(ValidationError) as refused:
+        step.clean()
+    assert "works scheduling and outreach calls only" in str(refused.value)
+    step.kind = TaskKind.SCHEDULING
+    step.clean()

@@ -92,3 +92,14 @@ def test_front_desk_is_offered_only_the_types_it_may_give(client, front_desk, pa
         TaskKind.SCHEDULING,
         TaskKind.OUTREACH_CALL,
     }
+
+
+def test_a_task_front_desk_owns_cannot_become_clinical(patient, front_desk, manager):
+    from tasks.choices import TaskKind
+    from tests.factories import TaskFactory
+    from tests.helpers import changes_nothing
+
+    call = TaskFactory(patient=patient, owner=front_desk, kind=TaskKind.SCHEDULING)
+    with changes_nothing(call), pytest.raises(RuleViolation) as refused:
+        change_task(call, by=manager, reason="It is a lab", kind=TaskKind.LAB)
+    assert refused.value.rule == "owner-works-this-kind"

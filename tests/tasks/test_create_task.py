@@ -92,3 +92,21 @@ def test_task_without_owner_due_date_or_title_is_refused(patient, coordinator, o
 def test_cannot_create_a_task_for_another_teams_patient(other_patient, coordinator, outsider):
     with creates_nothing(), pytest.raises(NotAllowed):
         _create(other_patient, coordinator, owner=outsider)
+
+
+def test_a_clinical_task_needs_an_owner_who_works_clinical_tasks(patient, provider, front_desk):
+    from tasks.choices import TaskKind
+    from tests.factories import in_days
+    from tests.helpers import creates_nothing
+
+    with creates_nothing(), pytest.raises(RuleViolation) as refused:
+        create_task(
+            patient=patient,
+            by=provider,
+            title="A1c draw",
+            kind=TaskKind.LAB,
+            owner=front_desk,
+            due_on=in_days(3),
+        )
+    assert refused.value.rule == "owner-works-this-kind"
+    assert "works scheduling and outreach calls only" in refused.value.message

@@ -92,3 +92,19 @@ def test_only_open_tasks_are_reassigned(patient, manager, coordinator, colleague
     with changes_nothing(task), pytest.raises(RuleViolation) as refused:
         reassign_task(task, by=manager, to=colleague, reason="Covering")
     assert refused.value.rule == "reassign-only-open"
+
+
+def test_clinical_work_cannot_go_to_someone_who_works_scheduling_and_calls_only(
+    task, coordinator, front_desk, manager
+):
+    from tasks.choices import TaskKind
+    from tests.factories import TaskFactory
+    from tests.helpers import changes_nothing
+
+    lab = TaskFactory(patient=task.patient, owner=coordinator, kind=TaskKind.LAB)
+    with changes_nothing(lab), pytest.raises(RuleViolation) as refused:
+        reassign_task(lab, by=manager, to=front_desk, reason="Covering")
+    assert refused.value.rule == "owner-works-this-kind"
+
+    call = TaskFactory(patient=task.patient, owner=coordinator, kind=TaskKind.OUTREACH_CALL)
+    assert reassign_task(call, by=manager, to=front_desk, reason="Covering").owner == front_desk
