@@ -21,7 +21,7 @@ from django.utils import timezone
 from bulksql import id_set
 from notifications.actions import insert_notices, wants_email_now
 from notifications.jobs import queue_emails
-from notifications.models import Kind
+from notifications.models import Kind, Notification
 from tasks.choices import CLOSED_STATUSES, OPEN_STATUSES, ActivityKind, Status
 from tasks.models import Activity, Task
 from tasks.signals import handed_over
@@ -67,10 +67,21 @@ def notify(activity: Activity):
     return insert_notices(rows, columns=HANDOFF_COLUMNS)
 
 
+def settle(activity: Activity) -> int:
+    """A task just completed or cancelled leaves nothing to act on: its unread notices (overdue,
+    escalations, handoffs), whoever received them, are marked read. They stay in the inbox."""
+    if activity.kind != ActivityKind.STATUS_CHANGE or activity.to_status not in CLOSED_STATUSES:
+        return 0
+    return Notification.objects.filter(task_id=activity.task_id, read_at__isnull=True).update(
+        read_at=activity.created_at
+    )
+
+
 @receiver(post_save, sender=Activity, dispatch_uid="notifications.handoffs")
 def on_activity(sender, instance: Activity, created: bool, raw: bool = False, **kwargs):
     if not created or raw:
         return
+    settle(instance)
     queue_emails(notify(instance))
 
 

@@ -101,3 +101,16 @@ def test_an_immediate_email_names_no_patient(seeded, eager_celery, settings):
     for secret in ("Zebulon", "Quartermain", "A1c", "mornings"):
         assert secret not in message.subject + message.body
     assert Notification.objects.get(kind=Kind.REASSIGNED).emailed_at is not None
+
+
+def test_a_task_closed_leaves_its_notices_read_for_everyone(task, coordinator, manager, colleague):
+    Notification.objects.create(recipient=coordinator, task=task, kind=Kind.OVERDUE, day=task.due_on)
+    Notification.objects.create(recipient=manager, task=task, kind=Kind.ESCALATION, level=1, day=task.due_on)
+    other = TaskFactory(patient=task.patient, owner=coordinator)
+    Notification.objects.create(recipient=coordinator, task=other, kind=Kind.OVERDUE, day=other.due_on)
+
+    actions.complete_task(task, by=coordinator, outcome="Reached")
+
+    assert not Notification.objects.filter(task=task, read_at=None).exists()
+    assert Notification.objects.filter(task=other, read_at=None).count() == 1
+    assert Notification.objects.filter(task=task).count() == 2  # kept, read

@@ -260,10 +260,11 @@ def test_queue_offers_bulk_cancel_and_reschedule_to_managers_only(client, manage
 
 # Each row is its own transaction, as the single-task action: in a test, where every atomic block
 # is a savepoint, SAVEPOINT, the locked read, UPDATE, the history INSERT, the Activity INSERT and
-# RELEASE; cancelling adds the read of when the task entered its status, and a Waiting row takes
-# both steps in one transaction (resume, then cancel: 2 + 2 * 5). Around the rows, a fixed 8 or 9
-# (session, user, rights, the selected rows in one read, the flash messages).
-PER_ROW = {"reschedule": 6, "cancel": 7, "cancel waiting": 12}
+# RELEASE; cancelling adds the read of when the task entered its status and the marking of the
+# task's notices read (nothing is left to act on), and a Waiting row takes both steps in one
+# transaction (resume, then cancel: 2 + 5 + 6). Around the rows, a fixed 8 or 9 (session, user,
+# rights, the selected rows in one read, the flash messages).
+PER_ROW = {"reschedule": 6, "cancel": 8, "cancel waiting": 13}
 
 
 @pytest.mark.parametrize("case", PER_ROW)

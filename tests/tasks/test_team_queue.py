@@ -285,3 +285,16 @@ def test_the_queue_finds_the_patient_by_the_header_searchs_rules(client, coordin
     ):
         page = client.get(reverse("team_queue"), {"q": text}, headers=rows).content.decode()
         assert "Ada&#x27;s call" in page and "Grace&#x27;s call" not in page, text
+
+
+def test_rows_are_selectable_only_for_those_with_a_bulk_action(client, patient, coordinator, front_desk):
+    TaskFactory(patient=patient, owner=front_desk, kind="scheduling", title="Book the visit")
+    rows = {"HX-Request": "true"}
+
+    client.force_login(front_desk)
+    theirs = client.get(reverse("team_queue"), headers=rows).content.decode()
+    client.force_login(coordinator)
+    mine = client.get(reverse("team_queue"), headers=rows).content.decode()
+
+    assert "Book the visit" in theirs and 'name="task_ids"' not in theirs and "bulk-bar" not in theirs
+    assert 'name="task_ids"' in mine and "bulk-bar" in mine
