@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from accounts.errors import ActionError, NotAllowed, RuleViolation
 from careplans.dates import plan_end_problem
-from careplans.models import CarePlan, CarePlanStatus, Enrollment, EnrollmentStatus, Goal, Patient
+from careplans.models import (
+    ENDED_PLAN_STATUSES,
+    CarePlan,
+    CarePlanStatus,
+    Enrollment,
+    EnrollmentStatus,
+    Goal,
+    Patient,
+)
 
 
 @dataclass
@@ -64,6 +72,8 @@ def update_care_plan(
         )
         if too_far:
             raise RuleViolation(too_far, rule="plan-dates-in-window")
+        if ends_on is None and status in ENDED_PLAN_STATUSES and locked.status not in ENDED_PLAN_STATUSES:
+            ends_on = max(timezone.localdate(), locked.starts_on)  # a plan ended today ends today
         locked.status, locked.ends_on, locked.interventions = status, ends_on, interventions.strip()
         locked.version += 1
         locked._history_user = by

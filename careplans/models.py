@@ -223,6 +223,10 @@ class CarePlanStatus(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+# A plan in one of these has ended: it has an end date, and its open tasks no reason to go on.
+ENDED_PLAN_STATUSES = (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED)
+
+
 class CarePlanQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = scope_q(user, "patient__")
@@ -272,7 +276,7 @@ class CarePlan(models.Model):
         indexes = [models.Index(fields=["patient", "status"], name="careplan_patient_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.program} plan #{self.pk}"
+        return f"{self.program} plan from {self.starts_on:%m/%d/%Y}"
 
 
 class GoalStatus(models.TextChoices):

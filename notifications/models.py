@@ -45,7 +45,7 @@ class NotificationQuerySet(models.QuerySet):
         the handoff's reason only then."""
         return (
             self.filter(recipient=user, kind__in=TASK_KINDS)
-            .select_related("task__patient", "task__owner", "activity__actor")
+            .select_related("task__patient", "task__owner", "activity__actor", "activity__task")
             .annotate(task_visible=Exists(Task.objects.visible_to(user).filter(pk=OuterRef("task_id"))))
             .order_by("-created_at", "-pk")
         )

@@ -16,14 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user, log_shown
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
-from careplans.models import CarePlanStatus, Patient, PatientAccessLog
+from careplans.models import ENDED_PLAN_STATUSES, CarePlanStatus, Patient, PatientAccessLog
 from careplans.search import search_patients
 from tasks import actions, intake, notes, progress, rowsets, timeline, transfer
 from tasks.actions import ActionError
 from tasks.choices import CLOSED_STATUSES, Status
 from tasks.forms import AdHocTaskForm, PatientNoteForm, PlanClosingForm, PlannedRowForm
 from tasks.models import Task
-from tasks.progress import ENDED_PLAN_STATUSES
 from tasks.rights import can_note_patient
 
 

@@ -10,14 +10,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from careplans.models import CarePlan, CarePlanStatus
+from careplans.models import ENDED_PLAN_STATUSES, CarePlan
 from tasks import rowsets
 from tasks.choices import Status
 from tasks.models import Task
 from tasks.recurrence import continuing_series, without_next_occurrence
-
-# A plan in one of these has ended: nothing to propose, and its open tasks have no reason to go on.
-ENDED_PLAN_STATUSES = (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def create_next_occurrences(tasks, *, now: datetime.datetime | None = None) -> l
                 kind=ActivityKind.CREATED,
                 to_status=Status.NEW,
                 to_owner_id=task.owner_id,
-                body=f"Next occurrence after task #{task.previous_occurrence_id}",
+                body=f"Occurrence {task.occurrence} of a recurring task",
                 created_at=now,
             )
             for task in made

@@ -2,6 +2,7 @@ import datetime
 
 from django import template
 
+from tasks.choices import CLOSED_STATUSES
 from tasks.models import ordinal
 
 register = template.Library()
@@ -11,7 +12,10 @@ register = template.Library()
 def due_phrase(task, today: datetime.date) -> str:
     """ "3 days overdue", "today", "tomorrow", "in 4 days". Whether a task is overdue is the
     database's answer (tasks.rowsets.with_due_flags sets `is_overdue`), so a closed task past its
-    date says nothing here rather than "overdue"."""
+    date says nothing here rather than "overdue", and a closed task nothing at all ("tomorrow"
+    under a completed task would read as work still to do)."""
+    if task.status in CLOSED_STATUSES:
+        return ""
     days = (task.due_on - today).days
     if getattr(task, "is_overdue", False):
         return "1 day overdue" if days == -1 else f"{-days} days overdue"

@@ -114,3 +114,15 @@ def test_a_task_closed_leaves_its_notices_read_for_everyone(task, coordinator, m
     assert not Notification.objects.filter(task=task, read_at=None).exists()
     assert Notification.objects.filter(task=other, read_at=None).count() == 1
     assert Notification.objects.filter(task=task).count() == 2  # kept, read
+
+
+def test_the_inbox_names_the_step_completed_before_yours(client, task, coordinator, colleague):
+    from django.urls import reverse
+
+    TaskFactory(patient=task.patient, owner=colleague, depends_on=task, title="Education visit")
+    actions.complete_task(task, by=coordinator, outcome="Reconciled")
+    client.force_login(colleague)
+
+    page = client.get(reverse("inbox")).text
+
+    assert f"by {coordinator.get_full_name()}, who completed “{task.title}”" in page

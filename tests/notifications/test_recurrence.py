@@ -39,7 +39,7 @@ def test_completing_a_recurring_check_in_makes_the_next_one_after_commit(
     assert (following.owner, following.title, following.recurrence_days) == (coordinator, check_in.title, 7)
     (created,) = Activity.objects.filter(task=following)
     assert (created.kind, created.actor, created.to_owner) == (ActivityKind.CREATED, None, coordinator)
-    assert created.body == f"Next occurrence after task #{check_in.pk}"
+    assert created.body == "Occurrence 2 of a recurring task"
     history = following.history.get()
     assert (history.history_type, history.history_user, history.history_change_reason) == (
         "+",

@@ -182,3 +182,14 @@ def test_a_plan_can_end_and_leave_its_tasks_open(client, provider, coordinator, 
     care_plan.refresh_from_db()
     assert care_plan.status == CarePlanStatus.COMPLETED
     assert Task.objects.get(pk=tasks[Status.NEW].pk).status == Status.NEW
+
+
+def test_a_plan_completed_without_an_end_date_ends_today(client, provider, care_plan):
+    from django.utils import timezone
+
+    client.force_login(provider)
+    response = _post(client, care_plan, version=care_plan.version, goals=[], status=CarePlanStatus.COMPLETED)
+
+    assert response.status_code == 302
+    care_plan.refresh_from_db()
+    assert (care_plan.status, care_plan.ends_on) == (CarePlanStatus.COMPLETED, timezone.localdate())

@@ -298,3 +298,16 @@ def test_rows_are_selectable_only_for_those_with_a_bulk_action(client, patient, 
 
     assert "Book the visit" in theirs and 'name="task_ids"' not in theirs and "bulk-bar" not in theirs
     assert 'name="task_ids"' in mine and "bulk-bar" in mine
+
+
+def test_a_closed_task_reads_no_due_phrase(client, coordinator, patient):
+    TaskFactory(
+        patient=patient, owner=coordinator, title="Booked early", due_on=in_days(1), status=Status.COMPLETED
+    )
+    client.force_login(coordinator)
+
+    page = client.get(
+        reverse("team_queue"), {"status": Status.COMPLETED}, headers={"HX-Request": "true"}
+    ).text
+
+    assert "Booked early" in page and "tomorrow" not in page
