@@ -425,11 +425,13 @@ def add_note(
     body: str,
     contact_outcome: str = "",
     call_back_on: datetime.date | None = None,
+    close_task: bool = False,
 ) -> Activity:
     """A note or a contact attempt. It changes nothing on the task, so it needs no version.
     `call_back_on` (with a contact attempt): the follow-up call is created in the same step, an
     outreach call owned by whoever logged the attempt (or the task's owner when they cannot own
-    the team's work), on the same patient and plan, due that day."""
+    the team's work), on the same patient and plan, due that day; with `close_task`, this task is
+    completed in the same step, its outcome naming the call back that carries it on."""
     _require(can_note(by, task), "Your role cannot add notes to tasks.")
     body = body.strip()
     if contact_outcome and contact_outcome not in ContactOutcome.values:
@@ -457,6 +459,13 @@ def add_note(
                 care_plan=task.care_plan,
                 note=f"After a contact attempt on {task.title} ({ContactOutcome(contact_outcome).label.lower()})",
             )
+            if close_task:
+                complete_task(
+                    task,
+                    by=by,
+                    outcome=f"{ContactOutcome(contact_outcome).label}; carried on by a call back on "
+                    f"{call_back_on:%m/%d/%Y}",
+                )
         return note
 
 

@@ -19,7 +19,7 @@ from tasks.choices import (
 from tasks.filters import TaskFilter
 from tasks.models import Task
 from tasks.notes import NOTE_MAX_LENGTH
-from tasks.rights import can_override_order, can_wait_longer
+from tasks.rights import can_override_order, can_wait_longer, can_work
 
 
 class VersionedForm(forms.Form):
@@ -157,6 +157,18 @@ class ContactAttemptForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Creates the follow-up call, yours, due that day.",
     )
+    close_task = forms.BooleanField(
+        label="Close this task: the call back carries it on",
+        required=False,
+        initial=True,
+        help_text="With a call back date: this task is completed, its outcome naming the call back.",
+    )
+
+    def __init__(self, *args, task, user, **kwargs):
+        """Closing the task is offered to whoever may complete it (its owner, a manager)."""
+        super().__init__(*args, **kwargs)
+        if not can_work(user, task):
+            del self.fields["close_task"]
 
     def clean_call_back_on(self):
         day = self.cleaned_data["call_back_on"]

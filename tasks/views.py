@@ -94,7 +94,12 @@ VERBS = {
     "attempt": (
         forms.ContactAttemptForm,
         lambda t, d, u: actions.add_note(
-            t, by=u, body=d["body"], contact_outcome=d["contact_outcome"], call_back_on=d["call_back_on"]
+            t,
+            by=u,
+            body=d["body"],
+            contact_outcome=d["contact_outcome"],
+            call_back_on=d["call_back_on"],
+            close_task=d.get("close_task", False),
         ),
         rights.can_note,
     ),
@@ -119,10 +124,11 @@ VERB_STATUSES = {
 def _form_kwargs(form_class, task, user) -> dict:
     """What a verb's form needs beyond the POST: the task (reassign: its team; change: its
     fields; complete: what it waits for), and the user (change: the types they may give;
-    complete: whether they may override the order; wait: how long they may set)."""
+    complete: whether they may override the order; wait: how long they may set; attempt: whether
+    they may close the task)."""
     if form_class is forms.ReassignForm:
         return {"task": task}
-    if form_class in (forms.ChangeForm, forms.CompleteForm, forms.WaitForm):
+    if form_class in (forms.ChangeForm, forms.CompleteForm, forms.WaitForm, forms.ContactAttemptForm):
         return {"task": task, "user": user}
     return {}
 

@@ -175,3 +175,36 @@ def test_numbering_attempts_costs_no_query(client, coordinator, colleague, task)
 
     assert many == few
     assert "Log 22nd attempt" in client.get(url).content.decode()
+
+
+def test_a_call_back_can_close_the_task_it_carries_on(client, coordinator, task, today):
+    import datetime
+
+    from tasks.choices import Status
+    from tasks.models import Task
+
+    client.force_login(coordinator)
+    friday = today + datetime.timedelta(days=3)
+    response = client.post(
+        reverse("task_action", args=[task.pk, "attempt"]),
+        {
+            "attempt-contact_outcome": "left_message",
+            "attempt-body": "",
+            "attempt-call_back_on": friday.isoformat(),
+            "attempt-close_task": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.status == Status.COMPLETED
+    assert task.outcome == f"Left message; carried on by a call back on {friday:%m/%d/%Y}"
+    call_back = Task.objects.get(title=f"Call back: {task.title}")
+    assert (call_back.status, call_back.due_on, call_back.owner) == (Status.NEW, friday, coordinator)
+
+
+def test_closing_is_offered_only_to_who_may_complete_the_task(client, colleague, coordinator, task):
+    client.force_login(colleague)
+    assert "attempt-close_task" not in client.get(task.get_absolute_url()).text
+    client.force_login(coordinator)
+    assert "attempt-close_task" in client.get(task.get_absolute_url()).text
