@@ -210,11 +210,18 @@ def resume_task(task: Task, *, by, note: str = "", expected_version: int | None 
 
 
 def complete_task(
-    task: Task, *, by, outcome: str, override_reason: str = "", expected_version: int | None = None
+    task: Task,
+    *,
+    by,
+    outcome: str,
+    override_reason: str = "",
+    cancel_earlier: bool = False,
+    expected_version: int | None = None,
 ) -> Task:
     """Complete an open task with its outcome. A task that waits for another (a template's
     dependency) cannot be completed while that one is still open, unless a manager of the team
-    overrides with a reason, which the timeline keeps beside the outcome."""
+    overrides with a reason, which the timeline keeps beside the outcome; `cancel_earlier` then
+    cancels the earlier step with that reason, when it is no longer needed."""
     _require(can_work(by, task), "Only the task's owner or the team's manager can complete it.")
     outcome = _require_text(
         outcome, rule="completion-needs-outcome", message="Record the outcome to complete the task."
@@ -234,6 +241,8 @@ def complete_task(
                 "Only a manager of the task's team can complete it before the task it waits for.",
             )
             outcome = f"{outcome} (completed before “{before.title}”: {override_reason})"
+            if cancel_earlier:
+                cancel_task(before, by=by, reason=f"Not needed: {override_reason}", resume_waiting=True)
         elif override_reason:
             raise RuleViolation(
                 "This task waits for nothing open: there is no order to override.",
@@ -261,12 +270,7 @@ def _open_dependency(task: Task) -> Task | None:
     reopened or completed halfway through this check."""
     if task.depends_on_id is None:
         return None
-    return (
-        Task.objects.select_for_update()
-        .filter(pk=task.depends_on_id, status__in=OPEN_STATUSES)
-        .only("pk", "title", "status")
-        .first()
-    )
+    return Task.objects.select_for_update().filter(pk=task.depends_on_id, status__in=OPEN_STATUSES).first()
 
 
 def cancel_task(

@@ -61,6 +61,9 @@ class CompleteForm(VersionedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    cancel_earlier = forms.BooleanField(
+        label="The earlier step is no longer needed: cancel it with this reason", required=False
+    )
 
     def __init__(self, *args, task, user, **kwargs):
         """The override is offered only while the task waits for an open one, and only to those
@@ -70,6 +73,7 @@ class CompleteForm(VersionedForm):
         waiting_for = before is not None and before.status in OPEN_STATUSES
         if not (waiting_for and can_override_order(user, task)):
             del self.fields["override_reason"]
+            del self.fields["cancel_earlier"]
         if waiting_for:
             self.waits_for = before
 

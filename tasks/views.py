@@ -51,6 +51,7 @@ VERBS = {
             by=u,
             outcome=d["outcome"],
             override_reason=d.get("override_reason", ""),
+            cancel_earlier=d.get("cancel_earlier", False),
             expected_version=d["version"],
         ),
         rights.can_work,

@@ -119,3 +119,14 @@ def test_the_owner_posting_complete_early_gets_the_rule_and_nothing_changes(
         )
     assert response.status_code == 400
     assert "waits for “Medication reconciliation”" in response.content.decode()
+
+
+def test_a_manager_overriding_the_order_can_cancel_the_earlier_step(earlier, later, manager):
+    done = actions.complete_task(
+        later, by=manager, outcome="Taught", override_reason="Screened elsewhere", cancel_earlier=True
+    )
+
+    earlier.refresh_from_db()
+    assert done.status == Status.COMPLETED
+    assert (earlier.status, earlier.outcome) == (Status.CANCELLED, "Not needed: Screened elsewhere")
+    assert last_activity(earlier).actor == manager
