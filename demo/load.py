@@ -48,6 +48,7 @@ from demo.practice import (
     OUTCOMES,
     REASSIGN_REASONS,
     REOPEN_REASONS,
+    RESCHEDULE_REASONS,
     RISK_MIX,
     WAIT_NOTES,
     ProgramInfo,
@@ -437,7 +438,7 @@ class DemoPractice:
         # Only what the actions read before they lock the row (owner, team, version) and what
         # the steps need: a lean read, thousands of times.
         task = Task.objects.only(
-            "version", "status", "kind", "owner", "care_team", "patient", "depends_on"
+            "version", "status", "kind", "owner", "care_team", "patient", "depends_on", "due_on", "care_plan"
         ).get(pk=task_id)
         owner = self.users[task.owner_id]
         rng = self.rng
@@ -470,6 +471,13 @@ class DemoPractice:
                     actions.reopen_task(task, by=self._manager(task), reason=rng.choice(REOPEN_REASONS))
                 case "reassign":
                     self._reassign(task, owner)
+                case "reschedule" if task.status in OPEN_STATUSES:
+                    later = max(task.due_on, step.day) + dt.timedelta(days=rng.randint(2, 7))
+                    while later.weekday() >= 5:  # to a working day, as the owner would
+                        later += dt.timedelta(days=1)
+                    actions.change_task(task, by=owner, due_on=later, reason=rng.choice(RESCHEDULE_REASONS))
+                case "reschedule":
+                    return
                 case "note" if can_note(owner, task):  # the front desk keeps no notes
                     actions.add_note(task, by=owner, body=rng.choice(NOTES))
                 case "contact" if can_note(owner, task):

@@ -227,6 +227,11 @@ REASSIGN_REASONS = (
     "Patient prefers a Spanish-speaking coordinator.",
     "Handoff: needs a clinical follow-up.",
 )
+RESCHEDULE_REASONS = (
+    "Patient asked to be called next week.",
+    "Waiting on the specialist's office to open slots.",
+    "Owner out sick; pushed a few days.",
+)
 REOPEN_REASONS = ("Result was for the wrong order; redo.", "Patient did not actually book; follow up.")
 APPOINTMENT_KINDS = (
     "Follow-up visit",

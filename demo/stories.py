@@ -1,5 +1,5 @@
 """What happens to each demo task, decided when it appears: where it ends up by today, and the
-steps (start, wait, resume, complete, cancel, reopen, reassign, note, contact attempt) that get
+steps (start, wait, resume, complete, cancel, reopen, reassign, reschedule, note, contact attempt) that get
 it there, each on a day and at a point of that day. demo.load performs each step through the
 action of that name, at its moment, by the person who would do it.
 
@@ -130,6 +130,9 @@ def plan_story(
         planned.append((_day_between(rng, first_day, days[0] if days else close), 0, "reassign", ""))
     if rng.random() < 0.1:
         planned.append((_day_between(rng, first_day, close), 0, "note", ""))
+    if rng.random() < 0.08:
+        # Pushed back a few days while still open.
+        planned.append((_day_between(rng, first_day, days[0] if days else close), 0, "reschedule", ""))
     planned.sort(key=lambda p: (p[0], p[1]))
 
     steps = []

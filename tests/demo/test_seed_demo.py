@@ -32,6 +32,7 @@ def test_every_task_has_the_timeline_the_actions_write(demo):
         ActivityKind.STATUS_CHANGE,
         ActivityKind.CONTACT_ATTEMPT,
         ActivityKind.REASSIGNMENT,
+        ActivityKind.RESCHEDULE,
         ActivityKind.ESCALATION,
     }
     assert set(Task.objects.values_list("status", flat=True)) == set(Status.values)
