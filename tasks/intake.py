@@ -113,7 +113,7 @@ def preview(
     by_role = candidates_by_role(patient)
     appointment = next_appointment(patient, on_or_after=starts_on)
     appointment_day = timezone.localdate(appointment.starts_at) if appointment else None
-    steps = list(template.tasks.select_related("assignee_group").order_by("position", "pk"))
+    steps = list(template.tasks.select_related("assignee_group", "depends_on").order_by("position", "pk"))
     if not steps:
         return []
     anchors = {

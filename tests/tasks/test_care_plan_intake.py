@@ -260,3 +260,15 @@ def test_a_revoked_plan_does_not_block_applying_its_template(client, coordinator
     assert again.context["existing_plan"] is None
     assert saved.status_code == 302
     assert CarePlan.objects.count() == 2
+
+
+def test_the_preview_says_which_step_waits_for_which(client, coordinator, patient, template):
+    from careplans.models import TemplateTask
+
+    welcome, review = TemplateTask.objects.filter(template=template).order_by("position")
+    TemplateTask.objects.filter(pk=review.pk).update(depends_on=welcome)
+    client.force_login(coordinator)
+
+    page = client.get(_url(patient), _picked(template)).text
+
+    assert "after “Welcome call”" in page
