@@ -311,13 +311,13 @@ CASES += [
 
 
 def inbox_pages(ctx: BenchContext, n: int) -> list[Target]:
-    inbox.ensure_inbox(ctx.user)
+    inbox.ready(ctx.user)
     return [reverse("inbox")] * n
 
 
 def inbox_line_pages(ctx: BenchContext, n: int) -> list[Target]:
     """The biggest line of the inbox opened (its htmx partial: the first 50 notices)."""
-    inbox.ensure_inbox(ctx.user)
+    inbox.ready(ctx.user)
     kind, day = inbox.biggest_line(ctx.user)
     return [Htmx(reverse("inbox_group", args=[kind, day.isoformat()]))] * n
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import DateTimeField, F, Value
 from django.utils import timezone
 
@@ -56,6 +57,16 @@ def ensure_inbox(user, *, today: dt.date | None = None) -> int:
                 ignore_conflicts=True,
             )
     return Notification.objects.filter(recipient=user).exclude(kind=Kind.DIGEST).count()
+
+
+def ready(user) -> None:
+    """The inbox filled, and its table vacuumed as autovacuum would: the job cases insert tens
+    of thousands of notices and roll them back, and the dead rows they leave sent the unread
+    count's index-only scan to the table (13.7 ms p95 became 27 ms)."""
+    ensure_inbox(user)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) notifications_notification")
 
 
 def biggest_line(user) -> tuple[str, dt.date]:
