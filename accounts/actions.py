@@ -17,11 +17,22 @@ def _rows(user, team: CareTeam, right: str):
     )
 
 
+SELF_GRANT_REFUSED = "Nobody grants themselves a team right: another admin or the operator does."
+
+
+def may_grant_to(by, user) -> bool:
+    """Whether `by` may grant `user` a team right: anyone but themselves (the operator's
+    superuser holds every right already)."""
+    return by.is_superuser or user is None or user.pk != by.pk
+
+
 def grant_team_right(*, user, team: CareTeam, right: str, by) -> CareTeamUserObjectPermission:
     """`user` holds `right` on `team` afterwards. A right already held is left as it is (no
     second row, no history)."""
     if not by.has_perm("accounts.add_careteamuserobjectpermission"):
         raise NotAllowed("Only an admin grants team rights.")
+    if not may_grant_to(by, user):
+        raise NotAllowed(SELF_GRANT_REFUSED, rule="no-self-grant")
     with transaction.atomic():
         held = _rows(user, team, right).first()
         if held is not None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.actions import grant_team_right, revoke_team_right
+from accounts.actions import SELF_GRANT_REFUSED, grant_team_right, may_grant_to, revoke_team_right
 from accounts.models import (
     CareTeam,
     CareTeamUserObjectPermission,
@@ -43,6 +43,28 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OperatorOnlyMixin:
+    """Patient records (patients, plans, tasks, timelines, notices, and their history): absent
+    from the admin for everyone but the operator's superuser. A practice admin administers
+    people, roles, teams and templates; patients are seen in the app, through the care team
+    scope and the access log, never through a side door with neither."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 class RoleChoiceMixin:
@@ -82,6 +104,13 @@ class TeamRightForm(forms.ModelForm):
         if not self.instance.pk:
             right.initial = right.queryset.filter(codename=TeamRight.MEMBER).first()
 
+    def clean(self):
+        data = super().clean()
+        editor = getattr(self, "editor", None)
+        if editor is not None and self.has_changed() and not may_grant_to(editor, data.get("user")):
+            raise forms.ValidationError(SELF_GRANT_REFUSED)
+        return data
+
 
 class TeamRightInline(RoleChoiceMixin, admin.TabularInline):
     model = CareTeamUserObjectPermission
@@ -91,6 +120,11 @@ class TeamRightInline(RoleChoiceMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "content_object", "permission")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """Each row's form knows who edits it, to refuse a right granted to themselves."""
+        kwargs["form"] = type(self.form.__name__, (self.form,), {"editor": request.user})
+        return super().get_formset(request, obj, **kwargs)
 
 
 class TeamMembershipInline(TeamRightInline):
@@ -105,6 +139,20 @@ class UserTeamRightsInline(TeamRightInline):
     fk_name = "user"
     verbose_name = "care team right"
     verbose_name_plural = "care team rights"
+
+    # On a practice admin's own page their team rights are shown, never changed.
+    def has_add_permission(self, request, obj=None):
+        return self._not_own(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._not_own(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._not_own(request, obj) and super().has_delete_permission(request, obj)
+
+    @staticmethod
+    def _not_own(request, obj) -> bool:
+        return obj is None or request.user.is_superuser or obj.pk != request.user.pk
 
 
 def _grant(row, by) -> None:
@@ -150,6 +198,11 @@ def titled(title: str, base=admin.RelatedFieldListFilter):
     return Titled
 
 
+def is_admin_of_others(account, user) -> bool:
+    """Whether `account` is the operator's or another admin's (staff), not `user`'s own."""
+    return account.is_superuser or (account.is_staff and account.pk != user.pk)
+
+
 @admin.register(User)
 class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     role_fields = ("groups",)
@@ -184,23 +237,24 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHi
             .prefetch_related("groups", Prefetch("careteamuserobjectpermission_set", held_rights(), "held"))
         )
 
-    def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            return super().get_fieldsets(request, obj)
+    def _change_fieldsets(self, request, obj):
+        operator = request.user.is_superuser
+        # A practice admin sees Uses the admin, never changes it; nor their own roles.
+        roles = "groups" if operator or obj.pk != request.user.pk else "role_names"
         fieldsets = [
             (None, {"fields": ["username", "password"]}),
             ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
             (
                 "Role and teams",
                 {
-                    "fields": ["is_active", "groups", "team_rights", "is_staff"],
+                    "fields": ["is_active", roles, "team_rights", "is_staff" if operator else "uses_admin"],
                     "description": "The role says what the person may do; their care team rights "
                     "(below) say whose patients. Untick Active when someone leaves: their history stays.",
                 },
             ),
             ("History", {"fields": ["team_rights_history", "last_login", "date_joined"]}),
         ]
-        if request.user.is_superuser:
+        if operator:
             fieldsets.append(
                 (
                     "Operator only",
@@ -228,10 +282,29 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHi
             )
         return field
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self._add_fieldsets(request)
+        return self._change_fieldsets(request, obj)
+
+    def _add_fieldsets(self, request):
+        """Uses the admin is ticked by the operator only (manage.py create_admin, or the
+        superuser): an admin cannot make more admins, or a user they could sign in as."""
+        if request.user.is_superuser:
+            return self.add_fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "is_staff"]})
+            for name, options in self.add_fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "uses_admin", "role_names"]
+
     def has_change_permission(self, request, obj=None):
-        """A superuser's account is the operator's: a practice admin may see it, never change it
-        or its password (that would hand them every right)."""
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        """The accounts of the operator's superuser and of the other admins are the operator's: a
+        practice admin may see them, never change them or their password (signing in as another
+        admin would let them raise their own rights)."""
+        if obj is not None and not request.user.is_superuser and is_admin_of_others(obj, request.user):
             return False
         return super().has_change_permission(request, obj)
 
@@ -386,6 +459,21 @@ class RoleAdmin(admin.ModelAdmin):
         return super().changeform_view(
             request, object_id, form_url, {"title": title, **(extra_context or {})}
         )
+
+    def has_change_permission(self, request, obj=None):
+        """A role the practice admin holds is read-only to them: nobody raises their own rights."""
+        if (
+            obj is not None
+            and not request.user.is_superuser
+            and request.user.groups.filter(pk=obj.pk).exists()
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fields = ["name", "rights"]

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin import OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,
@@ -168,7 +168,7 @@ class PatientGrantInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
     list_display = ["mrn", "last_name", "first_name", "care_team", "risk_level", "is_restricted"]
     list_select_related = ["care_team"]
     list_filter = ["care_team", "location", "risk_level", "is_restricted"]
@@ -212,7 +212,7 @@ class GoalInline(admin.TabularInline):
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(SimpleHistoryAdmin):
+class CarePlanAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
     list_display = ["pk", "patient", "program", "status", "starts_on", "author"]
     list_select_related = ["patient", "program", "author"]
     list_filter = ["status", "program"]
@@ -223,7 +223,7 @@ class CarePlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
     list_display = ["starts_at", "patient", "provider", "kind", "source"]
     list_select_related = ["patient", "provider"]
     list_filter = ["source"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin import OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from notifications.models import EscalationPolicy, Notification, NotificationPreference
 
@@ -30,7 +30,7 @@ class NotificationPreferenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(OperatorOnlyMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: notices are made by the jobs and read in the inbox."""
 
     list_display = ["created_at", "kind", "level", "recipient", "task_id", "day", "read_at", "emailed_at"]

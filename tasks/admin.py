@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import ReadOnlyMixin
+from accounts.admin import OperatorOnlyMixin, ReadOnlyMixin
 from careplans.admin_search import IndexedSearchMixin
 from tasks.models import Activity, Task
 
@@ -22,7 +22,7 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(IndexedSearchMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+class TaskAdmin(OperatorOnlyMixin, IndexedSearchMixin, ReadOnlyMixin, SimpleHistoryAdmin):
     """Read-only: tasks are created and changed in the app, through tasks/actions.py, so every
     change is checked, versioned and recorded on the timeline."""
 
@@ -38,7 +38,7 @@ class TaskAdmin(IndexedSearchMixin, ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+class ActivityAdmin(OperatorOnlyMixin, IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "task_id", "actor"]
     list_select_related = ["actor"]
     list_filter = ["kind"]
