@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts and access"
+
+    def ready(self):
+        from accounts import operators  # noqa: F401  (connects the superuser log)

@@ -118,7 +118,7 @@ def build_practice(*, teams: int) -> Practice:
     """The named demo practice (3 teams, 2 locations); with `teams` > 3, as many extra full teams
     over two more locations, and the core teams topped up to full size."""
     staff = _StaffMaker()
-    admin = staff.get(ADMIN, is_staff=True, is_superuser=True)
+    admin = staff.get(ADMIN, is_staff=True)  # the Admin role, not a superuser: sees no patient
     locations = {}
     team_rows = []
     for key, name, location in CORE_TEAMS:

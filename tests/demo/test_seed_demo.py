@@ -95,3 +95,17 @@ def test_loading_again_skips_with_if_empty_and_refuses_without_force(task):
     with pytest.raises(load.DemoRefused):
         load.seed_demo(log=lambda *_: None)
     assert Patient.objects.count() == 1
+
+
+def test_the_demo_admin_holds_the_admin_role_and_front_desk_owns_only_its_kinds(demo):
+    from accounts.models import User
+    from accounts.roles import Role
+    from tasks.choices import FRONT_DESK_KINDS
+
+    admin = User.objects.get(username="admin")
+    assert (admin.is_staff, admin.is_superuser) == (True, False)
+    assert [g.name for g in admin.groups.all()] == [Role.ADMIN]
+    assert not User.objects.filter(is_superuser=True).exists()
+    front_desk_work = Task.objects.filter(owner__groups__name=Role.FRONT_DESK)
+    assert front_desk_work.exists()
+    assert not front_desk_work.exclude(kind__in=FRONT_DESK_KINDS).exists()
