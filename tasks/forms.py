@@ -1,6 +1,8 @@
 import re
+from functools import cached_property
 
 from django import forms
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -19,7 +21,30 @@ from tasks.choices import (
 from tasks.filters import TaskFilter
 from tasks.models import Task
 from tasks.notes import NOTE_MAX_LENGTH
-from tasks.rights import can_override_order, can_wait_longer, can_work
+from tasks.rights import can_override_order, can_wait_longer, can_work, may_own_kind, works_clinical
+
+SCHEDULING_ONLY = "Scheduling and outreach calls only"
+
+
+def owner_groups(users) -> tuple[list[tuple[str, list[tuple[int, str]]]], set[int]]:
+    """`users` in two groups when both have people: those who may own any task, and those who
+    may own scheduling and outreach calls only (tasks.rights.can_own_kind); else one group
+    without a label. One query; also returns the ids of those who may own any task."""
+    rows = list(users.annotate(clinical=ExpressionWrapper(works_clinical(), output_field=BooleanField())))
+    every = [(user.pk, str(user)) for user in rows if user.clinical]
+    calls = [(user.pk, str(user)) for user in rows if not user.clinical]
+    groups = [("Any task", every), (SCHEDULING_ONLY, calls)] if every and calls else [("", every + calls)]
+    return groups, {pk for pk, _name in every}
+
+
+def grouped_owners(field: forms.ModelChoiceField, users) -> set[int]:
+    """`field` offers `users` grouped as owner_groups says; returns who may own any task."""
+    groups, clinical = owner_groups(users)
+    choices = [("", field.empty_label)] if field.empty_label is not None else []
+    for label, people in groups:
+        choices += [(label, people)] if label else people
+    field.choices = choices
+    return clinical
 
 
 class VersionedForm(forms.Form):
@@ -92,10 +117,12 @@ class ReassignForm(VersionedForm):
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = (
+        # Only those who may own the task's kind: front desk is not offered a lab.
+        self.fields["to"].queryset = may_own_kind(
             User.objects.filter(pk__in=user_ids_in_team(task.care_team_id), is_active=True)
             .exclude(pk=task.owner_id)
-            .order_by("last_name", "first_name", "username")
+            .order_by("last_name", "first_name", "username"),
+            task.kind,
         )
 
 
@@ -235,6 +262,13 @@ class BulkReassignForm(BulkForm):
             is_active=True, pk__in=member_ids_of(teams)
         ).order_by("last_name", "first_name", "username")
 
+    @cached_property
+    def owner_groups(self):
+        """The bulk bar's owners, grouped by what they may own: the rows' kinds are known only
+        once posted, and each row is then checked. Asked only when the bar is shown."""
+        groups, _clinical = owner_groups(self.fields["to"].queryset)
+        return groups
+
 
 class BulkCancelForm(BulkForm):
     reason = forms.CharField(max_length=500)
@@ -296,12 +330,15 @@ class PlannedRowForm(forms.Form):
     due_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
 
-    def __init__(self, *args, team_id: int, plan_start, **kwargs):
+    def __init__(self, *args, team_id: int, plan_start, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan_start = plan_start
-        self.fields["owner"].queryset = User.objects.filter(
-            pk__in=user_ids_in_team(team_id), is_active=True
-        ).order_by("last_name", "first_name", "username")
+        self.fields["owner"].queryset = may_own_kind(
+            User.objects.filter(pk__in=user_ids_in_team(team_id), is_active=True).order_by(
+                "last_name", "first_name", "username"
+            ),
+            kind,
+        )
 
     def clean(self):
         data = super().clean()
@@ -339,8 +376,11 @@ class AdHocTaskForm(forms.Form):
         self.fields["owner"].queryset = User.objects.filter(
             pk__in=user_ids_in_team(patient.care_team_id), is_active=True
         ).order_by("last_name", "first_name", "username")
+        self.clinical_owner_ids = None
         if not user.has_perm("tasks.add_task"):
             self.fields["kind"].choices = [(k, TaskKind(k).label) for k in FRONT_DESK_KINDS]
+        else:  # the kind is chosen here too: owners grouped by the kinds they may own
+            self.clinical_owner_ids = grouped_owners(self.fields["owner"], self.fields["owner"].queryset)
         if user.has_perm("careplans.view_careplan"):
             self.fields["care_plan"].queryset = patient.care_plans.filter(
                 status=CarePlanStatus.ACTIVE
@@ -350,6 +390,20 @@ class AdHocTaskForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        kind, owner = data.get("kind"), data.get("owner")
+        clinical = self.clinical_owner_ids
+        if (
+            clinical is not None
+            and owner
+            and kind
+            and kind not in FRONT_DESK_KINDS
+            and owner.pk not in clinical
+        ):
+            self.add_error(
+                "owner",
+                f"{owner} works scheduling and outreach calls only: choose an owner who works "
+                f"clinical tasks for a {TaskKind(kind).label.lower()} task.",
+            )
         due_on, plan = data.get("due_on"), data.get("care_plan")
         problem = due_on and due_date_problem(
             due_on, today=timezone.localdate(), plan_start=plan.starts_on if plan else None
@@ -397,8 +451,12 @@ class TransferOwnerForm(forms.Form):
 
     owner = forms.TypedChoiceField(coerce=int, choices=())
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, kind: str, **kwargs):
+        """`members` carry `works_clinical` (tasks.intake.team_members): a task of a clinical
+        kind is offered only to those who may own it."""
         super().__init__(*args, **kwargs)
+        if kind not in FRONT_DESK_KINDS:
+            members = [m for m in members if m.works_clinical]
         self.fields["owner"].choices = [
             ("", "Choose an owner"),
             *(

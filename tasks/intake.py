@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from careplans.models import (
 from tasks.actions import NotAllowed, RuleViolation, create_task
 from tasks.choices import OPEN_STATUSES
 from tasks.models import Task
+from tasks.rights import works_clinical
 
 
 @dataclass
@@ -68,7 +69,8 @@ def candidates_by_role(patient: Patient) -> dict[int, list[User]]:
 
 def team_members(team_id: int) -> list[User]:
     """The team's active members, least open work first (ties by name), each with `open_load`
-    (their open tasks, in any team) and their roles prefetched. One query, and one for the roles."""
+    (their open tasks, in any team), `works_clinical` (tasks.rights.can_own_kind's right) and
+    their roles prefetched. One query, and one for the roles."""
     # A count per member from the open-tasks-by-owner index, not a join of all their tasks.
     open_load = (
         Task.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
@@ -79,7 +81,10 @@ def team_members(team_id: int) -> list[User]:
     )
     return list(
         User.objects.filter(pk__in=user_ids_in_team(team_id), is_active=True)
-        .annotate(open_load=Coalesce(Subquery(open_load), 0))
+        .annotate(
+            open_load=Coalesce(Subquery(open_load), 0),
+            works_clinical=ExpressionWrapper(works_clinical(), output_field=BooleanField()),
+        )
         .prefetch_related("groups")
         .order_by("open_load", "last_name", "first_name", "pk")
     )

@@ -117,6 +117,7 @@ def _row_forms(request, patient, planned, *, plan_start, bound: bool):
             prefix=f"t{row.template_task.pk}",
             team_id=patient.care_team_id,
             plan_start=plan_start,
+            kind=row.kind,
         )
         forms_.append((row, form))
     return forms_

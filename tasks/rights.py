@@ -4,6 +4,10 @@ would refuse. `user=None` is the system (a scheduled job), which holds every rig
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+
+from accounts.models import User
 from accounts.scope import is_active_member, manages
 from careplans.models import Patient
 from tasks.choices import FRONT_DESK_KINDS
@@ -81,7 +85,26 @@ def can_transfer(user, patient, to_team_id: int | None = None) -> bool:
     return to_team_id is None or manages(user, to_team_id)
 
 
+# Who may own clinical kinds: whoever sees them (front desk sees no clinical work).
+CLINICAL_RIGHT = "careplans.view_clinical"
+
+
 def can_own_kind(owner, kind: str) -> bool:
     """Whether `owner` may hold work of this kind: anyone holds scheduling and outreach calls;
     other kinds need the clinical right (front desk sees no clinical work, so cannot own it)."""
-    return kind in FRONT_DESK_KINDS or owner.has_perm("careplans.view_clinical")
+    return kind in FRONT_DESK_KINDS or owner.has_perm(CLINICAL_RIGHT)
+
+
+def works_clinical() -> Q:
+    """can_own_kind's clinical right as a filter (or annotation) on User, for owner lists: held
+    through a role or directly, or a superuser. Subqueries, no query of its own."""
+    app_label, codename = CLINICAL_RIGHT.split(".")
+    right = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    by_role = User.groups.through.objects.filter(group__permissions__in=right).values("user_id")
+    direct = User.user_permissions.through.objects.filter(permission__in=right).values("user_id")
+    return Q(is_superuser=True) | Q(pk__in=by_role) | Q(pk__in=direct)
+
+
+def may_own_kind(users, kind: str):
+    """`users` (a User queryset) narrowed to those who may own a task of `kind`."""
+    return users if kind in FRONT_DESK_KINDS else users.filter(works_clinical())

@@ -34,6 +34,7 @@ def _owner_forms(data, preview):
                 data,
                 prefix=f"t{row.task.pk}",
                 members=preview.members,
+                kind=row.task.kind,
                 initial={"owner": row.proposed.pk if row.proposed else ""},
             ),
         )
