@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -28,6 +28,20 @@ RIGHT_IN_WORDS = {
 
 # A membership history row's type, as the user page's team rights history says it.
 HISTORY_VERBS = {"+": "granted", "-": "revoked", "~": "changed"}
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin, its history read and never reverted: a revert saves the whole
+    past row (fields the form hides, such as Uses the admin, or a revoked team right) and asks
+    for no right to change. Changes go through the forms and the actions."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
 
 
 class ReadOnlyMixin:
@@ -204,7 +218,7 @@ def is_admin_of_others(account, user) -> bool:
 
 
 @admin.register(User)
-class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, HistoryAdmin):
     role_fields = ("groups",)
     list_display = [
         "username",
@@ -349,12 +363,12 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, SimpleHi
 
 
 @admin.register(Location)
-class LocationAdmin(SimpleHistoryAdmin):
+class LocationAdmin(HistoryAdmin):
     search_fields = ["name"]
 
 
 @admin.register(CareTeam)
-class CareTeamAdmin(TeamRightWritesMixin, SimpleHistoryAdmin):
+class CareTeamAdmin(TeamRightWritesMixin, HistoryAdmin):
     list_display = ["name", "location"]
     list_select_related = ["location"]
     list_filter = ["location"]
@@ -374,7 +388,7 @@ class TeamRightFilter(admin.SimpleListFilter):
 
 
 @admin.register(CareTeamUserObjectPermission)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     """Who works in and manages which team, at a glance. Rights are granted on the user's or the
     team's page; revoking here goes through accounts.actions like there."""
 

@@ -4,9 +4,8 @@ from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,
@@ -25,7 +24,7 @@ from careplans.models import (
 
 
 @admin.register(Program)
-class ProgramAdmin(SimpleHistoryAdmin):
+class ProgramAdmin(HistoryAdmin):
     list_display = ["name", "code", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
@@ -111,7 +110,7 @@ class TemplateTaskInline(RoleChoiceMixin, admin.StackedInline):
 
 
 @admin.register(CarePlanTemplate)
-class CarePlanTemplateAdmin(SimpleHistoryAdmin):
+class CarePlanTemplateAdmin(HistoryAdmin):
     list_display = ["name", "program", "is_active"]
     list_select_related = ["program"]
     list_filter = ["program", "is_active"]
@@ -135,7 +134,7 @@ class CarePlanTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(SimpleHistoryAdmin):
+class HolidayAdmin(HistoryAdmin):
     """The days the practice is closed: due dates counted in business days skip them."""
 
     list_display = ["date", "name"]
@@ -168,7 +167,7 @@ class PatientGrantInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
+class PatientAdmin(OperatorOnlyMixin, HistoryAdmin):
     list_display = ["mrn", "last_name", "first_name", "care_team", "risk_level", "is_restricted"]
     list_select_related = ["care_team"]
     list_filter = ["care_team", "location", "risk_level", "is_restricted"]
@@ -212,7 +211,7 @@ class GoalInline(admin.TabularInline):
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
+class CarePlanAdmin(OperatorOnlyMixin, HistoryAdmin):
     list_display = ["pk", "patient", "program", "status", "starts_on", "author"]
     list_select_related = ["patient", "program", "author"]
     list_filter = ["status", "program"]
@@ -223,7 +222,7 @@ class CarePlanAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(OperatorOnlyMixin, SimpleHistoryAdmin):
+class AppointmentAdmin(OperatorOnlyMixin, HistoryAdmin):
     list_display = ["starts_at", "patient", "provider", "kind", "source"]
     list_select_related = ["patient", "provider"]
     list_filter = ["source"]

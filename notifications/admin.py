@@ -1,13 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from notifications.models import EscalationPolicy, Notification, NotificationPreference
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(RoleChoiceMixin, SimpleHistoryAdmin):
+class EscalationPolicyAdmin(RoleChoiceMixin, HistoryAdmin):
     role_fields = ("second_level_group",)
     list_display = [
         "__str__",
@@ -21,7 +20,7 @@ class EscalationPolicyAdmin(RoleChoiceMixin, SimpleHistoryAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(SimpleHistoryAdmin):
+class NotificationPreferenceAdmin(HistoryAdmin):
     list_display = ["user", "delivery", "digest_hour"]
     list_select_related = ["user"]
     list_filter = ["delivery"]

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import OperatorOnlyMixin, ReadOnlyMixin
+from accounts.admin import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin
 from careplans.admin_search import IndexedSearchMixin
 from tasks.models import Activity, Task
 
@@ -22,7 +21,7 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(OperatorOnlyMixin, IndexedSearchMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+class TaskAdmin(OperatorOnlyMixin, IndexedSearchMixin, ReadOnlyMixin, HistoryAdmin):
     """Read-only: tasks are created and changed in the app, through tasks/actions.py, so every
     change is checked, versioned and recorded on the timeline."""
 

@@ -245,3 +245,36 @@ def test_a_practice_admin_still_changes_its_own_name_and_other_peoples_roles(cli
     data["groups"] = [str(Group.objects.get(name=Role.MANAGER).pk)]
     assert client.post(other, data).status_code == 302
     assert _flags(newcomer)[2] == [Role.MANAGER]
+
+
+def test_a_history_version_cannot_be_reverted_to_regain_staff_or_a_team_right(
+    client, admin, team, other_team
+):
+    """simple-history's revert saves the whole past row, fields the form hides included, and
+    asks for no change right: in this admin, history is read, never reverted."""
+    ex_admin = member(Role.COORDINATOR, team, username="exadmin", is_staff=True)
+    ex_admin.is_staff = False
+    ex_admin.save()
+    staff_version = ex_admin.history.order_by("history_id").first()
+    grant_team_right(
+        user=ex_admin, team=other_team, right=TeamRight.MEMBER, by=UserFactory(is_superuser=True)
+    )
+    row = CareTeamUserObjectPermission.objects.get(user=ex_admin, content_object=other_team)
+    row_pk = row.pk
+    row.delete()
+    revoked_version = CareTeamUserObjectPermission.history.filter(id=row_pk).order_by("history_id").first()
+    client.force_login(admin)
+    user_url = reverse("admin:accounts_user_simple_history", args=[ex_admin.pk, staff_version.history_id])
+    data = form_values(client.get(user_url).content.decode())
+    right_url = reverse(
+        "admin:accounts_careteamuserobjectpermission_simple_history",
+        args=[row_pk, revoked_version.history_id],
+    )
+
+    reverted = client.post(user_url, data)
+    regranted = client.post(right_url, {"user": ex_admin.pk})
+
+    assert (reverted.status_code, regranted.status_code) == (403, 403)
+    ex_admin.refresh_from_db()
+    assert not ex_admin.is_staff
+    assert not CareTeamUserObjectPermission.objects.filter(pk=row_pk).exists()
