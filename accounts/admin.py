@@ -463,13 +463,15 @@ class RoleAdmin(admin.ModelAdmin):
     form = RoleForm
     list_display = ["name", "people", "right_count"]
     search_fields = ["name"]
-    readonly_fields = ["other_rights"]
+    readonly_fields = ["other_rights", "held_rights"]
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Roles", **(extra_context or {})})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         title = "Change role" if object_id else "Add role"
+        if object_id and request.user.groups.filter(pk=object_id).exists() and not request.user.is_superuser:
+            title = "Your role"
         return super().changeform_view(
             request, object_id, form_url, {"title": title, **(extra_context or {})}
         )
@@ -490,14 +492,23 @@ class RoleAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def get_fieldsets(self, request, obj=None):
-        fields = ["name", "rights"]
+        changeable = self.has_change_permission(request, obj)
+        fields = ["name", "rights" if changeable else "held_rights"]
         if obj is not None and self._other_rights(obj):
             fields.append("other_rights")
         description = (
             "A role is what its people may do; whose patients comes from each person's care team "
             "rights. Admin rights work only for people with Uses the admin ticked on their user page."
         )
+        if not changeable:
+            description = "You hold this role, so another admin or the operator changes its rights."
         return [(None, {"fields": fields, "description": description})]
+
+    @admin.display(description="Rights")
+    def held_rights(self, obj):
+        held = set(obj.permissions.values_list("pk", flat=True))
+        lines = [(area, line) for area, rights in offered_rights() for p, line in rights if p.pk in held]
+        return format_html_join("", "<div>{}: {}</div>", lines) if lines else "None"
 
     def _other_rights(self, obj) -> list[str]:
         offered = [permission.pk for _area, rights in offered_rights() for permission, _line in rights]

@@ -89,3 +89,42 @@ def test_an_administrator_manages_rights_and_templates_in_words(page, live_serve
 
     assert page.console_log.csp_violations == []
     assert page.console_log.errors_but_cancelled == []
+
+
+def test_an_administrator_sees_no_patient_and_cannot_raise_its_own_rights(
+    page, live_server, office, screenshot
+):
+    """The admin index lists no patient record; the administrator's own page shows their role,
+    Uses the admin and team rights as text; the role they hold opens read-only."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    admin = office["admin"]
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("officeadmin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+    for model in ("careplans/patient", "careplans/careplan", "tasks/task", "notifications/notification"):
+        expect(page.locator(f"#content-main a[href='/admin/{model}/']")).to_have_count(0)
+    expect(page.get_by_role("link", name="Care plan templates")).to_be_visible()
+    screenshot("index")
+
+    page.goto(f"{live_server.url}/admin/accounts/user/{admin.pk}/change/")
+    expect(page.locator(".field-role_names")).to_contain_text("Admin")
+    expect(page.locator(".field-uses_admin")).to_be_visible()
+    expect(page.locator("input[name='groups']")).to_have_count(0)
+    expect(page.locator("input[name='is_staff']")).to_have_count(0)
+    expect(page.locator("select[name$='-content_object']")).to_have_count(0)
+    screenshot("own-page")
+
+    page.goto(f"{live_server.url}/admin/auth/group/{Group.objects.get(name=Role.ADMIN).pk}/change/")
+    expect(page.locator("input[name='rights']")).to_have_count(0)
+    expect(page.locator(".field-held_rights")).to_contain_text("Admin: users and roles: See users")
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
+    screenshot("own-role")
+
+    assert page.console_log.csp_violations == []
+    assert page.console_log.errors_but_cancelled == []
