@@ -33,7 +33,7 @@ from careplans.models import (
     TemplateTask,
 )
 from tasks.actions import NotAllowed, RuleViolation, create_task
-from tasks.choices import OPEN_STATUSES
+from tasks.choices import FRONT_DESK_KINDS, OPEN_STATUSES
 from tasks.models import Task
 from tasks.rights import works_clinical
 
@@ -149,6 +149,9 @@ def preview(
         owner = resolve_owner(tt.assignee_group_id, patient, by_role)
         if owner is None:
             notes.append(f"Nobody in the care team has the role {tt.assignee_group}: choose an owner.")
+        elif tt.kind not in FRONT_DESK_KINDS and not owner.works_clinical:
+            notes.append(f"{tt.assignee_group} works scheduling and outreach calls only: choose an owner.")
+            owner = None
         recurrence_ends_on = None
         if tt.recurrence_days:
             if tt.recurrence_count:

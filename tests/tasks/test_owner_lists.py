@@ -94,6 +94,20 @@ def test_the_intake_preview_offers_a_clinical_step_to_those_who_may_own_it(
     assert str(front_desk.pk) in _options(body, f"t{call.pk}-owner")
 
 
+def test_a_clinical_step_of_the_front_desk_role_proposes_no_owner(coordinator, front_desk, patient):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+    from tasks.intake import preview
+
+    step = TemplateTaskFactory(kind=TaskKind.LAB, assignee_group=Group.objects.get(name=Role.FRONT_DESK))
+
+    (row,) = preview(patient=patient, template=step.template, starts_on=in_days(0))
+
+    assert row.owner is None
+    assert row.notes == ["Front Desk works scheduling and outreach calls only: choose an owner."]
+
+
 def test_the_transfer_offers_a_lab_to_those_who_may_own_it(team, coordinator, front_desk):
     members = team_members(team.pk)
 
