@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.admin import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin_base import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from careplans.models import (
     Appointment,

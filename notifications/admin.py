@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
+from accounts.admin_base import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin, RoleChoiceMixin
 from careplans.admin_search import IndexedSearchMixin
 from notifications.models import EscalationPolicy, Notification, NotificationPreference
 

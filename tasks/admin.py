@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin
+from accounts.admin_base import HistoryAdmin, OperatorOnlyMixin, ReadOnlyMixin
 from careplans.admin_search import IndexedSearchMixin
 from tasks.models import Activity, Task
 
