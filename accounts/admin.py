@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -145,6 +145,10 @@ def titled(title: str, base=admin.RelatedFieldListFilter):
     return Titled
 
 
+# The user fields only the operator's superuser sets.
+OPERATOR_FIELDS = ("is_staff", "is_superuser", "user_permissions")
+
+
 def is_admin_of_others(account, user) -> bool:
     """Whether `account` is the operator's or another admin's (staff), not `user`'s own."""
     return account.is_superuser or (account.is_staff and account.pk != user.pk)
@@ -246,6 +250,17 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, HistoryA
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "uses_admin", "role_names"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A form that carries what a practice admin is never offered (the operator's flags, or
+        roles on their own page) was made by hand: refused whole, nothing saved."""
+        if request.method == "POST" and not request.user.is_superuser:
+            refused = set(OPERATOR_FIELDS)
+            if object_id is not None and str(object_id) == str(request.user.pk):
+                refused.add("groups")
+            if refused & set(request.POST):
+                raise PermissionDenied
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request, obj=None):
         """The accounts of the operator's superuser and of the other admins are the operator's: a

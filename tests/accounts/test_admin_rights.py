@@ -133,9 +133,12 @@ def test_roles_are_ticked_and_a_practice_admin_cannot_make_a_superuser(client, a
     body = _page(client, person)
     data = form_values(body)
     data["groups"] = [str(Group.objects.get(name=Role.FRONT_DESK).pk)]
-    data["is_superuser"] = ["on"]
-    data["user_permissions"] = ["1"]
+    crafted = {**data, "is_superuser": ["on"], "user_permissions": ["1"]}
 
+    refused = client.post(_change_url(person), crafted)
+    person.refresh_from_db()
+    assert refused.status_code == 403
+    assert [g.name for g in person.groups.all()] == [Role.COORDINATOR]
     response = client.post(_change_url(person), data)
 
     assert response.status_code == 302

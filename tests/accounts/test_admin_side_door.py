@@ -115,12 +115,13 @@ def test_a_practice_admin_cannot_grant_superuser_or_staff(client, admin, coordin
     page = client.get(url).content.decode()
     data = form_values(page)
     data.update(is_superuser=["on"], is_staff=["on"])
-    before = _flags(coordinator)
+    before, versions = _flags(coordinator), coordinator.history.count()
 
     response = client.post(url, data)
 
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert _flags(coordinator) == before == (False, False, [Role.COORDINATOR])
+    assert coordinator.history.count() == versions
     assert 'name="is_staff"' not in page and 'name="is_superuser"' not in page
     assert "Uses the admin" in page  # shown, not changed
 
@@ -139,10 +140,11 @@ def test_a_practice_admin_cannot_add_an_admin(client, admin):
         is_superuser=["on"],
     )
 
-    client.post(url, data)
+    response = client.post(url, data)
 
+    assert response.status_code == 403
     assert 'name="is_staff"' not in page
-    assert _flags(User.objects.get(username="sockpuppet"))[:2] == (False, False)
+    assert not User.objects.filter(username="sockpuppet").exists()
 
 
 def test_a_practice_admin_cannot_make_itself_superuser_or_give_itself_roles(client, admin, other_team):
@@ -158,11 +160,12 @@ def test_a_practice_admin_cannot_make_itself_superuser_or_give_itself_roles(clie
     data[f"{PREFIX}-TOTAL_FORMS"] = ["2"]
     data[f"{PREFIX}-1-content_object"] = [str(other_team.pk)]
     data[f"{PREFIX}-1-permission"] = [_right_id(TeamRight.MANAGER)]
-    before, rights = _flags(admin), _team_rights(admin)
+    before, rights, versions = _flags(admin), _team_rights(admin), admin.history.count()
 
     response = client.post(url, data)
 
-    assert response.status_code == 302
+    assert response.status_code == 403
+    assert admin.history.count() == versions
     assert _flags(admin) == before == (True, False, [Role.ADMIN])
     assert _team_rights(admin) == rights
     assert not admin.user_permissions.exists()
@@ -228,6 +231,23 @@ def test_another_admins_account_is_read_only_to_a_practice_admin(client, admin, 
     assert (password.status_code, posted.status_code) == (403, 403)
     other_admin.refresh_from_db()
     assert other_admin.password == before and _flags(other_admin)[2] == [Role.ADMIN]
+
+
+def test_its_own_roles_or_team_rights_posted_alone_change_nothing(client, admin, other_team):
+    """Without the flags, a crafted own-page POST keeps roles (not in the form) and team rights
+    (a read-only inline) as they are."""
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_change", args=[admin.pk])
+    data = form_values(client.get(url).content.decode())
+    data[f"{PREFIX}-TOTAL_FORMS"] = ["1"]
+    data[f"{PREFIX}-0-content_object"] = [str(other_team.pk)]
+    data[f"{PREFIX}-0-permission"] = [_right_id(TeamRight.MANAGER)]
+    rights = _team_rights(admin)
+
+    client.post(url, data)
+
+    assert _team_rights(admin) == rights
+    assert _flags(admin) == (True, False, [Role.ADMIN])
 
 
 def test_a_practice_admin_still_changes_its_own_name_and_other_peoples_roles(client, admin, coordinator):
