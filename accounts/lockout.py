@@ -1,9 +1,28 @@
-"""Login lockout (django-axes, configured in settings): where a login comes from, and the page a
-locked-out login gets: the login form again, saying why and what to do, never a bare error."""
+"""Login lockout (django-axes, configured in settings): one limit per username and another per
+address, where a login comes from, and the page a locked-out login gets: the login form again,
+saying why and what to do, never a bare error."""
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Sum
 from django.shortcuts import render
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """axes with two limits where it has one: LOGIN_FAILURE_LIMIT for a username, and the higher
+    LOGIN_ADDRESS_FAILURE_LIMIT for an address (a clinic's staff share one; a few typos each must
+    not lock them all out). axes compares one count with AXES_FAILURE_LIMIT (the username limit):
+    an address's failures are counted in units of that, so it locks at its own limit."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        # One queryset per AXES_LOCKOUT_PARAMETERS entry: ["username", "ip_address"].
+        by_username, by_address = (
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        scaled = by_address * settings.AXES_FAILURE_LIMIT // settings.LOGIN_ADDRESS_FAILURE_LIMIT
+        return max(by_username, scaled)
 
 
 def client_address(request) -> str | None:

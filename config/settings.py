@@ -137,11 +137,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username, or from
-# one address whatever the usernames, that username or address is refused for LOGIN_LOCKOUT_MINUTES
-# (each new try restarts the wait), or until an administrator unlocks it (README, "Signing in").
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# any addresses, or LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the usernames (a clinic's
+# staff share one), that username or address is refused for LOGIN_LOCKOUT_MINUTES (each new try
+# restarts the wait), or until an administrator unlocks it (README, "Signing in and sessions").
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: accounts.lockout.LockoutHandler
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
