@@ -67,6 +67,10 @@ class SessionTimeoutMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not request.user.is_authenticated:
+            if request.htmx and getattr(view_func, "login_required", True):
+                # Signed out meanwhile (another tab, the lifetime): the whole page goes to the
+                # login page, rather than htmx swapping the login page into a panel or the badge.
+                return _to_login_page(request)
             return None
         session = request.session
         now = int(time.time())
@@ -90,14 +94,17 @@ class SessionTimeoutMiddleware:
         else:
             minutes = settings.SESSION_IDLE_TIMEOUT // 60
             messages.info(request, f"You were signed out after {minutes} minutes without activity.")
-        if request.htmx:  # a full page load to the login page, back to this page after it
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = redirect_to_login(_path_only(request.htmx.current_url or "/"))[
-                "Location"
-            ]
-            return response
+        if request.htmx:
+            return _to_login_page(request)
         # A form sent after the timeout is lost: back to where it came from would be a guess.
         return redirect_to_login(request.get_full_path() if request.method == "GET" else "/")
+
+
+def _to_login_page(request) -> HttpResponse:
+    """For htmx: a full page load of the login page, back to the current page after it."""
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = redirect_to_login(_path_only(request.htmx.current_url or "/"))["Location"]
+    return response
 
 
 def _path_only(url: str) -> str:

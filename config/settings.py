@@ -61,8 +61,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Before LoginRequiredMiddleware: a signed-out htmx request is sent to the login page whole.
     "accounts.middleware.SessionTimeoutMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",

@@ -68,6 +68,18 @@ def test_the_badge_polling_and_the_warnings_question_are_no_activity(client, coo
     assert not signed_in(client)
 
 
+def test_a_signed_out_htmx_request_takes_the_whole_page_to_the_login_page(client, task):
+    # Signed out in another tab: the badge's next poll, or a panel opening, must not show the
+    # login page inside the badge or the panel.
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/queue/?due=overdue"}
+    for url in (reverse("inbox_badge"), reverse("task_detail", args=[task.pk])):
+        response = client.get(url, headers=headers)
+
+        assert response.status_code == 204
+        assert response["HX-Redirect"] == f"{reverse('login')}?next=/queue/%3Fdue%3Doverdue"
+    assert client.get(reverse("login"), headers={"HX-Request": "true"}).status_code == 200
+
+
 def test_htmx_requests_and_stay_signed_in_are_activity(client, coordinator, task, clock):
     client.force_login(coordinator)
     clock.shift(IDLE - MINUTE)
