@@ -92,8 +92,9 @@ class SessionTimeoutMiddleware:
                 request, f"You were signed out {hours} hours after signing in. Please sign in again."
             )
         else:
-            minutes = settings.SESSION_IDLE_TIMEOUT // 60
-            messages.info(request, f"You were signed out after {minutes} minutes without activity.")
+            minutes = max(1, round(settings.SESSION_IDLE_TIMEOUT / 60))
+            plural = "s" if minutes > 1 else ""
+            messages.info(request, f"You were signed out after {minutes} minute{plural} without activity.")
         if request.htmx:
             return _to_login_page(request)
         # A form sent after the timeout is lost: back to where it came from would be a guess.

@@ -26,3 +26,13 @@ def test_the_warning_comes_a_minute_before_and_stay_signed_in_extends(
     expect(warning).to_be_hidden()
     assert page.console_log.csp_violations == []
     assert page.console_log.errors_but_cancelled == []
+
+
+def test_left_alone_the_page_goes_to_the_login_page_and_says_why(live_server, page, practice, settings):
+    settings.SESSION_IDLE_TIMEOUT = 3  # the warning at once, the end 3 seconds after signing in
+    log_in(page, live_server.url, practice["coordinator"].username, practice["password"])
+
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("You were signed out after 1 minute without activity.")).to_be_visible()
+    assert "/login/?next=" in page.url
+    assert page.console_log.csp_violations == []
