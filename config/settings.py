@@ -151,6 +151,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 # Every failure kept with its username and address (the lockout counters are deleted on unlock).
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Masked in the form data axes keeps and in its log lines (the password always is): `next` can
+# hold a queue search, that is a patient's name, once a timed-out page sends one to log in again.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "next"]
 # A successful login does not clear the counters: from an attacker's own account it would clear
 # their address's failures against everyone else's username.
 AXES_RESET_ON_SUCCESS = False

@@ -101,15 +101,22 @@ def test_an_admin_unlocks_in_the_admin(client, coordinator, admin):
 
 
 def test_each_failure_is_kept_and_logged_with_username_and_address(client, coordinator, caplog):
-    caplog.set_level(logging.INFO, logger="followthrough.auth")
+    caplog.set_level(logging.INFO)
 
-    attempt(client, "coordinator", "wrong-password-typed", "10.1.2.3")
+    # Sent to log in again from a queue search: the address holds a patient's name.
+    client.post(
+        reverse("login") + "?next=/queue/%3Fq%3DLovelace",
+        {"username": "coordinator", "password": "wrong-password-typed", "next": "/queue/?q=Lovelace"},
+        REMOTE_ADDR="10.1.2.3",
+    )
 
     (row,) = AccessFailureLog.objects.all()
     assert (row.username, row.ip_address, row.locked_out) == ("coordinator", "10.1.2.3", False)
     logged = [r.getMessage() for r in caplog.records if r.name == "followthrough.auth"]
     assert logged == ["login failed: username='coordinator' address=10.1.2.3"]
-    assert "wrong-password-typed" not in caplog.text
+    assert "wrong-password-typed" not in caplog.text and "Lovelace" not in caplog.text
+    kept = AccessAttempt.objects.get()
+    assert "wrong-password-typed" not in kept.post_data and "Lovelace" not in kept.post_data + kept.get_data
 
 
 @pytest.mark.parametrize(
