@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access"
 
     def ready(self):
-        from accounts import operators  # noqa: F401  (connects the superuser log)
+        from accounts import (
+            operators,  # noqa: F401  (connects the superuser log)
+            signals,  # noqa: F401  (connects the sign-in receivers)
+        )

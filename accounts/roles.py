@@ -48,6 +48,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_team_dashboard",
     ],
     Role.ADMIN: [
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
@@ -136,6 +139,11 @@ RIGHTS: dict[str, dict[str, str]] = {
         "accounts.add_careteamuserobjectpermission": "Grant team rights (Member, Manager)",
         "accounts.change_careteamuserobjectpermission": "Change a team right",
         "accounts.delete_careteamuserobjectpermission": "Revoke team rights",
+    },
+    "Admin: sign-in": {
+        "axes.view_accessattempt": "See the failed-login counters and who is locked out",
+        "axes.delete_accessattempt": "Unlock a username or an address (delete its counters)",
+        "axes.view_accessfailurelog": "Read every failed login, with its username and address",
     },
     "Admin: care teams and locations": {
         "accounts.view_careteam": "See care teams",

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.middleware import not_activity, record_activity, seconds_left
 from accounts.scope import team_id_list
 
 
@@ -34,3 +35,18 @@ def home(request):
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@not_activity
+@require_GET
+def session_status(request):
+    """How long until this session ends, for the idle warning (static/js/session.js). Asking is
+    no activity: a page left open must still time out."""
+    return JsonResponse({"seconds_left": seconds_left(request.session)})
+
+
+@require_POST
+def session_extend(request):
+    """The warning's "Stay signed in": activity, as any request is; says the new time left."""
+    record_activity(request.session, force=True)
+    return JsonResponse({"seconds_left": seconds_left(request.session)})

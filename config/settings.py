@@ -4,6 +4,7 @@ Embedded default (no servers): SQLite and a filesystem Celery broker under var/.
 Production-like: set DATABASE_URL and REDIS_URL (or CELERY_BROKER_URL).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
+    "axes",
     "accounts",
     "careplans",
     "tasks",
@@ -59,7 +61,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Before LoginRequiredMiddleware: a signed-out htmx request is sent to the login page whole.
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -75,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.session_timeout",
             ],
         },
     },
@@ -103,6 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
     "accounts.backends.ModelPermissionBackend",  # ModelBackend, one query for all model rights
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -112,7 +121,12 @@ GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 GUARDIAN_GROUP_OBJ_PERMS_MODEL = "guardian.GroupObjectPermission"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+    },
+    # The similarity check misses a name inside a longer password ("Casey-2026-spring"): refused.
+    {"NAME": "accounts.passwords.NoNameInPasswordValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -123,6 +137,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# any addresses, or LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the usernames (a clinic's
+# staff share one), that username or address is refused for LOGIN_LOCKOUT_MINUTES (each new try
+# restarts the wait), or until an administrator unlocks it (README, "Signing in and sessions").
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # this order: accounts.lockout.LockoutHandler
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# Every failure kept with its username and address (the lockout counters are deleted on unlock).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Masked in the form data axes keeps and in its log lines (the password always is): `next` can
+# hold a queue search, that is a patient's name, once a timed-out page sends one to log in again.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "next"]
+# A successful login does not clear the counters: from an attacker's own account it would clear
+# their address's failures against everyone else's username.
+AXES_RESET_ON_SUCCESS = False
 
 LANGUAGE_CODE = "en-us"
 # The practice's time zone: "today", due dates and overdue are judged here; storage is UTC.
@@ -147,8 +181,13 @@ STORAGES = {
     },
 }
 
-# Sessions: short-lived on shared workstations.
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Sessions: short-lived on shared workstations. A session ends SESSION_IDLE_TIMEOUT seconds after
+# the user's last action (the inbox badge's polling is not one), and SESSION_COOKIE_AGE seconds
+# after signing in whatever happens (accounts/middleware.py). Each user's sessions are stored with
+# their user id, so deactivating a user ends them (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 # Flash messages name patients (a bulk action's refused rows): keep them in the server-side
@@ -163,9 +202,10 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
-)
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and take the client's address from
+# the last X-Forwarded-For entry it appends (accounts/lockout.py: lockout counts per address).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -249,7 +289,7 @@ LOGGING = {
 }
 
 # Demo data password: demo-only, override with DEMO_PASSWORD.
-DEMO_PASSWORD = env_str("DEMO_PASSWORD", "followthrough-demo")
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "harbor-lantern-morning-47")
 
 # Queue filters read "Any" rather than a row of dashes when nothing is chosen.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"

@@ -17,6 +17,18 @@ urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("session/", account_views.session_status, name="session_status"),
+    path("session/extend/", account_views.session_extend, name="session_extend"),
     path("patients/", careplan_views.patient_list, name="patient_list"),
     path("patients/search/", careplan_views.patient_search, name="patient_search"),
     path("patients/<int:pk>/", patient_views.patient_detail, name="patient_detail"),

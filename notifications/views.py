@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.middleware import not_activity
 from notifications import actions
 from notifications.access import get_notification_for_user
 from notifications.forms import PreferenceForm
@@ -57,9 +58,11 @@ def inbox_group(request, kind: str, day: str):
     return render(request, template, context)
 
 
+@not_activity
 @require_GET
 def inbox_badge(request):
-    """The header's unread count, loaded by htmx so that pages pay no query for it."""
+    """The header's unread count, loaded by htmx so that pages pay no query for it. Its polling
+    is the page's doing, not the user's: it does not hold off the idle logoff."""
     unread = Notification.objects.unread_for(request.user).count()
     return render(request, "notifications/_badge.html", {"unread": unread})
 

@@ -70,6 +70,7 @@ def test_an_administrator_manages_rights_and_templates_in_words(page, live_serve
             "Dashboards",
             "Notifications",
             "Admin: users and roles",
+            "Admin: sign-in",
             "Admin: care teams and locations",
             "Admin: programs and templates",
             "Admin: audit",

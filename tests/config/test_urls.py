@@ -97,6 +97,12 @@ MATRIX: dict[str, Row] = {
     "healthz": Row("get", None, every(OK), anonymous=OK, wrong_method="post"),
     "login": Row("get", None, every(to("home")), anonymous=OK, wrong_method="delete"),
     "logout": Row("post", None, every(to("login")), anonymous=LOGIN, wrong_method="get"),
+    # Everyone signed in changes their own password (the form asks for the current one).
+    "password_change": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="delete"),
+    "password_change_done": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
+    # The idle warning asks how long is left (no activity) and "Stay signed in" extends it.
+    "session_status": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
+    "session_extend": Row("post", None, every(OK), anonymous=LOGIN, wrong_method="get"),
     "patient_list": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_search": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
