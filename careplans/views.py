@@ -78,9 +78,8 @@ def emergency_access(request):
             except RuleViolation as refused:
                 form.add_error("reason", refused.message)
             else:
-                until = timezone.localtime(access.expires_at).strftime("%H:%M")
-                messages.warning(request, f"Emergency access until {until}. Compliance has been told.")
-                return redirect(patient)
+                messages.info(request, "Compliance has been told of this emergency access.")
+                return redirect(access.patient)
     current = list(
         EmergencyAccess.objects.filter(user=request.user, expires_at__gt=timezone.now()).select_related(
             "patient"
