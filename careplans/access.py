@@ -3,7 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from careplans.models import CarePlan, Patient, PatientAccessLog, emergency_patient_ids
+from careplans.emergency import emergency_patient_ids
+from careplans.models import CarePlan, Patient, PatientAccessLog
 
 
 def get_patient_for_user(user, pk: int, perm: str = "careplans.view_patient") -> Patient:

@@ -13,11 +13,29 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.errors import NotAllowed, RuleViolation
-from careplans.models import EmergencyAccess, Patient, emergency_patient_ids, forget_scope
+from careplans.models import EmergencyAccess, Patient, granted_patient_ids
 from careplans.signals import emergency_access_granted
 
 RIGHT = "careplans.emergency_access"
 REASON_MIN_LENGTH = 10  # "emergency" alone says nothing an auditor can check
+
+
+def emergency_patient_ids(user) -> set[int]:
+    """The patients `user` sees through an unexpired emergency access (read with the scope)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    granted_patient_ids(user)  # reads the emergency accesses with the scope, once per user object
+    return user._followthrough_emergency_ids
+
+
+def forget_scope(user) -> None:
+    """Drop the scope cached on `user`: an emergency access just granted widens it now."""
+    for name in (
+        "_followthrough_patient_grants",
+        "_followthrough_emergency_ids",
+        "_followthrough_team_rights",
+    ):
+        user.__dict__.pop(name, None)
 
 
 def can_break_glass(user) -> bool:

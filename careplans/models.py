@@ -63,24 +63,6 @@ def granted_patient_ids(user) -> list[int]:
     return cached
 
 
-def emergency_patient_ids(user) -> set[int]:
-    """The patients `user` sees through an unexpired emergency access (read with the scope)."""
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    granted_patient_ids(user)
-    return user._followthrough_emergency_ids
-
-
-def forget_scope(user) -> None:
-    """Drop the scope cached on `user`: an emergency access just granted widens it now."""
-    for name in (
-        "_followthrough_patient_grants",
-        "_followthrough_emergency_ids",
-        "_followthrough_team_rights",
-    ):
-        user.__dict__.pop(name, None)
-
-
 def scope_q(user, prefix: str = "") -> Q | None:
     """The patient scope rule as a condition on `prefix` + patient fields ("patient__" from a
     task or plan: a join PostgreSQL drives from the smaller side, where `patient__in=<subquery>`

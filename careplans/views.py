@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -13,6 +15,8 @@ from careplans.access import log_shown
 from careplans.forms import EmergencyAccessForm
 from careplans.models import EmergencyAccess, Patient
 from careplans.search import search_patients
+
+log = logging.getLogger(__name__)
 
 # The header's dropdown lists this many matches, then links to the list for the rest.
 HEADER_MATCHES = 25
@@ -68,6 +72,8 @@ def emergency_access(request):
         data = form.cleaned_data
         patient = emergency.find_patient(data["mrn"], data["birth_date"])
         if patient is None:
+            # A pattern of misses is someone guessing: logged with the user's id, never the MRN.
+            log.warning("emergency access: no patient matched, user %s", request.user.pk)
             form.add_error(None, "No patient has this MRN and date of birth. Check both against the record.")
         elif Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists():
             messages.info(request, "You already see this patient: no emergency access was needed.")
