@@ -219,3 +219,15 @@ def test_the_patient_page_costs_no_more_queries_without_an_emergency(
 
     assert count_queries(client, _page(other_patient)) == before
     assert count_queries(client, _page(patient)) == before + 1
+
+
+def test_a_search_that_finds_nobody_points_to_emergency_access(client, outsider, front_desk):
+    client.force_login(outsider)
+    found_nobody = client.get(reverse("patient_search"), {"q": "Nobody"}).content.decode()
+    client.force_login(front_desk)
+
+    assert reverse("emergency_access") in found_nobody
+    assert (
+        reverse("emergency_access")
+        not in client.get(reverse("patient_search"), {"q": "Nobody"}).content.decode()
+    )
