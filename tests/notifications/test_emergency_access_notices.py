@@ -93,3 +93,9 @@ def test_an_immediate_email_names_no_patient_and_no_reason(
 def test_a_notice_of_emergency_access_needs_its_grant(compliance):
     with pytest.raises(IntegrityError), transaction.atomic():
         Notification.objects.create(recipient=compliance, kind=Kind.EMERGENCY_ACCESS, day="2026-12-01")
+
+
+def test_compliance_lands_on_its_inbox(client, compliance):
+    client.force_login(compliance)
+
+    assert client.get(reverse("home"))["Location"] == reverse("inbox")
