@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     FRONT_DESK = "Front Desk"
     MANAGER = "Manager"
     ADMIN = "Admin"
+    COMPLIANCE = "Compliance"
 
 
 # Model-level rights per role ("app_label.codename"). Object scope comes from care team
@@ -33,8 +34,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.edit_clinical",
         "careplans.add_goal",
         "careplans.change_goal",
+        "careplans.emergency_access",
     ],
-    Role.COORDINATOR: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
+    Role.COORDINATOR: [
+        *_WORK,
+        *_CLINICAL_READ,
+        *_PLAN_OPS,
+        *_DASHBOARD,
+        "tasks.reassign_own_task",
+        "careplans.emergency_access",
+    ],
     Role.MEDICAL_ASSISTANT: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
     Role.FRONT_DESK: [*_WORK, "tasks.add_scheduling_task"],
     Role.MANAGER: [
@@ -87,6 +96,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.change_escalationpolicy",
         "notifications.delete_escalationpolicy",
     ],
+    # Hears of every emergency access (careplans.emergency), whoever is in the group: its
+    # members are edited in the admin like any role's.
+    Role.COMPLIANCE: ["careplans.hear_emergency_access", "careplans.view_emergencyaccess"],
 }
 
 # Every right a role can hold, by area, each with the line the role editor shows. The editor
@@ -116,6 +128,8 @@ RIGHTS: dict[str, dict[str, str]] = {
         "careplans.edit_clinical": "Write goals and interventions; complete or revoke a care plan",
         "careplans.add_goal": "Add goals",
         "careplans.change_goal": "Change goals",
+        "careplans.emergency_access": "Open a patient outside their teams in an emergency (break the "
+        "glass): with a reason, for a few hours, logged and told to Compliance",
     },
     "Dashboards": {
         "tasks.view_dashboard": "Open the dashboard, of their own tasks unless a right below widens it",
@@ -171,6 +185,9 @@ RIGHTS: dict[str, dict[str, str]] = {
     },
     "Admin: audit": {
         "careplans.view_patientaccesslog": "Read the patient access log: who opened which record, when",
+        "careplans.hear_emergency_access": "Hear in the inbox of every emergency access: who opened "
+        "which patient outside their teams, and why",
+        "careplans.view_emergencyaccess": "See the emergency accesses (in the admin)",
     },
 }
 

@@ -12,6 +12,7 @@ from careplans.models import (
     CarePlan,
     CarePlanTemplate,
     DueAnchor,
+    EmergencyAccess,
     Enrollment,
     Goal,
     Holiday,
@@ -234,6 +235,19 @@ class AppointmentAdmin(OperatorOnlyMixin, HistoryAdmin):
 @admin.register(PatientAccessLog)
 class PatientAccessLogAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["viewed_at", "user", "patient_id", "path"]
+    list_select_related = ["user"]
+    search_fields = ["=patient__mrn", "=user__username"]
+    search_help_text = "The patient's MRN, or the username"
+    search_patient, search_user = "patient", "user"
+    raw_id_fields = ["patient", "user"]
+
+
+@admin.register(EmergencyAccess)
+class EmergencyAccessAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+    """Break the glass, for Compliance: who opened which patient outside their teams, why, until
+    when. Granted only in the app (careplans.emergency); never edited or deleted."""
+
+    list_display = ["granted_at", "user", "patient_id", "expires_at", "reason"]
     list_select_related = ["user"]
     search_fields = ["=patient__mrn", "=user__username"]
     search_help_text = "The patient's MRN, or the username"

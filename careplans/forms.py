@@ -97,3 +97,20 @@ class GoalRowForm(forms.Form):
 
 
 GoalFormSet = forms.formset_factory(GoalRowForm, extra=1)
+
+
+class EmergencyAccessForm(forms.Form):
+    """Break the glass: the patient by MRN and date of birth, exactly, and why."""
+
+    mrn = forms.CharField(label="MRN", max_length=40, help_text="Exactly as on the patient's record.")
+    birth_date = forms.DateField(label="Date of birth", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why you need this record now, e.g. “patient in the ED, their care team is closed”.",
+    )
+    confirm = forms.BooleanField(
+        label="I need this record for the patient's care now. I understand that this access is "
+        "logged and that Compliance is told of it.",
+    )

@@ -4,9 +4,10 @@ from functools import reduce
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -36,20 +37,29 @@ class Program(models.Model):
         return self.name
 
 
+EMERGENCY = "emergency"  # the scope row of an unexpired emergency access (EmergencyAccess)
+
+
 def granted_patient_ids(user) -> list[int]:
-    """Patients granted to `user` one by one (rare). Read once per user object, in one query with
-    the user's team rights (cached as accounts.scope.team_rights caches them): every page reads
-    both."""
+    """Patients granted to `user` one by one (rare), and those the user opened in an emergency
+    and whose access has not expired. Read once per user object, in one query with the user's
+    team rights (cached as accounts.scope.team_rights caches them): every page reads them all."""
     cached = getattr(user, "_followthrough_patient_grants", None)
     if cached is None:
         teams = team_ids_for(user).values_list("permission__codename", "content_object_id")
         grants = PatientUserObjectPermission.objects.filter(
             user=user, permission__codename="view_patient"
         ).values_list("permission__codename", "content_object_id")
-        rows = list(teams.union(grants, all=True))
-        set_team_rights(user, [row for row in rows if row[0] != "view_patient"])
-        cached = sorted(pk for codename, pk in rows if codename == "view_patient")
+        emergencies = (
+            EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now())
+            .order_by()
+            .values_list(Value(EMERGENCY, output_field=models.CharField()), "patient_id")
+        )
+        rows = list(teams.union(grants, emergencies, all=True))
+        set_team_rights(user, [row for row in rows if row[0] not in ("view_patient", EMERGENCY)])
+        cached = sorted({pk for codename, pk in rows if codename in ("view_patient", EMERGENCY)})
         user._followthrough_patient_grants = cached
+        user._followthrough_emergency_ids = {pk for codename, pk in rows if codename == EMERGENCY}
     return cached
 
 
@@ -181,6 +191,40 @@ class PatientAccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("The access log is append-only")
+
+
+class EmergencyAccess(models.Model):
+    """Break the glass: `user` opened `patient`, outside their scope, for `reason`, until
+    `expires_at` (careplans.emergency.break_glass). The scope includes the patient until then.
+    Kept for the audit: never edited or deleted in the app (history records the grant)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="emergency_accesses")
+    reason = models.TextField()
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "emergency access"
+        verbose_name_plural = "emergency accesses"
+        ordering = ["-granted_at"]
+        permissions = [
+            ("emergency_access", "Open a patient outside their teams in an emergency, with a reason"),
+            ("hear_emergency_access", "Hear of every emergency access"),
+        ]
+        indexes = [
+            # Scope (granted_patient_ids): a user's unexpired accesses, on every page.
+            models.Index(fields=["user", "expires_at"], name="emergency_user_expiry_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("granted_at")), name="emergency_expires_after_grant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"emergency access #{self.pk}"
 
 
 class EnrollmentStatus(models.TextChoices):

@@ -169,6 +169,9 @@ PRACTICE_WORKING_DAYS = weekday_numbers(
     "PRACTICE_WORKING_DAYS", env_list("PRACTICE_WORKING_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 )
 
+# Break the glass: how long an emergency access to a patient outside one's teams lasts.
+EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

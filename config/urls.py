@@ -31,6 +31,7 @@ urlpatterns = [
     path("session/extend/", account_views.session_extend, name="session_extend"),
     path("patients/", careplan_views.patient_list, name="patient_list"),
     path("patients/search/", careplan_views.patient_search, name="patient_search"),
+    path("patients/emergency/", careplan_views.emergency_access, name="emergency_access"),
     path("patients/<int:pk>/", patient_views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/care-plans/new/", patient_views.care_plan_intake, name="care_plan_intake"),
     path("patients/<int:pk>/tasks/new/", patient_views.task_create, name="task_create"),

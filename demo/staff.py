@@ -31,6 +31,8 @@ class Person:
 
 
 ADMIN = Person("admin", "Site", "Administrator", Role.ADMIN)
+# Hears of every emergency access (break the glass); works in no team.
+COMPLIANCE = Person("compliance", "Cameron", "Reyes", Role.COMPLIANCE)
 NAMED_STAFF = {
     # team key -> people working in it (work_in_careteam)
     "riverside-a": (
@@ -119,6 +121,7 @@ def build_practice(*, teams: int) -> Practice:
     over two more locations, and the core teams topped up to full size."""
     staff = _StaffMaker()
     admin = staff.get(ADMIN, is_staff=True)  # the Admin role, not a superuser: sees no patient
+    staff.get(COMPLIANCE)
     locations = {}
     team_rows = []
     for key, name, location in CORE_TEAMS:

@@ -213,7 +213,7 @@ def deliver_email(notification_id: int) -> bool:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "task", "activity__actor")
+            .select_related("recipient", "task", "activity__actor", "emergency_access__user")
             .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
             .first()
         )

@@ -6,4 +6,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
-        from notifications import handoffs  # noqa: F401  (connects the handoff notices)
+        from notifications import compliance, handoffs  # noqa: F401  (connect their notices)

@@ -117,6 +117,15 @@ def render(notification: Notification) -> tuple[str, str]:
             "dashboard_url": absolute(reverse("dashboard")),
         }
         template = "notifications/email/digest.txt"
+    elif notification.kind == Kind.EMERGENCY_ACCESS:
+        # Who broke the glass (staff) and until when; the patient and the reason stay in the inbox.
+        access = notification.emergency_access
+        context = {
+            "notification": notification,
+            "opened_by": _person(access.user),
+            "until": access.expires_at,
+        }
+        template = "notifications/email/emergency_access.txt"
     else:
         task = notification.task
         context = {

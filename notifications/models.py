@@ -20,11 +20,14 @@ class Kind(models.TextChoices):
     REASSIGNED = "reassigned", "Reassigned to you"
     REOPENED = "reopened", "Reopened for you"
     STEP_NEXT = "step_next", "Your step is next"
+    # To the Compliance role: someone opened a patient outside their teams (careplans.emergency).
+    EMERGENCY_ACCESS = "emergency_access", "Emergency access"
     DIGEST = "digest", "Daily digest"
 
 
 HANDOFF_KINDS = (Kind.REASSIGNED, Kind.REOPENED, Kind.STEP_NEXT)
 TASK_KINDS = (Kind.OVERDUE, Kind.ESCALATION, Kind.WAITING_EXPIRED, *HANDOFF_KINDS)
+INBOX_KINDS = (*TASK_KINDS, Kind.EMERGENCY_ACCESS)
 
 
 class Delivery(models.TextChoices):
@@ -44,8 +47,15 @@ class NotificationQuerySet(models.QuerySet):
         notice outlives a move to another team), so the page shows its title, patient, owner and
         the handoff's reason only then."""
         return (
-            self.filter(recipient=user, kind__in=TASK_KINDS)
-            .select_related("task__patient", "task__owner", "activity__actor", "activity__task")
+            self.filter(recipient=user, kind__in=INBOX_KINDS)
+            .select_related(
+                "task__patient",
+                "task__owner",
+                "activity__actor",
+                "activity__task",
+                "emergency_access__user",
+                "emergency_access__patient",
+            )
             .annotate(task_visible=Exists(Task.objects.visible_to(user).filter(pk=OuterRef("task_id"))))
             .order_by("-created_at", "-pk")
         )
@@ -55,7 +65,7 @@ class NotificationQuerySet(models.QuerySet):
         with its count, its unread count and, for a line of one, that notice's id. One
         aggregate over the user's notices (their inbox index)."""
         return (
-            self.filter(recipient=user, kind__in=TASK_KINDS)
+            self.filter(recipient=user, kind__in=INBOX_KINDS)
             .annotate(received=TruncDate("created_at"))
             .values("kind", "received")
             .annotate(
@@ -79,7 +89,7 @@ class NotificationQuerySet(models.QuerySet):
         )
 
     def unread_for(self, user):
-        return self.filter(recipient=user, kind__in=TASK_KINDS, read_at__isnull=True)
+        return self.filter(recipient=user, kind__in=INBOX_KINDS, read_at__isnull=True)
 
 
 class Notification(models.Model):
@@ -98,6 +108,15 @@ class Notification(models.Model):
     # A handoff's timeline row: who handed the task over, and why. Read through the notice only.
     activity = models.ForeignKey(
         Activity, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # An emergency access notice's grant: who opened which patient, why, until when.
+    emergency_access = models.ForeignKey(
+        "careplans.EmergencyAccess",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # indexed by its unique key, which leads with it
     )
     level = models.PositiveSmallIntegerField(default=0, help_text="Escalation level; 0 for other kinds.")
     day = models.DateField(
@@ -126,13 +145,23 @@ class Notification(models.Model):
             # Digests have no task, and NULLs never collide in a unique index.
             models.UniqueConstraint(
                 fields=["recipient", "kind", "level", "day"],
-                condition=Q(task__isnull=True),
+                condition=Q(task__isnull=True, emergency_access__isnull=True),
                 name="notification_once_per_taskless_key",
+            ),
+            # An emergency access is told once to each member of the Compliance role.
+            models.UniqueConstraint(
+                fields=["emergency_access", "recipient"],
+                condition=Q(emergency_access__isnull=False),
+                name="notification_once_per_emergency_access",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="notification_kind_valid"),
             models.CheckConstraint(
-                condition=Q(kind=Kind.DIGEST, task__isnull=True)
-                | (~Q(kind=Kind.DIGEST) & Q(task__isnull=False)),
+                condition=Q(kind=Kind.DIGEST, task__isnull=True, emergency_access__isnull=True)
+                | Q(kind=Kind.EMERGENCY_ACCESS, task__isnull=True, emergency_access__isnull=False)
+                | (
+                    ~Q(kind__in=(Kind.DIGEST, Kind.EMERGENCY_ACCESS))
+                    & Q(task__isnull=False, emergency_access__isnull=True)
+                ),
                 name="notification_task_unless_digest",
             ),
         ]
@@ -175,6 +204,8 @@ class Notification(models.Model):
             return "A task of yours was reopened"
         if self.kind == Kind.STEP_NEXT:
             return "Your step is next: the task yours waits for was completed"
+        if self.kind == Kind.EMERGENCY_ACCESS:
+            return "Emergency access: a colleague opened a patient's record outside their teams"
         return "Your daily Followthrough digest"
 
 

@@ -10,7 +10,7 @@ from accounts.middleware import not_activity
 from notifications import actions
 from notifications.access import get_notification_for_user
 from notifications.forms import PreferenceForm
-from notifications.models import TASK_KINDS, Notification, NotificationPreference
+from notifications.models import INBOX_KINDS, Notification, NotificationPreference
 
 INBOX_PAGE_SIZE = 50  # lines (a kind on a day) on the inbox; notices on a line's own page
 
@@ -36,7 +36,7 @@ def _group_key(kind: str, day: str) -> tuple[str, datetime.date]:
         received = datetime.date.fromisoformat(day)
     except ValueError:
         raise Http404("No such day.") from None
-    if kind not in TASK_KINDS:
+    if kind not in INBOX_KINDS:
         raise Http404("No such kind of notice.")
     return kind, received
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user, log_shown
+from careplans.emergency import current_access
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
 from careplans.models import ENDED_PLAN_STATUSES, CarePlanStatus, Patient, PatientAccessLog
 from careplans.search import search_patients
@@ -61,6 +62,7 @@ def _patient_page(request, patient, *, note_form=None, status: int = 200):
     latest = notes.latest_notes(patient, limit=timeline.TIMELINE_LIMIT)
     context = {
         "patient": patient,
+        "emergency": current_access(request.user, patient.pk),
         "today": today,
         "clinical": clinical,
         "programs": patient.enrollments.select_related("program").filter(status="active"),

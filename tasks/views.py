@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from careplans.emergency import current_access
 from tasks import actions, exports, forms, progress, queues, rights, rowsets, saved_filters
 from tasks.access import get_saved_filter_for_user, get_task_for_user
 from tasks.choices import OPEN_STATUSES
@@ -157,6 +158,7 @@ def _forms_for(task, user, bound=None):
 def _render_task(request, task, *, bound=None, error=None, status=200):
     context = {
         "task": task,
+        "emergency": current_access(request.user, task.patient_id),
         "conflict": status == 409,
         "forms": _forms_for(task, request.user, bound),
         "error": error,

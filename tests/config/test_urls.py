@@ -106,6 +106,15 @@ MATRIX: dict[str, Row] = {
     "patient_list": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_search": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
+    # Break the glass: providers and coordinators (the outsider is one) open a patient outside
+    # their teams with a reason (tests/careplans/test_emergency_access.py).
+    "emergency_access": Row(
+        "get",
+        None,
+        every(DENIED, provider=OK, coordinator=OK, outsider=OK),
+        anonymous=LOGIN,
+        wrong_method="put",
+    ),
     "care_plan_intake": Row(
         "get", "patient", every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN), LOGIN, "put"
     ),
