@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     FRONT_DESK = "Front Desk"
     MANAGER = "Manager"
     ADMIN = "Admin"
+    COMPLIANCE = "Compliance"
 
 
 # Model-level rights per role ("app_label.codename"). Object scope comes from care team
@@ -46,7 +47,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.bulk_change_task",
         *_DASHBOARD,
         "tasks.view_team_dashboard",
+        "careplans.review_access_log",
     ],
+    # Reviews the audit of the whole practice; sees no patient page (the audit names patients).
+    Role.COMPLIANCE: ["careplans.review_access_log", "careplans.review_practice_access_log"],
     Role.ADMIN: [
         "accounts.view_user",
         "accounts.add_user",
@@ -124,6 +128,12 @@ RIGHTS: dict[str, dict[str, str]] = {
         "notifications.add_escalationpolicy": "Add escalation policies",
         "notifications.change_escalationpolicy": "Change when overdue tasks escalate, and to whom",
         "notifications.delete_escalationpolicy": "Delete escalation policies",
+    },
+    "Audit": {
+        "careplans.review_access_log": "Open the audit page: who viewed or changed the patients of the teams "
+        "they manage, and its CSV export",
+        "careplans.review_practice_access_log": "The audit page covers every patient of the practice "
+        "(Compliance)",
     },
     "Admin: users and roles": {
         "accounts.view_user": "See users",

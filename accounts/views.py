@@ -25,6 +25,8 @@ def home(request):
         return redirect(reverse("patient_list") + "?mine=1")
     if user.has_perm("tasks.work_task"):
         return redirect("my_work")
+    if user.has_perm("careplans.review_access_log"):
+        return redirect("audit")
     if user.is_staff:
         return redirect("admin:index")
     return render(request, "no_role.html", status=403)

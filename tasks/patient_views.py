@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user, log_shown
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
-from careplans.models import ENDED_PLAN_STATUSES, CarePlanStatus, Patient, PatientAccessLog
+from careplans.models import ENDED_PLAN_STATUSES, CarePlanStatus, Patient
 from careplans.search import search_patients
 from tasks import actions, intake, notes, progress, rowsets, timeline, transfer
 from tasks.actions import ActionError
@@ -45,7 +45,7 @@ def patient_detail(request, pk: int):
 def _patient_page(request, patient, *, note_form=None, status: int = 200):
     """The patient page (a refused note comes back on it, with its error), written to the access
     log. A fixed number of queries whatever the number of plans, tasks and notes."""
-    PatientAccessLog.objects.create(user=request.user, patient=patient, path=request.path[:300])
+    log_shown(request, [patient])
     clinical = request.user.has_perm("careplans.view_clinical")
     today = timezone.localdate()
     visible = Task.objects.visible_to(request.user).filter(patient=patient)
@@ -89,6 +89,7 @@ def patient_note_add(request, pk: int):
         raise PermissionDenied
     form = PatientNoteForm(request.POST)
     if form.is_valid():
+        log_shown(request, [patient])  # a refused note is logged by the patient page it returns to
         try:
             notes.add_patient_note(patient, by=request.user, body=form.cleaned_data["body"])
         except actions.NotAllowed:
@@ -127,6 +128,7 @@ def care_plan_intake(request, pk: int):
     """Pick a template, preview the tasks it will create (owners, due dates, recurrences), edit
     the rows, save once. GET previews (nothing is written); POST saves."""
     patient = get_patient_for_user(request.user, pk, perm="careplans.apply_template")
+    log_shown(request, [patient])
     clinical_allowed = request.user.has_perm("careplans.edit_clinical")
     data = request.POST if request.method == "POST" else (request.GET if "template" in request.GET else None)
     form = IntakeForm(data, initial={"starts_on": timezone.localdate()})
@@ -238,6 +240,7 @@ def task_create(request, pk: int):
     patient = get_patient_for_user(request.user, pk)
     if not _may_create_tasks(request.user):
         raise PermissionDenied
+    log_shown(request, [patient])
     bound = request.method == "POST"
     form = AdHocTaskForm(request.POST if bound else None, patient=patient, user=request.user)
     from_work = request.GET.get("from") == "work"
@@ -271,6 +274,7 @@ def care_plan_edit(request, pk: int):
     """Providers edit the clinical part of a plan: status, end, interventions and goals. Ending
     the plan (completed, revoked) offers to cancel its open tasks in the same step."""
     plan = get_care_plan_for_user(request.user, pk, perm="careplans.edit_clinical")
+    log_shown(request, [plan.patient])
     was_ended = plan.status in ENDED_PLAN_STATUSES  # before the form writes its values onto `plan`
     goals = list(plan.goals.all())
     initial_goals = [
