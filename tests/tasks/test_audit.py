@@ -20,7 +20,12 @@ from tests.helpers import count_queries
 
 def _log(user, patient, *, reason=AccessReason.VIEW, at=None, outcome=AccessOutcome.SHOWN):
     row = PatientAccessLog.objects.create(
-        user=user, patient=patient, care_team_id=patient.care_team_id, path="/x/", reason=reason, outcome=outcome
+        user=user,
+        patient=patient,
+        care_team_id=patient.care_team_id,
+        path="/x/",
+        reason=reason,
+        outcome=outcome,
     )
     if at is not None:  # auto_now_add: back-date through SQL, as a migration would (no update())
         from django.db import connection
@@ -41,7 +46,10 @@ def test_compliance_reviews_every_team_a_manager_only_theirs(
     _log(outsider, other_patient)
 
     client.force_login(compliance)
-    assert set(_shown(client.get(reverse("audit")))) >= {("coordinator", patient.pk), ("outsider", other_patient.pk)}
+    assert set(_shown(client.get(reverse("audit")))) >= {
+        ("coordinator", patient.pk),
+        ("outsider", other_patient.pk),
+    }
     client.force_login(manager)
     shown = _shown(client.get(reverse("audit")))
     assert ("coordinator", patient.pk) in shown
@@ -165,9 +173,12 @@ def test_postgresql_refuses_update_and_delete_whoever_asks(postgresql, coordinat
 
     row = _log(coordinator, patient)
     for sql in ("UPDATE careplans_patientaccesslog SET path = 'x'", "DELETE FROM careplans_patientaccesslog"):
-        with pytest.raises(InternalError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql + " WHERE id = %s", [row.pk])
+        with (
+            pytest.raises(InternalError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql + " WHERE id = %s", [row.pk])
 
 
 def test_the_forwarded_address_counts_only_behind_a_proxy():
