@@ -184,10 +184,15 @@ class PatientAccessLog(models.Model):
     `care_team` is the patient's team when it was shown: a manager reviews their teams' rows
     through an index rather than a join to patients. Written by careplans.access."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Each foreign key leads one of the composite indexes below, which serve its lookups too.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     care_team = models.ForeignKey(
-        "accounts.CareTeam", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.CareTeam", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     viewed_at = models.DateTimeField(auto_now_add=True)
     path = models.CharField(max_length=300)

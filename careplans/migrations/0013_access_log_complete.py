@@ -84,6 +84,7 @@ class Migration(migrations.Migration):
             name="care_team",
             field=models.ForeignKey(
                 blank=True,
+                db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
@@ -155,6 +156,28 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="patientaccesslog",
             index=models.Index(fields=["care_team", "viewed_at", "id"], name="accesslog_team_idx"),
+        ),
+        migrations.AlterField(
+            model_name="patientaccesslog",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="careplans.patient",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="patientaccesslog",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.RunPython(fill_care_team, migrations.RunPython.noop),
         migrations.RunPython(append_only, not_append_only),
