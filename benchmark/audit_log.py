@@ -42,7 +42,7 @@ SELECT u.ids[1 + (g * 7919) %% cardinality(u.ids)],
        CASE WHEN g %% 500 = 0 THEN 'refused' ELSE 'shown' END,
        CASE WHEN g %% 97 = 0 THEN 40 + g %% 900 END,
        CASE WHEN g %% 97 = 0 THEN 'due=overdue' ELSE '' END
-FROM generate_series(%(first)s, %(last)s) AS g, p, u
+FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g, p, u
 """
 
 
