@@ -179,6 +179,14 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
+        migrations.AddIndex(
+            model_name="patientaccesslog",
+            index=models.Index(
+                condition=models.Q(("outcome", "refused")),
+                fields=["viewed_at", "id"],
+                name="accesslog_refused_idx",
+            ),
+        ),
         migrations.RunPython(fill_care_team, migrations.RunPython.noop),
         migrations.RunPython(append_only, not_append_only),
         migrations.RunPython(sync_in_migration, migrations.RunPython.noop),
