@@ -178,12 +178,12 @@ def task_detail(request, pk: int):
 @require_POST
 def task_action(request, pk: int, verb: str):
     task = get_task_for_user(request.user, pk, perm="tasks.view_task")
-    log_tasks_shown(request, [task])
     if verb not in VERBS:
         return _render_task(request, task, error="Unknown action.", status=404)
     form_class, run, allowed = VERBS[verb]
     if not allowed(request.user, task):
         raise PermissionDenied  # the right decides before the form does: never a 400 instead of a 403
+    log_tasks_shown(request, [task])  # refused above: tasks.access_log writes a refused row instead
     kwargs = _form_kwargs(form_class, task, request.user)
     form = form_class(request.POST, prefix=verb, **kwargs)
     if not form.is_valid():

@@ -199,3 +199,12 @@ def test_a_list_writes_one_insert_of_one_row_per_patient(client, coordinator, pa
     client.force_login(coordinator)
     client.get(reverse("team_queue"))
     assert PatientAccessLog.objects.filter(user=coordinator, patient=patient).count() == 1
+
+
+def test_a_verb_refused_by_the_right_is_logged_refused_only(client, front_desk, task):
+    """Front desk may not reassign: a 403, one refused row, no row saying the task was shown."""
+    client.force_login(front_desk)
+    response = client.post(reverse("task_action", args=[task.pk, "reassign"]), {})
+    assert response.status_code == 403
+    rows = list(PatientAccessLog.objects.filter(user=front_desk).values_list("outcome", "patient"))
+    assert rows == [(AccessOutcome.REFUSED, task.patient_id)]
