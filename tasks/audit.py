@@ -14,7 +14,7 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scope import managed_team_ids
+from accounts.scope import team_rights
 from careplans.models import AccessOutcome, AccessReason, Patient, PatientAccessLog
 from tasks.models import Activity
 
@@ -30,8 +30,12 @@ def sees_practice(user) -> bool:
 
 def _scoped(queryset, user):
     """The rows a reviewer may read: every row for Compliance; a manager's teams' patients' rows
-    otherwise (bulk exports, which name no one patient, are Compliance's)."""
-    return queryset if sees_practice(user) else queryset.filter(care_team_id__in=managed_team_ids(user))
+    otherwise (bulk exports, which name no one patient, are Compliance's). The teams as a literal
+    list (accounts.scope.team_id_list says why): behind a subquery, PostgreSQL joined a user's
+    ten million rows' index with the teams' and took 900 ms where the user's index alone takes 1."""
+    if sees_practice(user):
+        return queryset
+    return queryset.filter(care_team_id__in=team_rights(user)["manage"])
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
