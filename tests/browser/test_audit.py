@@ -39,7 +39,7 @@ def test_compliance_reviews_who_opened_a_patient(live_server, axe_page, practice
     expect(table.locator("tbody tr")).to_have_count(1)
     screenshot("audit-filtered")
 
-    page.get_by_role("link", name="Clear").click()
+    page.get_by_role("button", name="Clear").click()
     page.get_by_role("link", name="Changes").click()
     expect(table).to_contain_text("Call about A1c lab order")
     expect(table).to_contain_text("provider")
