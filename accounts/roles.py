@@ -55,6 +55,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.bulk_change_task",
         *_DASHBOARD,
         "tasks.view_team_dashboard",
+        "careplans.review_access_log",
+    ],
+    # Reviews the audit of the whole practice and hears of every emergency access
+    # (careplans.emergency), whoever is in the group; sees no patient page (the audit names
+    # patients). Its members are edited in the admin like any role's.
+    Role.COMPLIANCE: [
+        "careplans.review_access_log",
+        "careplans.review_practice_access_log",
+        "careplans.hear_emergency_access",
+        "careplans.view_emergencyaccess",
     ],
     Role.ADMIN: [
         "axes.view_accessattempt",
@@ -96,9 +106,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notifications.change_escalationpolicy",
         "notifications.delete_escalationpolicy",
     ],
-    # Hears of every emergency access (careplans.emergency), whoever is in the group: its
-    # members are edited in the admin like any role's.
-    Role.COMPLIANCE: ["careplans.hear_emergency_access", "careplans.view_emergencyaccess"],
 }
 
 # Every right a role can hold, by area, each with the line the role editor shows. The editor
@@ -141,6 +148,12 @@ RIGHTS: dict[str, dict[str, str]] = {
         "notifications.add_escalationpolicy": "Add escalation policies",
         "notifications.change_escalationpolicy": "Change when overdue tasks escalate, and to whom",
         "notifications.delete_escalationpolicy": "Delete escalation policies",
+    },
+    "Audit": {
+        "careplans.review_access_log": "Open the audit page: who viewed or changed the patients of the teams "
+        "they manage, and its CSV export",
+        "careplans.review_practice_access_log": "The audit page covers every patient of the practice "
+        "(Compliance)",
     },
     "Admin: users and roles": {
         "accounts.view_user": "See users",

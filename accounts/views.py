@@ -26,6 +26,8 @@ def home(request):
         return redirect(reverse("patient_list") + "?mine=1")
     if user.has_perm("tasks.work_task"):
         return redirect("my_work")
+    if user.has_perm("careplans.review_access_log"):
+        return redirect("audit")
     if user.has_perm("careplans.hear_emergency_access"):
         return redirect("inbox")  # Compliance: its day is the emergency accesses it hears of
     if user.is_staff:

@@ -27,7 +27,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from benchmark import inbox
+from benchmark import audit_log, inbox
 from careplans.models import Patient
 from tasks.models import Task
 
@@ -331,6 +331,8 @@ CASES += [
     ),
     Case("inbox line opened", inbox_line_pages, user=EVERY_TEAM_MANAGER, prepare=_every_team_manager),
 ]
+# The audit page over ten million access log rows (benchmark/audit_log.py).
+CASES += [Case(name, pages, user=user, prepare=audit_log.ready) for name, pages, user in audit_log.CASES]
 
 
 # ---- runner ---------------------------------------------------------------------------------

@@ -234,7 +234,16 @@ class AppointmentAdmin(OperatorOnlyMixin, HistoryAdmin):
 
 @admin.register(PatientAccessLog)
 class PatientAccessLogAdmin(IndexedSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["viewed_at", "user", "patient_id", "path"]
+    list_display = [
+        "viewed_at",
+        "user",
+        "patient_id",
+        "reason",
+        "outcome",
+        "patient_count",
+        "address",
+        "path",
+    ]
     list_select_related = ["user"]
     search_fields = ["=patient__mrn", "=user__username"]
     search_help_text = "The patient's MRN, or the username"

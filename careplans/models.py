@@ -96,7 +96,7 @@ class PatientQuerySet(models.QuerySet):
 
     def for_search_dropdown(self):
         """The header search's matches: what tells two patients of one name apart, nothing to join."""
-        return self.only("first_name", "last_name", "mrn", "birth_date", "phone").order_by(
+        return self.only("first_name", "last_name", "mrn", "birth_date", "phone", "care_team").order_by(
             "last_name", "first_name", "pk"
         )
 
@@ -166,19 +166,74 @@ class PatientUserObjectPermission(UserObjectPermissionBase):
         verbose_name = "patient grant"
 
 
-class PatientAccessLog(models.Model):
-    """Append-only: one row per view of a patient's record."""
+class AccessReason(models.TextChoices):
+    VIEW = "view", "View"
+    EXPORT = "export", "Export"
+    EMERGENCY = "emergency", "Emergency"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    viewed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+class AccessOutcome(models.TextChoices):
+    SHOWN = "shown", "Shown"
+    REFUSED = "refused", "Refused"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    """No update or delete through the ORM either: the rows are evidence."""
+
+    def update(self, **kwargs):
+        raise ValueError("The access log is append-only")
+
+    def delete(self):
+        raise ValueError("The access log is append-only")
+
+
+class PatientAccessLog(models.Model):
+    """Append-only: one row per patient a response showed (or was refused), and one row per bulk
+    export, with no patient, the number of patients it held and its filter. Exports share the
+    table so the audit reads one index-backed list, newest first, for every kind of access.
+    `care_team` is the patient's team when it was shown: a manager reviews their teams' rows
+    through an index rather than a join to patients. Written by careplans.access."""
+
+    # Each foreign key leads one of the composite indexes below, which serve its lookups too.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    care_team = models.ForeignKey(
+        "accounts.CareTeam", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    viewed_at = models.DateTimeField(auto_now_add=True)
     path = models.CharField(max_length=300)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    reason = models.CharField(max_length=10, choices=AccessReason.choices, default=AccessReason.VIEW)
+    outcome = models.CharField(max_length=10, choices=AccessOutcome.choices, default=AccessOutcome.SHOWN)
+    patient_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="A bulk export: how many patients it held."
+    )
+    filter = models.CharField(max_length=500, blank=True, help_text="A bulk export: the filter it used.")
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-viewed_at"]
+        ordering = ["-viewed_at", "-id"]
+        # The audit page lists newest first, by one filter at a time: each index serves its filter
+        # (with a date range) and the order, so a page reads its 50 rows whatever the table's size.
         indexes = [
-            # Admin: "who looked at this patient, newest first".
-            models.Index(fields=["patient", "-viewed_at"], name="accesslog_patient_idx"),
+            models.Index(fields=["viewed_at", "id"], name="accesslog_time_idx"),
+            models.Index(fields=["patient", "viewed_at", "id"], name="accesslog_patient_idx"),
+            models.Index(fields=["user", "viewed_at", "id"], name="accesslog_user_idx"),
+            models.Index(fields=["reason", "viewed_at", "id"], name="accesslog_reason_idx"),
+            models.Index(fields=["care_team", "viewed_at", "id"], name="accesslog_team_idx"),
+            # Refusals are rare (one row in hundreds): a small index of their own.
+            models.Index(
+                fields=["viewed_at", "id"], condition=Q(outcome="refused"), name="accesslog_refused_idx"
+            ),
+        ]
+        permissions = [
+            ("review_access_log", "Can review who viewed or changed the patients of teams they manage"),
+            ("review_practice_access_log", "Can review who viewed or changed any patient of the practice"),
         ]
 
     def __str__(self) -> str:

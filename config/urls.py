@@ -6,7 +6,7 @@ from accounts import views as account_views
 from careplans import views as careplan_views
 from dashboards import views as dashboard_views
 from notifications import views as notification_views
-from tasks import patient_views, transfer_views
+from tasks import audit_views, patient_views, transfer_views
 from tasks import views as task_views
 
 admin.site.site_header = "Followthrough administration"
@@ -56,5 +56,7 @@ urlpatterns = [
     path("notifications/<slug:kind>/<str:day>/", notification_views.inbox_group, name="inbox_group"),
     path("notifications/read/", notification_views.mark_read, name="notifications_read"),
     path("notifications/preferences/", notification_views.preferences, name="notification_preferences"),
+    path("audit/", audit_views.audit_page, name="audit"),
+    path("audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.middleware import not_activity
+from careplans.access import log_tasks_shown
 from notifications import actions
 from notifications.access import get_notification_for_user
 from notifications.forms import PreferenceForm
@@ -27,6 +28,7 @@ def inbox(request):
     for group in page:
         group["label"] = Notification(kind=group["kind"]).get_kind_display()
         group["notice"] = notices.get(group["last_id"]) if group["count"] == 1 else None
+    log_tasks_shown(request, (n.task for n in notices.values() if n.task_visible))  # a line of one
     unread = Notification.objects.unread_for(request.user).count()
     return render(request, "notifications/inbox.html", {"page": page, "unread": unread})
 
@@ -48,6 +50,7 @@ def inbox_group(request, kind: str, day: str):
     kind, received = _group_key(kind, day)
     notices = Notification.objects.for_inbox(request.user).filter(kind=kind).received_on(received)
     page = Paginator(notices, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    log_tasks_shown(request, (n.task for n in page if n.task_visible))  # each names its patient
     context = {
         "page": page,
         "kind": kind,
@@ -82,6 +85,8 @@ def mark_read(request):
     actions.mark_read(notification)
     if request.htmx:
         notification = get_notification_for_user(request.user, notification.pk)
+        if notification.task_visible:
+            log_tasks_shown(request, [notification.task])
         response = render(request, "notifications/_notification.html", {"notification": notification})
         response["HX-Trigger"] = "notificationsRead"  # the header badge refreshes
         return response

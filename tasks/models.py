@@ -26,6 +26,7 @@ QUEUE_COLUMNS = (
     *("patient__first_name", "patient__last_name", "patient__mrn", "patient__risk_level"),
     *("owner__username", "owner__first_name", "owner__last_name"),
     *("care_plan__program__name",),
+    "care_team",  # the access log's row for the patient shown
 )
 
 
@@ -329,6 +330,10 @@ class Activity(models.Model):
                 condition=Q(kind=ActivityKind.REASSIGNMENT),
                 name="activity_reassign_task_idx",
             ),
+            # The audit's changes, newest first: the practice's, a team's, a user's (tasks.audit).
+            models.Index(fields=["created_at", "id"], name="activity_time_idx"),
+            models.Index(fields=["care_team", "created_at", "id"], name="activity_team_time_idx"),
+            models.Index(fields=["actor", "created_at", "id"], name="activity_actor_time_idx"),
             # Reschedules per closed task: which tasks had their due date moved later
             # (tasks.rowsets.rescheduled_q).
             models.Index(

@@ -17,7 +17,7 @@ from careplans import actions as careplan_actions
 from careplans.access import get_care_plan_for_user, get_patient_for_user, log_shown
 from careplans.emergency import current_access
 from careplans.forms import CarePlanClinicalForm, ClinicalForm, GoalFormSet, IntakeForm
-from careplans.models import ENDED_PLAN_STATUSES, CarePlanStatus, Patient, PatientAccessLog
+from careplans.models import ENDED_PLAN_STATUSES, CarePlanStatus, Patient
 from careplans.search import search_patients
 from tasks import actions, intake, notes, progress, rowsets, timeline, transfer
 from tasks.actions import ActionError
@@ -46,7 +46,7 @@ def patient_detail(request, pk: int):
 def _patient_page(request, patient, *, note_form=None, status: int = 200):
     """The patient page (a refused note comes back on it, with its error), written to the access
     log. A fixed number of queries whatever the number of plans, tasks and notes."""
-    PatientAccessLog.objects.create(user=request.user, patient=patient, path=request.path[:300])
+    log_shown(request, [patient])
     clinical = request.user.has_perm("careplans.view_clinical")
     today = timezone.localdate()
     visible = Task.objects.visible_to(request.user).filter(patient=patient)
@@ -91,6 +91,7 @@ def patient_note_add(request, pk: int):
         raise PermissionDenied
     form = PatientNoteForm(request.POST)
     if form.is_valid():
+        log_shown(request, [patient])  # a refused note is logged by the patient page it returns to
         try:
             notes.add_patient_note(patient, by=request.user, body=form.cleaned_data["body"])
         except actions.NotAllowed:
@@ -130,6 +131,7 @@ def care_plan_intake(request, pk: int):
     """Pick a template, preview the tasks it will create (owners, due dates, recurrences), edit
     the rows, save once. GET previews (nothing is written); POST saves."""
     patient = get_patient_for_user(request.user, pk, perm="careplans.apply_template")
+    log_shown(request, [patient])
     clinical_allowed = request.user.has_perm("careplans.edit_clinical")
     data = request.POST if request.method == "POST" else (request.GET if "template" in request.GET else None)
     form = IntakeForm(data, initial={"starts_on": timezone.localdate()})
@@ -241,6 +243,7 @@ def task_create(request, pk: int):
     patient = get_patient_for_user(request.user, pk)
     if not _may_create_tasks(request.user):
         raise PermissionDenied
+    log_shown(request, [patient])
     bound = request.method == "POST"
     form = AdHocTaskForm(request.POST if bound else None, patient=patient, user=request.user)
     from_work = request.GET.get("from") == "work"
@@ -274,6 +277,7 @@ def care_plan_edit(request, pk: int):
     """Providers edit the clinical part of a plan: status, end, interventions and goals. Ending
     the plan (completed, revoked) offers to cancel its open tasks in the same step."""
     plan = get_care_plan_for_user(request.user, pk, perm="careplans.edit_clinical")
+    log_shown(request, [plan.patient])
     was_ended = plan.status in ENDED_PLAN_STATUSES  # before the form writes its values onto `plan`
     goals = list(plan.goals.all())
     initial_goals = [

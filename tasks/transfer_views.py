@@ -11,7 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.errors import ActionError
-from careplans.models import Patient, PatientAccessLog
+from careplans.access import log_shown
+from careplans.models import Patient
 from tasks.access import get_patient_for_transfer
 from tasks.forms import TransferForm, TransferOwnerForm, TransferPickForm
 from tasks.models import Task
@@ -46,7 +47,7 @@ def _owner_forms(data, preview):
 @require_http_methods(["GET", "POST"])
 def patient_transfer(request, pk: int):
     patient = get_patient_for_transfer(request.user, pk)
-    PatientAccessLog.objects.create(user=request.user, patient=patient, path=request.path[:300])
+    log_shown(request, [patient])
     teams = destinations(request.user, patient)
     posted = request.method == "POST"
     data = request.POST if posted else (request.GET if "to_team" in request.GET else None)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from careplans.access import log_export, log_tasks_shown
 from careplans.emergency import current_access
 from tasks import actions, exports, forms, progress, queues, rights, rowsets, saved_filters
 from tasks.access import get_saved_filter_for_user, get_task_for_user
@@ -172,6 +173,7 @@ def _render_task(request, task, *, bound=None, error=None, status=200):
 @require_GET
 def task_detail(request, pk: int):
     task = get_task_for_user(request.user, pk)
+    log_tasks_shown(request, [task])
     return _render_task(request, task)
 
 
@@ -183,6 +185,7 @@ def task_action(request, pk: int, verb: str):
     form_class, run, allowed = VERBS[verb]
     if not allowed(request.user, task):
         raise PermissionDenied  # the right decides before the form does: never a 400 instead of a 403
+    log_tasks_shown(request, [task])  # refused above: tasks.access_log writes a refused row instead
     kwargs = _form_kwargs(form_class, task, request.user)
     form = form_class(request.POST, prefix=verb, **kwargs)
     if not form.is_valid():
@@ -217,6 +220,7 @@ def task_action(request, pk: int, verb: str):
 def my_work(request):
     work = queues.my_work(request.user, today=timezone.localdate())
     sections = queues.my_work_sections(work, owner_id=request.user.pk)
+    log_tasks_shown(request, (task for section in sections for task in section.rows))
     if request.htmx:
         return render(request, "tasks/_my_work_sections.html", {"work": work, "sections": sections})
     saved = SavedFilter.objects.filter(user=request.user)
@@ -234,6 +238,7 @@ def team_queue(request):
     filterset = _filtered(request)
     today = timezone.localdate()
     page = counted_page(rowsets.with_due_flags(filterset.qs, today), request.GET.get("page"), QUEUE_PAGE_SIZE)
+    log_tasks_shown(request, page)
     context = {
         "saved_filters": SavedFilter.objects.filter(user=request.user),  # one query, however many
         "filter": filterset,
@@ -310,6 +315,7 @@ def export_csv(request):
     filterset = _filtered(request)
     if not filterset.is_valid():
         return HttpResponseBadRequest("Fix the filters before exporting.")
+    log_export(request, patient_count=filterset.qs.order_by().values("patient").distinct().count())
     response = StreamingHttpResponse(exports.queue_rows(filterset.qs), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="followthrough-tasks-{stamp}.csv"'

@@ -91,6 +91,12 @@ def admin(team):
 
 
 @pytest.fixture
+def compliance(db):
+    """The Compliance role: reviews the audit of the whole practice, works in no team."""
+    return UserFactory(username="compliance", roles=[Role.COMPLIANCE])
+
+
+@pytest.fixture
 def outsider(other_team):
     return member(Role.COORDINATOR, other_team, username="outsider")
 

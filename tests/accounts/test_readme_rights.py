@@ -21,8 +21,16 @@ ROW_RIGHTS = {
     "move own tasks through statuses": {"tasks.work_task"},
     "reassign": {"tasks.reassign_own_task", "tasks.reassign_any_task"},
     "reopen a completed or cancelled task": {"tasks.reopen_task"},
+    "open a patient outside their teams in an emergency (with a reason, for 4 hours)": {
+        "careplans.emergency_access"
+    },
+    "hear of every emergency access (inbox)": {"careplans.hear_emergency_access"},
     "cancel or reschedule many queue rows at once": {"tasks.bulk_change_task"},
     "dashboard": {"tasks.view_dashboard"},
+    "audit: who viewed or changed which patient": {
+        "careplans.review_access_log",
+        "careplans.review_practice_access_log",
+    },
     "users, roles, teams, programs, templates, escalation policies": {
         "accounts.change_user",
         "auth.change_group",

@@ -67,3 +67,30 @@ def test_patient_search_runs_as_a_manager_of_every_team(db, team, other_team):
     assert (result.requests, result.statuses, result.error) == (10, {"200": 10}, "")
     assert Patient.objects.visible_to(director).count() == 2
     assert PatientAccessLog.objects.filter(user=director).exists()  # the searches found patients
+
+
+def test_the_audit_cases_run_as_compliance_and_as_a_manager(manager, coordinator, team):
+    from benchmark import audit_log
+
+    for _ in range(3):
+        PatientAccessLog.objects.create(user=coordinator, patient=PatientFactory(care_team=team), path="/")
+    for case in (c for c in bench.CASES if c.name.startswith("audit page")):
+        result = bench.run_case(case, requests=7, warmup=1, seed=1)
+        assert (result.error, result.statuses) == ("", {"200": 7}), case.name
+    assert (
+        get_user_model()
+        .objects.get(username=audit_log.COMPLIANCE)
+        .has_perm("careplans.review_practice_access_log")
+    )
+
+
+def test_the_access_log_is_filled_set_based_once(postgresql, coordinator, team):
+    from benchmark import audit_log
+
+    for _ in range(5):
+        PatientFactory(care_team=team)
+    assert audit_log.ensure_log(2_000) == 2_000
+    assert audit_log.ensure_log(2_000) == 2_000  # nothing twice
+    exports = PatientAccessLog.objects.filter(reason="export")
+    assert exports.exists() and not exports.filter(patient__isnull=False).exists()
+    assert not PatientAccessLog.objects.filter(patient__isnull=False, care_team__isnull=True).exists()

@@ -69,6 +69,7 @@ def test_an_administrator_manages_rights_and_templates_in_words(page, live_serve
             "Care plans",
             "Dashboards",
             "Notifications",
+            "Audit",
             "Admin: users and roles",
             "Admin: sign-in",
             "Admin: care teams and locations",

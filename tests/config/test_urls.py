@@ -193,6 +193,10 @@ MATRIX: dict[str, Row] = {
     # their tasks); front desk and admin have no dashboard.
     "dashboard": Row("get", None, DASHBOARD, anonymous=LOGIN, wrong_method="post"),
     "dashboard_export": Row("get", None, DASHBOARD, anonymous=LOGIN, wrong_method="post"),
+    # The audit: managers their teams' patients; Compliance (no fixture here: it works in no team)
+    # the whole practice, tests/tasks/test_audit.py.
+    "audit": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
+    "audit_export": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
 }
 
 

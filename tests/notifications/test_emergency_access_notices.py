@@ -95,7 +95,8 @@ def test_a_notice_of_emergency_access_needs_its_grant(compliance):
         Notification.objects.create(recipient=compliance, kind=Kind.EMERGENCY_ACCESS, day="2026-12-01")
 
 
-def test_compliance_lands_on_its_inbox(client, compliance):
+def test_compliance_lands_on_the_audit(client, compliance):
+    """Its day is the audit; the emergency accesses it hears of are in the inbox (the badge)."""
     client.force_login(compliance)
 
-    assert client.get(reverse("home"))["Location"] == reverse("inbox")
+    assert client.get(reverse("home"))["Location"] == reverse("audit")

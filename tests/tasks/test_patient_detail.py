@@ -51,11 +51,13 @@ def test_each_view_writes_one_access_log_row(client, coordinator, patient):
 
 
 @pytest.mark.parametrize(("who", "status"), [("outsider", 404), ("admin", 403)])
-def test_refused_view_writes_no_access_log(client, request, patient, who, status):
-    client.force_login(request.getfixturevalue(who))
+def test_refused_view_is_logged_as_refused(client, request, patient, who, status):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
 
     assert client.get(_page(patient)).status_code == status
-    assert not PatientAccessLog.objects.exists()
+    rows = list(PatientAccessLog.objects.values_list("user", "patient", "outcome"))
+    assert rows == [(user.pk, patient.pk, "refused")]
 
 
 def test_front_desk_sees_no_goals_or_interventions(client, front_desk, patient, plan, coordinator):

@@ -193,7 +193,7 @@ def test_queue_costs_the_same_few_queries_with_3_tasks_and_with_60(
         )
 
     assert count_queries(client, reverse("team_queue"), **headers) == few
-    assert few < 12
+    assert few <= 12  # one of them the access log's INSERT, of one row per patient shown
 
 
 def test_queue_costs_the_same_queries_with_one_saved_filter_and_with_twelve(client, manager, queue):
