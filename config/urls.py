@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from accounts import views as account_views
 from careplans import views as careplan_views
+from config import health
 from config.converters import IdConverter
 from dashboards import views as dashboard_views
 from notifications import views as notification_views
@@ -17,7 +18,7 @@ admin.site.site_title = "Followthrough admin"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("patients/", careplan_views.patient_list, name="patient_list"),
