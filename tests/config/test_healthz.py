@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from config.celery import app as celery_app
+from tests.faults.services import celery_publishing_to
 
 
 def closed_port() -> int:
@@ -24,13 +24,8 @@ def test_all_up_is_ok(client):
 
 @pytest.fixture
 def broker_down():
-    previous = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
-    celery_app.conf.broker_transport_options = {}
-    celery_app.close()
-    yield
-    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = previous
-    celery_app.close()
+    with celery_publishing_to(f"redis://127.0.0.1:{closed_port()}/0"):
+        yield
 
 
 def test_a_broker_down_is_named_and_the_app_stays_in_service(client, broker_down):
