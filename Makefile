@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # pytest-xdist workers; the CI machine has two cores.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install assets run migrate demo test lint format bench ci clean
+.PHONY: install assets run migrate demo test lint audit format bench ci clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -52,11 +52,19 @@ test: install
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5); check tests/ and PYTEST_ARGS" >&2; fi; \
 	exit $$rc
 
+# ruff's rules include its security ones (S); bandit reads the product code (pyproject's
+# [tool.bandit]); each waiver is a `# nosec BXXX  # why` comment.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r . -q
 	DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python .ci/check_env_example.py
+
+# Known vulnerabilities in the locked dependencies. Needs the advisory source (network): when it
+# cannot be reached the target says "advisory source unreachable: NOT audited" and fails.
+audit: install
+	$(BIN)/python .ci/audit.py
 
 format: install
 	$(BIN)/ruff format .

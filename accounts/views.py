@@ -1,5 +1,4 @@
-from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -33,12 +32,6 @@ def home(request):
     if user.is_staff:
         return redirect("admin:index")
     return render(request, "no_role.html", status=403)
-
-
-@login_not_required
-@require_GET
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @not_activity

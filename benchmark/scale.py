@@ -127,7 +127,7 @@ def seed(
 def _load(practice, *, patients, tasks, seed_value, parallel, progress) -> dict[str, int]:
     sink = PostgresSink(parallel=parallel) if connection.vendor == "postgresql" else InsertSink()
     narrator = TaskNarrator(
-        rng=random.Random(seed_value),
+        rng=random.Random(seed_value),  # noqa: S311  # nosec B311  # seeded made-up data, not a secret
         now=timezone.localtime(),
         narrate_plain=not sink.narrates_plain_tasks,
     )

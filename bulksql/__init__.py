@@ -47,7 +47,7 @@ def insert_select(
     select_sql, params = rows.order_by().query.sql_with_params()
     if connection.vendor == "sqlite":
         # SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT ... ON CONFLICT.
-        select_sql = f"SELECT * FROM ({select_sql}) AS src WHERE true"
+        select_sql = f"SELECT * FROM ({select_sql}) AS src WHERE true"  # noqa: S608  # nosec B608  # identifiers from the models' metadata, values bound as parameters
     column_sql = ", ".join(qn(_column(meta, name)) for name in columns)
     sql = f"INSERT INTO {qn(meta.db_table)} ({column_sql}) {select_sql}"
     if ignore_conflicts:

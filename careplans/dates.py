@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from careplans.models import Holiday
 
@@ -25,6 +26,21 @@ YEARS_AHEAD = 5
 WAIT_DAYS_AHEAD = 180
 # A plan starts at most a year ago: older care is history, not work to track.
 PLAN_START_BEFORE_TODAY_DAYS = 365
+# Any date typed into a filter or a URL falls in these years: every date a practice means, and
+# none that a day's arithmetic (the day after, a trend's 90 days before) carries past year 1 or
+# 9999, which Python and the database refuse with an error instead of an answer.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
+
+
+def in_calendar(day: datetime.date) -> bool:
+    return EARLIEST_YEAR <= day.year <= LATEST_YEAR
+
+
+def validate_in_calendar(day: datetime.date | None) -> None:
+    """A form field's validator: a field error rather than a crash further on."""
+    if day is not None and not in_calendar(day):
+        raise ValidationError(f"Enter a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
 
 
 def years_after(day: datetime.date, years: int) -> datetime.date:

@@ -1,20 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from accounts import views as account_views
 from careplans import views as careplan_views
+from config import health
+from config.converters import IdConverter
 from dashboards import views as dashboard_views
 from notifications import views as notification_views
 from tasks import audit_views, patient_views, transfer_views
 from tasks import views as task_views
+
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "Followthrough administration"
 admin.site.site_title = "Followthrough admin"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -32,12 +36,12 @@ urlpatterns = [
     path("patients/", careplan_views.patient_list, name="patient_list"),
     path("patients/search/", careplan_views.patient_search, name="patient_search"),
     path("patients/emergency/", careplan_views.emergency_access, name="emergency_access"),
-    path("patients/<int:pk>/", patient_views.patient_detail, name="patient_detail"),
-    path("patients/<int:pk>/care-plans/new/", patient_views.care_plan_intake, name="care_plan_intake"),
-    path("patients/<int:pk>/tasks/new/", patient_views.task_create, name="task_create"),
-    path("patients/<int:pk>/notes/", patient_views.patient_note_add, name="patient_note_add"),
-    path("patients/<int:pk>/transfer/", transfer_views.patient_transfer, name="patient_transfer"),
-    path("care-plans/<int:pk>/edit/", patient_views.care_plan_edit, name="care_plan_edit"),
+    path("patients/<id:pk>/", patient_views.patient_detail, name="patient_detail"),
+    path("patients/<id:pk>/care-plans/new/", patient_views.care_plan_intake, name="care_plan_intake"),
+    path("patients/<id:pk>/tasks/new/", patient_views.task_create, name="task_create"),
+    path("patients/<id:pk>/notes/", patient_views.patient_note_add, name="patient_note_add"),
+    path("patients/<id:pk>/transfer/", transfer_views.patient_transfer, name="patient_transfer"),
+    path("care-plans/<id:pk>/edit/", patient_views.care_plan_edit, name="care_plan_edit"),
     path("work/new-task/", patient_views.task_new_pick, name="task_new_pick"),
     path("work/", task_views.my_work, name="my_work"),
     path("queue/", task_views.team_queue, name="team_queue"),
@@ -46,9 +50,9 @@ urlpatterns = [
     path("queue/cancel/", task_views.bulk_cancel, name="bulk_cancel"),
     path("queue/reschedule/", task_views.bulk_reschedule, name="bulk_reschedule"),
     path("queue/saved/", task_views.save_filter, name="saved_filter_create"),
-    path("queue/saved/<int:pk>/delete/", task_views.delete_saved_filter, name="saved_filter_delete"),
-    path("tasks/<int:pk>/", task_views.task_detail, name="task_detail"),
-    path("tasks/<int:pk>/<slug:verb>/", task_views.task_action, name="task_action"),
+    path("queue/saved/<id:pk>/delete/", task_views.delete_saved_filter, name="saved_filter_delete"),
+    path("tasks/<id:pk>/", task_views.task_detail, name="task_detail"),
+    path("tasks/<id:pk>/<slug:verb>/", task_views.task_action, name="task_action"),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard_views.dashboard_export, name="dashboard_export"),
     path("notifications/", notification_views.inbox, name="inbox"),

@@ -51,7 +51,8 @@ SLOTS = max(len(names) for names in BRANCHES.values())
 def _branch(name: str, rows, dims: Iterable[str], counts: dict[str, Count]):
     """One UNION ALL branch: `counts` of `rows` per `dims`. Every branch has the same columns:
     the other dimensions are NULL and the unused count slots 0."""
-    assert tuple(counts) == BRANCHES[name]
+    if tuple(counts) != BRANCHES[name]:  # the UNION's columns line up only in this order
+        raise ValueError(f"{name}: counts {tuple(counts)} are not {BRANCHES[name]}")
     dims = set(dims)
     columns = {
         # Typed NULLs: PostgreSQL reads an untyped NULL as text, which no bigint column matches.

@@ -8,6 +8,7 @@ from django import forms
 
 from accounts.models import CareTeam, Location
 from accounts.scope import managed_team_ids, team_ids_for
+from careplans.dates import in_calendar, validate_in_calendar
 from careplans.models import Program
 from tasks import rowsets
 
@@ -40,8 +41,12 @@ class DashboardFilterForm(forms.Form):
     care_team = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Care team")
     location = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Location")
     program = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Program")
-    start = forms.DateField(required=False, label="Period from", widget=DateInput)
-    end = forms.DateField(required=False, label="Period to", widget=DateInput)
+    start = forms.DateField(
+        required=False, label="Period from", widget=DateInput, validators=[validate_in_calendar]
+    )
+    end = forms.DateField(
+        required=False, label="Period to", widget=DateInput, validators=[validate_in_calendar]
+    )
 
     def __init__(self, data, *, choices: dict[str, dict[int, str]], today: datetime.date):
         # The period in effect shows in the date fields, asked for or not.
@@ -52,6 +57,8 @@ class DashboardFilterForm(forms.Form):
             try:
                 end = datetime.date.fromisoformat(data["end"])
             except ValueError:
+                end = today
+            if not in_calendar(end):  # the field says so; the default start must still be a date
                 end = today
             data["start"] = (end - datetime.timedelta(days=DEFAULT_DAYS - 1)).isoformat()
         super().__init__(data)

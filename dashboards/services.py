@@ -87,7 +87,7 @@ def _insert(days: list[datetime.date]) -> int:
           AND (s.valid_to IS NULL OR s.valid_to > %s)
           AND NOT p.is_restricted
         GROUP BY d.day, s.care_team_id, p.location_id, cp.program_id, s.owner_id
-    """
+    """  # noqa: S608  # nosec B608  # table names from the models' metadata, values bound as parameters
     params += [ops.adapt_datetimefield_value(day_start(days[-1]))]
     params += [str(status) for status in OPEN_STATUSES]
     params += [ops.adapt_datetimefield_value(day_start(days[0]))]

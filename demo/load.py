@@ -115,7 +115,7 @@ def seed_demo(
             wipe()
     try:
         with _eager_celery(), _fast_commits(), _quiet_logs():
-            counts = DemoPractice(random.Random(seed_value), patients=patients, log=log).live()
+            counts = DemoPractice(random.Random(seed_value), patients=patients, log=log).live()  # noqa: S311  # nosec B311  # seeded made-up data, not a secret
     except BaseException:
         # A half-loaded demo would pass for a loaded one (`--if-empty`): leave none.
         with transaction.atomic():

@@ -207,41 +207,53 @@ def claim_digests(*, now: datetime.datetime | None = None) -> Created:
 
 
 def deliver_email(notification_id: int) -> bool:
-    """Send one notice's email and stamp emailed_at, only after the send succeeded; an SMTP
-    error propagates (the Celery task retries it) and leaves the row unsent. The row is locked
-    while sending and rows already sent are skipped, so a duplicate message sends nothing."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "task", "activity__actor", "emergency_access__user")
-            .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
-            .first()
-        )
-        if notification is None:
-            return False
-        recipient = notification.recipient
-        if not recipient.is_active or not recipient.email:
-            Notification.objects.filter(pk=notification.pk).update(send_email=False)
-            return False
-        subject, body = emails.render(notification)
+    """Send one notice's email, at most once. The claim (email_started_at) is committed before
+    the SMTP conversation and the stamp (emailed_at) after it, so a worker killed in between
+    leaves the notice claimed and unstamped: its email may have left, and it is never sent
+    again (the notice stays in the inbox; the relay logs it). An SMTP error, whose outcome is
+    known, lifts the claim and propagates: the Celery task retries it."""
+    notification = (
+        Notification.objects.select_related("recipient", "task", "activity__actor", "emergency_access__user")
+        .filter(pk=notification_id, send_email=True, emailed_at__isnull=True, email_started_at__isnull=True)
+        .first()
+    )
+    if notification is None:
+        return False
+    recipient = notification.recipient
+    if not recipient.is_active or not recipient.email:
+        Notification.objects.filter(pk=notification.pk).update(send_email=False)
+        return False
+    subject, body = emails.render(notification)
+    unclaimed = Notification.objects.filter(pk=notification.pk, email_started_at__isnull=True)
+    if not unclaimed.update(email_started_at=timezone.now()):
+        return False  # another worker (a duplicate message) claimed it first
+    try:
         EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]).send()
-        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    except Exception:
+        Notification.objects.filter(pk=notification.pk).update(email_started_at=None)
+        raise
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
     return True
 
 
 def unsent_emails(*, now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:
     """Notices whose email should have gone long ago: their message was lost. Recent ones may
-    still be in the queue or retrying, and older than a day is news no longer."""
+    still be in the queue or retrying, and older than a day is news no longer. A notice whose
+    send was cut off (claimed, never stamped) is not among them: it may have gone out."""
     now = now or timezone.now()
-    return list(
-        Notification.objects.filter(
-            send_email=True,
-            emailed_at__isnull=True,
-            created_at__gte=now - RELAY_WITHIN,
-            created_at__lte=now - RELAY_AFTER,
+    due = Notification.objects.filter(
+        send_email=True,
+        emailed_at__isnull=True,
+        created_at__gte=now - RELAY_WITHIN,
+        created_at__lte=now - RELAY_AFTER,
+    )
+    cut_off = due.filter(email_started_at__lte=now - RELAY_AFTER).count()
+    if cut_off:
+        log.warning(
+            "%d notice email(s) were cut off mid-send and are not resent (they may have gone)", cut_off
         )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    return list(
+        due.filter(email_started_at__isnull=True).order_by("created_at").values_list("pk", flat=True)[:limit]
     )
 
 

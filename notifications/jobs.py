@@ -4,13 +4,12 @@ call created, after commit. The schedule is in config/celery.py."""
 
 import datetime
 import smtplib
-from functools import partial
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from notifications import actions
+from tasks.commit import publish_after_commit
 
 # An SMTP refusal or a network failure (refused, reset, timed out, name lookup): retry later.
 EMAIL_ERRORS = (smtplib.SMTPException, OSError)
@@ -35,7 +34,7 @@ def queue_emails(created: actions.Created) -> int:
     queued = 0
     for notification_id, send_email in created:
         if send_email:
-            transaction.on_commit(partial(send_notification_email.delay, notification_id), robust=True)
+            publish_after_commit(send_notification_email, notification_id)
             queued += 1
     return queued
 

@@ -129,6 +129,9 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when a worker starts the SMTP send, before emailed_at: a notice with this and no
+    # emailed_at had its send cut off, and is never emailed again (at most once).
+    email_started_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.middleware import not_activity
 from careplans.access import log_tasks_shown
+from careplans.dates import in_calendar
 from notifications import actions
 from notifications.access import get_notification_for_user
 from notifications.forms import PreferenceForm
@@ -38,6 +39,8 @@ def _group_key(kind: str, day: str) -> tuple[str, datetime.date]:
         received = datetime.date.fromisoformat(day)
     except ValueError:
         raise Http404("No such day.") from None
+    if not in_calendar(received):
+        raise Http404("No such day.")
     if kind not in INBOX_KINDS:
         raise Http404("No such kind of notice.")
     return kind, received

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +29,7 @@ from tasks.choices import (
     TaskKind,
     WaitingReason,
 )
+from tasks.commit import publish_after_commit
 from tasks.models import Activity, Task
 from tasks.rights import (
     can_create,
@@ -501,4 +501,4 @@ def _queue_next_occurrence(task_id: int) -> None:
     completion into an error page (robust): the hourly recurrence job makes it anyway."""
     from tasks.jobs import create_next_occurrence  # tasks.jobs imports this module
 
-    transaction.on_commit(partial(create_next_occurrence.delay, task_id), robust=True)
+    publish_after_commit(create_next_occurrence, task_id)

@@ -22,10 +22,15 @@ EXPORT_COLUMNS = [
 ]
 
 
+# OWASP's list: a spreadsheet may read a cell starting with any of these as a formula (tab and
+# carriage return: some strip them, then read what follows).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_safe(value) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ is read as text."""
+    """Spreadsheet formula injection: a cell starting like a formula is read as text."""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class _Echo:

@@ -5,10 +5,12 @@ from django import forms
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
+from django_filters.fields import DateRangeField, ModelMultipleChoiceField, RangeField
 from django_filters.widgets import DateRangeWidget, SuffixedMultiWidget
 
 from accounts.models import CareTeam, Location, User
 from accounts.scope import member_ids_of, team_id_list
+from careplans.dates import validate_in_calendar
 from careplans.models import Patient, Program, RiskLevel
 from careplans.search import search_patients
 from tasks import rowsets
@@ -32,6 +34,41 @@ CHECKBOXES = {"widget": forms.CheckboxSelectMultiple, "distinct": False}
 DATES = DateRangeWidget(attrs={"type": "date"})
 
 
+def is_id(value) -> bool:
+    """Up to 18 digits (as config.converters): a longer number is past a bigint, an error from
+    the database in an IN (...) list, where Django's own out-of-range check does not apply."""
+    return isinstance(value, str) and value.isdigit() and len(value) <= 18
+
+
+class IdsField(ModelMultipleChoiceField):
+    """Several objects by id; one past a bigint is an invalid choice like any unknown id."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not is_id(str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
+class IdsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = IdsField
+
+
+class CalendarDateRangeField(DateRangeField):
+    """A date range whose ends fall in careplans.dates' calendar: year 1 or 9999 is a field
+    error, never a day's arithmetic past the calendar's end."""
+
+    def __init__(self, *args, **kwargs):
+        ends = (forms.DateField(validators=[validate_in_calendar]) for _ in range(2))
+        RangeField.__init__(self, tuple(ends), *args, **kwargs)
+
+
+class CalendarDateRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = CalendarDateRangeField
+
+
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Patient",
@@ -40,9 +77,7 @@ class TaskFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status", **CHECKBOXES)
     kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, label="Type", **CHECKBOXES)
-    owner = django_filters.ModelMultipleChoiceFilter(
-        queryset=User.objects.none(), label="Owner", **CHECKBOXES
-    )
+    owner = IdsFilter(queryset=User.objects.none(), label="Owner", **CHECKBOXES)
     program = django_filters.ModelChoiceFilter(
         field_name="care_plan__program",
         queryset=Program.objects.all(),
@@ -58,15 +93,13 @@ class TaskFilter(django_filters.FilterSet):
     )
     care_team = django_filters.ModelChoiceFilter(queryset=CareTeam.objects.none(), label="Care team")
     due = django_filters.ChoiceFilter(choices=rowsets.DueWindow.choices, method="filter_due", label="Due")
-    due_on = django_filters.DateFromToRangeFilter(label="Due between", widget=DATES)
+    due_on = CalendarDateRangeFilter(label="Due between", widget=DATES)
     # Dashboard drill-down: the same row sets the dashboard counts with (tasks.rowsets).
     scope = django_filters.ChoiceFilter(
         choices=rowsets.Scope.choices, method="filter_scope", label="Whose work"
     )
     event = django_filters.ChoiceFilter(choices=rowsets.Event.choices, method="filter_event", label="Event")
-    event_on = django_filters.DateFromToRangeFilter(
-        method="filter_nothing", label="Event between", widget=DATES
-    )
+    event_on = CalendarDateRangeFilter(method="filter_nothing", label="Event between", widget=DATES)
     timeliness = django_filters.ChoiceFilter(
         choices=rowsets.Timeliness.choices, method="filter_timeliness", label="Completed"
     )
@@ -83,7 +116,7 @@ class TaskFilter(django_filters.FilterSet):
         # links to an owner who has since left the team or been deactivated, whose open tasks
         # are the ones a manager most needs listed. (The queue still lists visible tasks only.)
         owners = Q(is_active=True, pk__in=member_ids_of(teams))
-        asked = [pk for pk in (data or QueryDict()).getlist("owner") if pk.isdigit()]
+        asked = [pk for pk in (data or QueryDict()).getlist("owner") if is_id(pk)]
         if asked:
             owners |= Q(pk__in=asked)
         self.filters["owner"].queryset = User.objects.filter(owners).order_by(

@@ -21,6 +21,9 @@ from tasks.forms import BulkCancelForm, BulkReassignForm, BulkRescheduleForm, Sa
 from tasks.models import Activity, SavedFilter, Task
 
 QUEUE_PAGE_SIZE = 100
+# A page number is taken up to here: further is past any queue's end, and beyond what a
+# database's OFFSET takes (SQLite's overflows at 2**63).
+MAX_PAGE = 10**9
 
 # verb → (form, how to call the action with the cleaned data, may the user do it?)
 VERBS = {
@@ -285,6 +288,8 @@ def counted_page(queryset, number, per_page: int) -> Page:
         number = max(1, int(number))
     except (TypeError, ValueError):
         number = 1
+    # Past any queue's end, and an offset the database can still take: the last page, not a 500.
+    number = min(number, MAX_PAGE)
     counted = queryset.annotate(rows_in_all=Window(Count("pk")))
 
     def rows(n: int) -> list:

@@ -184,7 +184,7 @@ def test_a_refusal_is_logged_with_the_user_and_the_patient(client, world, name):
 
 def test_a_refusal_of_a_record_that_does_not_exist_names_no_patient(client, coordinator):
     client.force_login(coordinator)
-    assert client.get(reverse("patient_detail", args=[10**30])).status_code == 404
+    assert client.get(reverse("patient_detail", args=[10**18 - 1])).status_code == 404
     row = PatientAccessLog.objects.get(user=coordinator)
     assert (row.outcome, row.patient_id) == (AccessOutcome.REFUSED, None)
 

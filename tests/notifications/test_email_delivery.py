@@ -137,3 +137,27 @@ def test_inactive_users_are_not_emailed_at_all(wants_email, overdue, today):
     actions.notify_overdue(today=today)
 
     assert Notification.objects.get(kind=Kind.OVERDUE).send_email is False
+
+
+def test_an_email_whose_send_was_cut_off_is_never_sent_again(eager_celery, wants_email, overdue, caplog):
+    """A worker killed between the SMTP send and the stamp: the email may have gone, so neither
+    a redelivered message nor the relay sends it again (tests/faults does it with a real kill)."""
+    (notice_id, _), *_ = actions.notify_overdue(today=timezone.localdate())
+    long_ago = timezone.now() - actions.RELAY_AFTER
+    Notification.objects.filter(pk=notice_id).update(created_at=long_ago, email_started_at=long_ago)
+
+    assert actions.deliver_email(notice_id) is False
+    assert jobs.relay_unsent_emails() == 0
+    assert mail.outbox == []
+    assert "1 notice email(s) were cut off mid-send" in caplog.text
+
+
+def test_an_smtp_error_lifts_the_claim_so_the_retry_can_send(flaky, wants_email, overdue):
+    (notice_id, _), *_ = actions.notify_overdue(today=timezone.localdate())
+    flaky.failures = 1
+
+    with pytest.raises(OSError):
+        actions.deliver_email(notice_id)
+    assert Notification.objects.get(pk=notice_id).email_started_at is None
+    assert actions.deliver_email(notice_id) is True
+    assert len(mail.outbox) == 1

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 
-PASSWORD_VARIABLE = "FOLLOWTHROUGH_PASSWORD"
+PASSWORD_VARIABLE = "FOLLOWTHROUGH_PASSWORD"  # noqa: S105  # nosec B105  # the name of an environment variable, not a password
 
 
 class AccountCommand(BaseCommand):
