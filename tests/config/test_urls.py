@@ -97,6 +97,21 @@ MATRIX: dict[str, Row] = {
     "healthz": Row("get", None, every(OK), anonymous=OK, wrong_method="post"),
     "login": Row("get", None, every(to("home")), anonymous=OK, wrong_method="delete"),
     "logout": Row("post", None, every(to("login")), anonymous=LOGIN, wrong_method="get"),
+    # Two-factor sign-in: everyone's own. The matrix's sessions have done both steps; managers and
+    # admins have an authenticator (required), the others none (optional): tests/accounts/
+    # test_two_factor.py covers the sessions that still owe a step.
+    "two_factor": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
+    "two_factor_verify": Row("get", None, every(to("home")), anonymous=LOGIN, wrong_method="put"),
+    "two_factor_setup": Row(
+        "get", None, every(OK, manager=to("two_factor"), admin=to("two_factor")), LOGIN, "put"
+    ),
+    # The QR code of an authenticator being set up: nobody here is setting one up.
+    "two_factor_qr": Row("get", None, every(HIDDEN), anonymous=LOGIN, wrong_method="post"),
+    "two_factor_recovery_codes": Row(
+        "post", None, every(to("two_factor"), manager=OK, admin=OK), anonymous=LOGIN, wrong_method="get"
+    ),
+    # Off only with a current code, and never for whoever must use it.
+    "two_factor_disable": Row("post", None, every(to("two_factor")), anonymous=LOGIN, wrong_method="get"),
     "patient_list": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_search": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),

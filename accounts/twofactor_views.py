@@ -1,0 +1,178 @@
+"""The two-factor pages: the second step after the password, setting up an authenticator app
+(with its QR code), recovery codes, and turning two-factor off for whoever may."""
+
+from base64 import b32encode
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.twofactor import ENROL, SESSION_KEY, new_recovery_codes, requires_two_factor
+
+WRONG_CODE = "That code is not right, or was used already. Try the code your app shows now."
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label="Code", max_length=20)
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).lower()
+
+
+def _verified_device(user, code: str):
+    """The device `code` belongs to: six digits are the app's code, anything else a recovery
+    code (each used once). Trying one kind never counts as a failure against the other."""
+    if code.isdigit() and len(code) == 6:
+        candidates = TOTPDevice.objects.devices_for_user(user, confirmed=True)
+    else:
+        candidates = StaticDevice.objects.devices_for_user(user, confirmed=True)
+    with transaction.atomic():
+        for device in candidates.select_for_update():
+            if device.verify_token(code):
+                return device
+    return None
+
+
+def _next_url(request) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
+        return url
+    return "/"
+
+
+def _authenticator(user):
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """The second step: a code from the authenticator app, or one recovery code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    if not any(devices_for_user(user)):  # reset since sign-in
+        if requires_two_factor(user):
+            request.session[SESSION_KEY] = ENROL
+            return redirect("two_factor_setup")
+        request.session.pop(SESSION_KEY, None)
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None)
+    if form.is_valid():
+        device = _verified_device(user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(request, f"Recovery code used: {left} left. Make new ones under Two-factor.")
+            return redirect(_next_url(request))
+        form.add_error("code", WRONG_CODE)
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def setup(request):
+    """Set up an authenticator app: scan the QR code (or type the key), confirm with a code, and
+    receive the recovery codes, shown this once."""
+    user = request.user
+    if _authenticator(user) is not None:
+        messages.info(request, "Two-factor sign-in is already on.")
+        return redirect("two_factor")
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = new_recovery_codes(user)
+            otp_login(request, device)
+            return render(
+                request,
+                "registration/two_factor_codes.html",
+                {"codes": codes, "enrolled": True, "next": _next_url(request)},
+            )
+        form.add_error("code", WRONG_CODE)
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "key": _spaced(b32encode(device.bin_key).decode()),
+            "required": requires_two_factor(user),
+            "next": _next_url(request),
+        },
+    )
+
+
+def _spaced(key: str) -> str:
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+@never_cache
+@require_GET
+def qr_code(request):
+    """The QR code of the authenticator being set up, as an SVG image (no inline style)."""
+    device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).first()
+    if device is None:
+        raise Http404("No authenticator is being set up.")
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, omitsize=False)
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+@never_cache
+@require_GET
+def overview(request):
+    """Two-factor for this user: on or off, recovery codes left, and what they may do."""
+    user = request.user
+    static = StaticDevice.objects.devices_for_user(user, confirmed=True).first()
+    return render(
+        request,
+        "registration/two_factor.html",
+        {
+            "enabled": _authenticator(user) is not None,
+            "codes_left": static.token_set.count() if static else 0,
+            "required": requires_two_factor(user),
+            "form": CodeForm(),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def recovery_codes(request):
+    """New recovery codes (the old ones stop working), shown once."""
+    if _authenticator(request.user) is None:
+        return redirect("two_factor")
+    return render(request, "registration/two_factor_codes.html", {"codes": new_recovery_codes(request.user)})
+
+
+@require_POST
+def disable(request):
+    """Turn two-factor off, with a current code: only for whoever is not required to use it."""
+    user = request.user
+    if requires_two_factor(user):
+        messages.error(request, "Your role requires two-factor sign-in: it cannot be turned off.")
+        return redirect("two_factor")
+    form = CodeForm(request.POST)
+    if not form.is_valid() or _verified_device(user, form.cleaned_data["code"]) is None:
+        messages.error(request, WRONG_CODE)
+        return redirect("two_factor")
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=None):
+            device.delete()
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, "Two-factor sign-in is off.")
+    return redirect("two_factor")
