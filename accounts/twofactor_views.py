@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.twofactor import ENROL, SESSION_KEY, new_recovery_codes, requires_two_factor
 
 WRONG_CODE = "That code is not right, or was used already. Try the code your app shows now."
+THROTTLED = "Too many wrong codes: wait a few seconds, then try again."
 
 
 class CodeForm(forms.Form):
@@ -30,17 +31,20 @@ class CodeForm(forms.Form):
 
 
 def _verified_device(user, code: str):
-    """The device `code` belongs to: six digits are the app's code, anything else a recovery
-    code (each used once). Trying one kind never counts as a failure against the other."""
+    """(the device `code` belongs to or None, the error to show). Six digits are the app's code,
+    anything else a recovery code (each used once): trying one kind never counts as a failure
+    against the other. django-otp doubles the wait after each wrong code."""
     if code.isdigit() and len(code) == 6:
         candidates = TOTPDevice.objects.devices_for_user(user, confirmed=True)
     else:
         candidates = StaticDevice.objects.devices_for_user(user, confirmed=True)
     with transaction.atomic():
         for device in candidates.select_for_update():
+            if not device.verify_is_allowed()[0]:
+                return None, THROTTLED
             if device.verify_token(code):
-                return device
-    return None
+                return device, None
+    return None, WRONG_CODE
 
 
 def _next_url(request) -> str:
@@ -69,14 +73,14 @@ def verify(request):
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if form.is_valid():
-        device = _verified_device(user, form.cleaned_data["code"])
+        device, error = _verified_device(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(request, f"Recovery code used: {left} left. Make new ones under Two-factor.")
             return redirect(_next_url(request))
-        form.add_error("code", WRONG_CODE)
+        form.add_error("code", error)
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -167,8 +171,11 @@ def disable(request):
         messages.error(request, "Your role requires two-factor sign-in: it cannot be turned off.")
         return redirect("two_factor")
     form = CodeForm(request.POST)
-    if not form.is_valid() or _verified_device(user, form.cleaned_data["code"]) is None:
-        messages.error(request, WRONG_CODE)
+    device, error = (
+        _verified_device(user, form.cleaned_data["code"]) if form.is_valid() else (None, WRONG_CODE)
+    )
+    if device is None:
+        messages.error(request, error)
         return redirect("two_factor")
     with transaction.atomic():
         for device in devices_for_user(user, confirmed=None):
