@@ -2,6 +2,7 @@
 (with its QR code), recovery codes, and turning two-factor off for whoever may."""
 
 from base64 import b32encode
+from io import BytesIO
 
 import segno
 from django import forms
@@ -132,8 +133,12 @@ def qr_code(request):
     device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).first()
     if device is None:
         raise Http404("No authenticator is being set up.")
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, omitsize=False)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = BytesIO()
+    # A viewBox and no size: the page's <img> sizes it. No class or style: only its shapes.
+    segno.make(device.config_url, error="m").save(
+        svg, kind="svg", omitsize=True, xmldecl=False, svgclass=None, lineclass=None
+    )
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 @never_cache
