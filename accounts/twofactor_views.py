@@ -88,20 +88,20 @@ def verify(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def setup(request):
-    """Set up an authenticator app: scan the QR code (or type the key), confirm with a code, and
-    receive the recovery codes, shown this once."""
+    """Set up an authenticator app, or move to a new phone: scan the QR code (or type the key),
+    confirm with a code, and receive new recovery codes, shown this once."""
     user = request.user
-    if _authenticator(user) is not None:
-        messages.info(request, "Two-factor sign-in is already on.")
-        return redirect("two_factor")
+    replacing = _authenticator(user)  # only a verified session gets here with one (the middleware)
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     form = CodeForm(request.POST or None)
     if form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()  # the old phone
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
             codes = new_recovery_codes(user)
             otp_login(request, device)
             return render(
@@ -117,6 +117,7 @@ def setup(request):
             "form": form,
             "key": _spaced(b32encode(device.bin_key).decode()),
             "required": requires_two_factor(user),
+            "replacing": replacing is not None,
             "next": _next_url(request),
         },
     )

@@ -226,3 +226,27 @@ def test_rights_not_role_names_decide_who_must_use_it(client, team):
     client.logout()
     password_only(client, member(Role.COORDINATOR, team, manages=team))
     assert location(client.get(reverse("inbox"))) == reverse("two_factor_setup")
+
+
+def test_a_manager_who_lost_the_phone_moves_to_a_new_one_with_a_recovery_code(client, manager):
+    old = authenticator(manager)
+    code, *_ = new_recovery_codes(manager)
+    password_only(client, manager)
+    client.post(reverse("two_factor_verify"), {"code": code})
+
+    page = client.get(reverse("two_factor_setup"))
+    assert b"This replaces the authenticator app you use now" in page.content
+    new = TOTPDevice.objects.get(user=manager, confirmed=False)
+    assert client.post(reverse("two_factor_setup"), {"code": totp_code(new)}).status_code == 200
+
+    assert list(TOTPDevice.objects.filter(user=manager)) == [new]
+    assert not TOTPDevice.objects.filter(pk=old.pk).exists()
+    assert code not in StaticDevice.objects.get(user=manager).token_set.values_list("token", flat=True)
+
+
+def test_a_session_that_owes_the_code_cannot_replace_the_phone(client, manager):
+    authenticator(manager)
+    password_only(client, manager)
+
+    assert location(client.get(reverse("two_factor_setup"))) == reverse("two_factor_verify")
+    assert not TOTPDevice.objects.filter(user=manager, confirmed=False).exists()

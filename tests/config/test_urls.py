@@ -102,10 +102,9 @@ MATRIX: dict[str, Row] = {
     # test_two_factor.py covers the sessions that still owe a step.
     "two_factor": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
     "two_factor_verify": Row("get", None, every(to("home")), anonymous=LOGIN, wrong_method="put"),
-    "two_factor_setup": Row(
-        "get", None, every(OK, manager=to("two_factor"), admin=to("two_factor")), LOGIN, "put"
-    ),
-    # The QR code of an authenticator being set up: nobody here is setting one up.
+    # Setting up an authenticator, or (for managers and admins here) moving to a new phone.
+    "two_factor_setup": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
+    # The QR code of an authenticator being set up: nobody here has opened the setup page.
     "two_factor_qr": Row("get", None, every(HIDDEN), anonymous=LOGIN, wrong_method="post"),
     "two_factor_recovery_codes": Row(
         "post", None, every(to("two_factor"), manager=OK, admin=OK), anonymous=LOGIN, wrong_method="get"
