@@ -8,6 +8,7 @@ have none. Until that step is done the session reaches only the two-factor pages
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -92,7 +93,9 @@ class TwoFactorMiddleware:
         if not step or request.resolver_match.view_name in OPEN_DURING_STEP[step]:
             return None
         url = reverse(STEP_URL[step])
-        if request.method == "GET" and not request.htmx and request.path != "/":
+        if request.htmx:  # the whole page goes, not a fragment of it
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        if request.method == "GET" and request.path != "/":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
 

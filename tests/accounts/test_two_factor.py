@@ -250,3 +250,13 @@ def test_a_session_that_owes_the_code_cannot_replace_the_phone(client, manager):
 
     assert location(client.get(reverse("two_factor_setup"))) == reverse("two_factor_verify")
     assert not TOTPDevice.objects.filter(user=manager, confirmed=False).exists()
+
+
+def test_an_htmx_request_sends_the_whole_page_to_the_second_step(client, manager):
+    authenticator(manager)
+    password_only(client, manager)
+
+    response = client.get(reverse("inbox_badge"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("two_factor_verify")
