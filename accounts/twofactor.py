@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
-from django_otp import user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.scope import team_rights
@@ -54,9 +54,11 @@ def step_owed(user) -> str | None:
 @receiver(user_logged_in, dispatch_uid="accounts.twofactor.after_password")
 def _after_password(sender, request, user, **kwargs):
     """Decided once at sign-in, so that a request costs no query for it (rights gained later
-    count from the next sign-in; staff and superuser status count at once, see the middleware)."""
+    count from the next sign-in; staff and superuser status count at once, see the middleware).
+    Each password sign-in owes its own second step."""
     if request is None:
         return
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
     step = step_owed(user)
     if step:
         request.session[SESSION_KEY] = step
@@ -64,10 +66,17 @@ def _after_password(sender, request, user, **kwargs):
         request.session.pop(SESSION_KEY, None)
 
 
+def is_verified(request) -> bool:
+    """Whether this session has passed its second step: django_otp.login() wrote the device there
+    (any sign-in clears it). Read from the session, with no query: a device deleted since (a
+    reset, a new phone) stops counting at the next sign-in, like the rest of the sign-in."""
+    return DEVICE_ID_SESSION_KEY in request.session
+
+
 def pending_step(request) -> str | None:
     """The second step this request's session still owes, if any."""
     user = request.user
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or is_verified(request):
         return None
     step = request.session.get(SESSION_KEY)
     if step is None and (user.is_staff or user.is_superuser):
@@ -76,8 +85,8 @@ def pending_step(request) -> str | None:
 
 
 class TwoFactorMiddleware:
-    """After django-otp's OTPMiddleware and LoginRequiredMiddleware: a session that owes its
-    second step is sent to it from every page, the admin included."""
+    """After LoginRequiredMiddleware: a session that owes its second step is sent to it from
+    every page, the admin included."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_otp import devices_for_user
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.twofactor import ENROL, SESSION_KEY, new_recovery_codes, requires_two_factor
+from accounts.twofactor import ENROL, SESSION_KEY, is_verified, new_recovery_codes, requires_two_factor
 
 WRONG_CODE = "That code is not right, or was used already. Try the code your app shows now."
 THROTTLED = "Too many wrong codes: wait a few seconds, then try again."
@@ -64,7 +64,7 @@ def _authenticator(user):
 def verify(request):
     """The second step: a code from the authenticator app, or one recovery code."""
     user = request.user
-    if user.is_verified():
+    if is_verified(request):
         return redirect(_next_url(request))
     if not any(devices_for_user(user)):  # reset since sign-in
         if requires_two_factor(user):
@@ -187,5 +187,6 @@ def disable(request):
         for device in devices_for_user(user, confirmed=None):
             device.delete()
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
     messages.success(request, "Two-factor sign-in is off.")
     return redirect("two_factor")

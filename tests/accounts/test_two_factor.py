@@ -260,3 +260,14 @@ def test_an_htmx_request_sends_the_whole_page_to_the_second_step(client, manager
 
     assert response.status_code == 204
     assert response["HX-Redirect"] == reverse("two_factor_verify")
+
+
+def test_each_password_sign_in_owes_its_own_second_step(client, manager):
+    phone = authenticator(manager)
+    password_only(client, manager)
+    client.post(reverse("two_factor_verify"), {"code": totp_code(phone)})
+    assert client.get(reverse("dashboard")).status_code == 200
+
+    password_only(client, manager)  # the same session, the password again
+
+    assert location(client.get(reverse("dashboard"))) == reverse("two_factor_verify")
