@@ -91,7 +91,9 @@ def setup(request):
     """Set up an authenticator app, or move to a new phone: scan the QR code (or type the key),
     confirm with a code, and receive new recovery codes, shown this once."""
     user = request.user
-    replacing = _authenticator(user)  # only a verified session gets here with one (the middleware)
+    replacing = _authenticator(user)
+    if replacing is not None and not is_verified(request):
+        return redirect("two_factor_verify")  # a new phone only after a code from the old one
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
