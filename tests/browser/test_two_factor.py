@@ -36,7 +36,8 @@ def test_a_manager_sets_up_two_factor_then_signs_in_with_a_recovery_code(
     expect(page.get_by_role("link", name="Dashboard")).to_have_count(0)
     qr = page.get_by_role("img", name="QR code to scan with the authenticator app")
     expect(qr).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", qr.element_handle()) > 100, "the QR code loaded"
+    # The image loaded and drew (an <img> is visible before its picture arrives).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 100", arg=qr.element_handle())
     assert serious_violations(page) == []
     screenshot("setup")
     page.goto(f"{live_server.url}/queue/")
