@@ -402,7 +402,7 @@ def _timed(run: Callable[[], object], count: bool) -> tuple[float, int]:
 def signed_in(user) -> Client:
     """A client past both steps of sign-in: the bench times pages, not signing in. Whoever must
     use two-factor gets an authenticator (the bench's own database only) and a verified session,
-    so each request pays what a real one does: loading the session's device."""
+    as a real one has after its code."""
     client = Client()
     client.force_login(user)
     if step_owed(user):
