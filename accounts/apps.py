@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
         from accounts import (
             operators,  # noqa: F401  (connects the superuser log)
             signals,  # noqa: F401  (connects the sign-in receivers)
+            twofactor,  # noqa: F401  (its sign-in signal receiver)
         )

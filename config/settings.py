@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "careplans",
     "tasks",
@@ -65,6 +68,9 @@ MIDDLEWARE = [
     # Before LoginRequiredMiddleware: a signed-out htmx request is sent to the login page whole.
     "accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the password, the second step (accounts/twofactor.py): nothing else until it is done.
+    # It stands in for django-otp's OTPMiddleware, which loads the device on every request.
+    "accounts.twofactor.TwoFactorMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
@@ -135,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Followthrough"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

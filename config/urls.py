@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
+from accounts import twofactor_views
 from accounts import views as account_views
 from careplans import views as careplan_views
 from config import health
@@ -33,6 +34,12 @@ urlpatterns = [
     ),
     path("session/", account_views.session_status, name="session_status"),
     path("session/extend/", account_views.session_extend, name="session_extend"),
+    path("two-factor/", twofactor_views.overview, name="two_factor"),
+    path("two-factor/verify/", twofactor_views.verify, name="two_factor_verify"),
+    path("two-factor/setup/", twofactor_views.setup, name="two_factor_setup"),
+    path("two-factor/setup/qr.svg", twofactor_views.qr_code, name="two_factor_qr"),
+    path("two-factor/recovery-codes/", twofactor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path("two-factor/disable/", twofactor_views.disable, name="two_factor_disable"),
     path("patients/", careplan_views.patient_list, name="patient_list"),
     path("patients/search/", careplan_views.patient_search, name="patient_search"),
     path("patients/emergency/", careplan_views.emergency_access, name="emergency_access"),

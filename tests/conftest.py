@@ -2,9 +2,12 @@
 coordinator of `other_team`. Roles are the groups seeded by accounts/migrations/0003_seed_roles."""
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 
 from accounts.roles import Role
+from accounts.twofactor import requires_two_factor
 from tests.factories import CarePlanFactory, CareTeamFactory, PatientFactory, TaskFactory, UserFactory, member
 
 ROLE_FIXTURES = (
@@ -16,6 +19,27 @@ ROLE_FIXTURES = (
     "admin",
     "outsider",
 )
+
+
+class SignedInClient(Client):
+    """Django's test client, whose force_login stands for the whole sign-in: the password and,
+    for whoever has or needs an authenticator, the second step too (a phone set up before the
+    test). tests/accounts/test_two_factor.py drives the real second step."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        fresh = type(user).objects.get(pk=user.pk)  # leaves the caller's rights caches alone
+        if requires_two_factor(fresh) or user_has_device(fresh):
+            from tests.helpers import authenticator
+
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = authenticator(fresh).persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
 
 
 @pytest.fixture

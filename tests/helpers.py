@@ -109,3 +109,26 @@ def new_activities(task: Task, since: int):
 def activity_mark() -> int:
     last = Activity.objects.order_by("-pk").values_list("pk", flat=True).first()
     return last or 0
+
+
+def authenticator(user):
+    """The user's confirmed authenticator app (django-otp's TOTP device), made if they have none:
+    a phone set up before the test."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    found = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return found or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """The code the authenticator app shows now, computed from the device's key as the app does.
+    A code is accepted once: after one was used in this 30-second step, the next step's (the
+    device tolerates one step of clock drift)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = max(time.time(), device.t0 + (device.last_t + 1) * device.step)
+    return f"{totp.token():0{device.digits}d}"

@@ -61,12 +61,15 @@ def change(client, new, old=OLD):
     )
 
 
-def test_the_header_links_to_the_password_change_page(client, casey):
+def test_the_header_leads_to_the_password_change_page(client, casey):
+    """The header's "Sign-in" page holds the password change and two-factor sign-in."""
     client.force_login(casey)
 
     page = client.get(reverse("my_work")).content.decode()
+    settings_page = client.get(reverse("two_factor")).content.decode()
 
-    assert f'href="{reverse("password_change")}"' in page
+    assert f'href="{reverse("two_factor")}">Sign-in</a>' in page
+    assert f'href="{reverse("password_change")}"' in settings_page
     form = client.get(reverse("password_change")).content.decode()
     assert 'name="old_password"' in form and "Not your username or your name" in form
 

@@ -1,29 +1,52 @@
 """What the browser tests share besides fixtures: the password of the users they make, a way to
-make one, logging in through the login page, and reading axe-core's verdict."""
+make one, logging in through the login page (and its second step), and reading axe-core's
+verdict."""
 
+import re
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from accounts.twofactor import requires_two_factor
 from tests import factories
+from tests.helpers import authenticator, totp_code
 
 PASSWORD = "browser-test-password-1"
 
 
 def member(team, username: str, first: str, last: str, role):
     """A user holding `role` who works in `team` (and manages it, for a Manager) and can log in
-    with PASSWORD."""
+    with PASSWORD; whoever must use two-factor sign-in has an authenticator app set up."""
     user = factories.member(role, team, username=username, first_name=first, last_name=last)
     user.set_password(PASSWORD)
     user.save(update_fields=["password"])
+    if requires_two_factor(type(user).objects.get(pk=user.pk)):
+        authenticator(user)
     return user
 
 
 def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the login form and wait until the header shows the user logged in."""
+    """Log in through the login form, then the second step when the app asks for it: the code
+    the user's authenticator shows (or setting one up, for a user without), and wait until the
+    page behind it shows."""
     page.goto(f"{base_url}/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=f"Log out {username}")).to_be_visible()
+    logged_in = page.get_by_role("button", name=f"Log out {username}")
+    expect(logged_in).to_be_visible()  # the header shows it on the second step's pages too
+    if "/two-factor/verify/" in page.url:
+        phone = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.get_by_label("Code").fill(totp_code(phone))
+        page.get_by_role("button", name="Verify").click()
+    elif "/two-factor/setup/" in page.url:
+        phone = TOTPDevice.objects.get(user__username=username, confirmed=False)
+        page.get_by_label("Code").fill(totp_code(phone))
+        page.get_by_role("button", name="Turn on two-factor sign-in").click()
+        page.get_by_role("button", name="Continue").click()
+    else:
+        return
+    expect(page).not_to_have_url(re.compile("/two-factor/"))
 
 
 def serious_violations(page) -> list[str]:

@@ -6,7 +6,7 @@ reports a CSP violation or a console error."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PASSWORD, member
+from tests.browser.helpers import PASSWORD, log_in, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,10 +38,7 @@ def test_an_administrator_manages_rights_and_templates_in_words(page, live_serve
     page.set_viewport_size({"width": 1280, "height": 800})
     coordinator, template = office["coordinator"], office["template"]
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("officeadmin")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live_server.url, "officeadmin")  # sets up the authenticator the role requires
     expect(page).to_have_url(f"{live_server.url}/admin/")
     screenshot("admin-index")
 

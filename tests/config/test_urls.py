@@ -103,6 +103,20 @@ MATRIX: dict[str, Row] = {
     # The idle warning asks how long is left (no activity) and "Stay signed in" extends it.
     "session_status": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="post"),
     "session_extend": Row("post", None, every(OK), anonymous=LOGIN, wrong_method="get"),
+    # Two-factor sign-in: everyone's own. The matrix's sessions have done both steps; managers and
+    # admins have an authenticator (required), the others none (optional): tests/accounts/
+    # test_two_factor.py covers the sessions that still owe a step.
+    "two_factor": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
+    "two_factor_verify": Row("get", None, every(to("home")), anonymous=LOGIN, wrong_method="put"),
+    # Setting up an authenticator, or (for managers and admins here) moving to a new phone.
+    "two_factor_setup": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
+    # The QR code of an authenticator being set up: nobody here has opened the setup page.
+    "two_factor_qr": Row("get", None, every(HIDDEN), anonymous=LOGIN, wrong_method="post"),
+    "two_factor_recovery_codes": Row(
+        "post", None, every(to("two_factor"), manager=OK, admin=OK), anonymous=LOGIN, wrong_method="get"
+    ),
+    # Off only with a current code, and never for whoever must use it.
+    "two_factor_disable": Row("post", None, every(to("two_factor")), anonymous=LOGIN, wrong_method="get"),
     "patient_list": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_search": Row("get", None, WORK_PAGE, anonymous=LOGIN, wrong_method="post"),
     "patient_detail": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
