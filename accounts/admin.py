@@ -1,5 +1,7 @@
+import logging
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
@@ -24,6 +26,8 @@ RIGHT_IN_WORDS = {
     TeamRight.MEMBER: "Member: works the team's patients and tasks",
     TeamRight.MANAGER: "Manager: works in the team and manages it (its dashboard, reassigning, reopening)",
 }
+
+security_log = logging.getLogger("accounts.security")
 
 
 # A membership history row's type, as the user page's team rights history says it.
@@ -191,14 +195,17 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, HistoryA
     def _change_fieldsets(self, request, obj):
         operator = request.user.is_superuser
         # A practice admin sees Uses the admin, never changes it; nor their own roles.
-        roles = "groups" if operator or obj.pk != request.user.pk else "role_names"
+        own = obj.pk == request.user.pk
+        roles = "groups" if operator or not own else "role_names"
+        # Nobody deactivates their own account: the practice would be left without its admin.
+        active = "is_active" if not own else "active_text"
         fieldsets = [
             (None, {"fields": ["username", "password"]}),
             ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
             (
                 "Role and teams",
                 {
-                    "fields": ["is_active", roles, "team_rights", "is_staff" if operator else "uses_admin"],
+                    "fields": [active, roles, "team_rights", "is_staff" if operator else "uses_admin"],
                     "description": "The role says what the person may do; their care team rights "
                     "(below) say whose patients. Untick Active when someone leaves: their history stays.",
                 },
@@ -249,7 +256,35 @@ class UserAdmin(TeamRightWritesMixin, RoleChoiceMixin, DjangoUserAdmin, HistoryA
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "uses_admin", "role_names"]
+        return [*super().get_readonly_fields(request, obj), "uses_admin", "role_names", "active_text"]
+
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (lost phone and recovery codes)")
+    def reset_two_factor(self, request, queryset):
+        """A person who lost both their phone and their recovery codes sets up a new app at their
+        next sign-in. Never one's own (another admin does it), nor accounts this admin may not
+        change (the operator's, other admins')."""
+        from django_otp import devices_for_user
+
+        done = []
+        for user in queryset:
+            if user.pk == request.user.pk or not self.has_change_permission(request, user):
+                self.message_user(request, f"{user.username}: not yours to reset.", level=messages.ERROR)
+                continue
+            for device in devices_for_user(user, confirmed=None):
+                device.delete()
+            security_log.info("two-factor reset: user %s by %s", user.pk, request.user.pk)
+            done.append(user.username)
+        if done:
+            self.message_user(
+                request,
+                f"Two-factor sign-in reset for {', '.join(done)}: they set up an app at next sign-in.",
+            )
+
+    @admin.display(description="Active")
+    def active_text(self, obj):
+        return "Yes (your own account: another admin deactivates it)" if obj.is_active else "No"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A form that carries what a practice admin is never offered (the operator's flags, or

@@ -100,7 +100,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.add_holiday",
         "careplans.change_holiday",
         "careplans.delete_holiday",
-        "careplans.view_patientaccesslog",
         "notifications.view_escalationpolicy",
         "notifications.add_escalationpolicy",
         "notifications.change_escalationpolicy",

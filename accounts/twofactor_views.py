@@ -79,7 +79,7 @@ def verify(request):
             otp_login(request, device)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
-                messages.warning(request, f"Recovery code used: {left} left. Make new ones under Two-factor.")
+                messages.warning(request, f"Recovery code used: {left} left. Make new ones under Sign-in.")
             return redirect(_next_url(request))
         form.add_error("code", error)
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)})

@@ -298,3 +298,35 @@ def test_a_history_version_cannot_be_reverted_to_regain_staff_or_a_team_right(
     ex_admin.refresh_from_db()
     assert not ex_admin.is_staff
     assert not CareTeamUserObjectPermission.objects.filter(pk=row_pk).exists()
+
+
+def test_nobody_deactivates_their_own_account(client, admin):
+    """The practice would be left without its admin (and the save ended the very session making
+    it): on one's own page Active is text, and a form without it leaves the account active."""
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_change", args=[admin.pk])
+    page = client.get(url).content.decode()
+    data = form_values(page)
+    data.pop("is_active", None)
+
+    response = client.post(url, data)
+
+    assert 'name="is_active"' not in page and "another admin deactivates it" in page
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert admin.is_active
+
+
+def test_an_admin_resets_a_managers_two_factor_but_not_its_own(client, admin, manager):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    client.force_login(admin)
+    url = reverse("admin:accounts_user_changelist")
+
+    response = client.post(url, {"action": "reset_two_factor", "_selected_action": [manager.pk, admin.pk]})
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=manager).exists()
+    assert TOTPDevice.objects.filter(user=admin).exists()

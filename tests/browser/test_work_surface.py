@@ -50,6 +50,9 @@ def section_count(page, label):
 def open_from_row(page, title):
     """Click the task's link in its My work row; htmx loads it into the side panel."""
     row = page.locator("#my-work-sections .queue-row").filter(has_text=title)
+    # Before htmx has set up (a loaded machine), the link would open the full page instead.
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
     with page.expect_response(lambda r: "/tasks/" in r.url and r.request.headers.get("hx-request") == "true"):
         row.get_by_role("link", name=title).click()
     panel = page.locator("#work-panel .task-panel")
