@@ -23,6 +23,9 @@ MANAGER_RIGHTS = (
     "tasks.reassign_any_task",
     "tasks.reopen_task",
     "tasks.bulk_change_task",
+    # The audit reads who opened which patient across teams (Compliance): as sensitive as managing.
+    "careplans.review_access_log",
+    "careplans.review_practice_access_log",
 )
 RECOVERY_CODE_COUNT = 10
 SESSION_KEY = "two_factor_step"
@@ -36,8 +39,8 @@ STEP_URL = {VERIFY: "two_factor_verify", ENROL: "two_factor_setup"}
 
 
 def requires_two_factor(user) -> bool:
-    """Superusers, anyone who may use the admin, and whoever manages a team or holds a manager's
-    right must sign in with a second factor; everyone else may."""
+    """Superusers, anyone who may use the admin, and whoever manages a team, holds a manager's
+    right or reviews the audit (Compliance) must sign in with a second factor; everyone else may."""
     if user.is_superuser or user.is_staff:
         return True
     return bool(team_rights(user)["manage"]) or any(user.has_perm(code) for code in MANAGER_RIGHTS)

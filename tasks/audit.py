@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import team_rights
 from careplans.models import AccessOutcome, AccessReason, Patient, PatientAccessLog
+from careplans.search import search_patients
 from tasks.models import Activity
 
 PAGE_SIZE = 50
@@ -42,12 +43,20 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+class AuditForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("“From” is after “To”: swap the dates.")
+        return data
+
+
 class AuditFilter(django_filters.FilterSet):
     """The same filters on either list; `time` and `actor` name the list's own columns. Each
     looks its user or patient up once, as a scalar subquery, so the list reads one index."""
 
-    user = django_filters.CharFilter(label="User (username)", method="filter_user")
-    patient = django_filters.CharFilter(label="Patient (MRN)", method="filter_patient")
+    user = django_filters.CharFilter(label="User (username or name)", method="filter_user")
+    patient = django_filters.CharFilter(label="Patient (MRN, name or birth date)", method="filter_patient")
     date_from = django_filters.DateFilter(
         label="From", method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -60,13 +69,29 @@ class AuditFilter(django_filters.FilterSet):
     time = "viewed_at"
     actor = "user_id"
 
+    class Meta:
+        form = AuditForm
+
     def filter_user(self, queryset, name, value):
-        found = User.objects.filter(username__iexact=value.strip()).values("pk")[:1]
-        return queryset.filter(**{self.actor: Subquery(found)})
+        """A username exactly, else whoever the words name ("Casey Rivera", "rivera"): the few
+        staff it finds, as a list, so the log is still read by its user index."""
+        value = value.strip()
+        found = list(User.objects.filter(username__iexact=value).values_list("pk", flat=True)[:1])
+        if not found:
+            words = Q()
+            for word in value.split():
+                words &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+            found = list(User.objects.filter(words).values_list("pk", flat=True)[:50])
+        return queryset.filter(**{f"{self.actor}__in": found})
 
     def filter_patient(self, queryset, name, value):
-        found = Patient.objects.filter(mrn__iexact=value.strip()).values("pk")[:1]
-        return queryset.filter(patient_id=Subquery(found))
+        """An MRN exactly, else the patient search's rules (careplans.search): a name either way,
+        a date of birth. At most 50 patients, as a list: the log is read by its patient index."""
+        value = value.strip()
+        found = list(Patient.objects.filter(mrn__iexact=value).values_list("pk", flat=True)[:1])
+        if not found:
+            found = list(search_patients(Patient.objects.all(), value).values_list("pk", flat=True)[:50])
+        return queryset.filter(patient_id__in=found)
 
     def filter_from(self, queryset, name, value):
         return queryset.filter(**{f"{self.time}__gte": _day_start(value)})

@@ -2,6 +2,7 @@
 check), then a code computed from the device's key as an authenticator app does."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -273,3 +274,14 @@ def test_each_password_sign_in_owes_its_own_second_step(client, manager):
     password_only(client, manager)  # the same session, the password again
 
     assert location(client.get(reverse("dashboard"))) == reverse("two_factor_verify")
+
+
+def test_compliance_must_use_two_factor(db):
+    from accounts.roles import Role
+    from accounts.twofactor import requires_two_factor
+    from tests.factories import UserFactory
+
+    reviewer = UserFactory(username="reviewer")
+    reviewer.groups.add(Group.objects.get(name=Role.COMPLIANCE))
+
+    assert requires_two_factor(type(reviewer).objects.get(pk=reviewer.pk))
