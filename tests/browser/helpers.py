@@ -45,8 +45,10 @@ def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None
         page.get_by_role("button", name="Turn on two-factor sign-in").click()
         page.get_by_role("button", name="Continue").click()
     else:
+        page.wait_for_load_state("load")  # htmx set up (a loaded machine is slow), before any typing
         return
     expect(page).not_to_have_url(re.compile("/two-factor/"))
+    page.wait_for_load_state("load")
 
 
 def serious_violations(page) -> list[str]:
