@@ -33,7 +33,7 @@ def test_compliance_reviews_who_opened_a_patient(live_server, axe_page, practice
     screenshot("audit")
     assert serious_violations(page) == []
 
-    page.get_by_label("User (username)").fill("coordinator")
+    page.get_by_label("User (username or name)").fill("coordinator")
     page.get_by_label("Outcome").select_option("refused")
     page.get_by_role("button", name="Apply").click()
     expect(table.locator("tbody tr")).to_have_count(1)
