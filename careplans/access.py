@@ -47,14 +47,6 @@ def _row(request, **fields) -> PatientAccessLog:
     )
 
 
-def log_reason(request, patient) -> str:
-    """Why the access log row of this view is written: "emergency" while the user sees the
-    patient through an unexpired emergency access (careplans.emergency), else "view". Read from
-    the scope the page loaded: no query."""
-    emergency = patient.pk in emergency_patient_ids(request.user)
-    return AccessReason.EMERGENCY if emergency else AccessReason.VIEW
-
-
 def log_shown(request, patients, *, reason: str = AccessReason.VIEW) -> None:
     """A response showed these patients (Patient objects): one access log row per patient, in
     one INSERT."""
