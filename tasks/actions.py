@@ -53,6 +53,7 @@ from tasks.transitions import (  # noqa: F401  (the status table and VersionConf
     VersionConflict,
     lock_row,
     record,
+    resume_and_cancel,
     save_row,
     transition,
 )
@@ -283,27 +284,10 @@ def cancel_task(
     reason = _require_text(reason, rule="cancel-needs-reason", message="Give a reason to cancel the task.")
     with transaction.atomic():
         if resume_waiting:
-            return _resume_and_cancel(task, by=by, reason=reason, expected_version=expected_version)
+            return resume_and_cancel(task, by=by, reason=reason, expected_version=expected_version)
         return transition(
             task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason
         )
-
-
-def _resume_and_cancel(task: Task, *, by, reason: str, expected_version: int | None) -> Task:
-    """Cancel `task`, resuming it first if it is Waiting, each step with its timeline row. The
-    status read is the caller's copy: had it changed, the version check of the first step refuses."""
-    if task.status == Status.WAITING:
-        task = transition(
-            task,
-            RESUME,
-            by=by,
-            expected_version=expected_version,
-            reason=reason,
-            waiting_reason="",
-            waiting_until=None,
-        )
-        expected_version = None  # the resumed row, just saved under this lock
-    return transition(task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason)
 
 
 def reopen_task(task: Task, *, by, reason: str, expected_version: int | None = None) -> Task:
@@ -489,7 +473,7 @@ def cancel_plan_tasks(plan, *, by, reason: str) -> list[Task]:
     cancelled = []
     with transaction.atomic():
         for task in Task.objects.filter(care_plan=plan, status__in=OPEN_STATUSES).order_by("pk"):
-            cancelled.append(_resume_and_cancel(task, by=by, reason=reason, expected_version=None))
+            cancelled.append(resume_and_cancel(task, by=by, reason=reason, expected_version=None))
     return cancelled
 
 

@@ -104,3 +104,20 @@ def transition(task: Task, t: Transition, *, by, expected_version, reason: str =
         body=reason,
     )
     return locked
+
+
+def resume_and_cancel(task: Task, *, by, reason: str, expected_version: int | None) -> Task:
+    """Cancel `task`, resuming it first if it is Waiting, each step with its timeline row. The
+    status read is the caller's copy: had it changed, the version check of the first step refuses."""
+    if task.status == Status.WAITING:
+        task = transition(
+            task,
+            RESUME,
+            by=by,
+            expected_version=expected_version,
+            reason=reason,
+            waiting_reason="",
+            waiting_until=None,
+        )
+        expected_version = None  # the resumed row, just saved under this lock
+    return transition(task, CANCEL, by=by, expected_version=expected_version, reason=reason, outcome=reason)
