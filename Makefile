@@ -72,9 +72,15 @@ format: install
 
 # Pages timed against the scale practice on PostgreSQL: database followthrough_bench on 127.0.0.1
 # unless DATABASE_URL is set. Created if missing, migrated, loaded once (later runs reuse it; add
-# --force to BENCH_SEED_ARGS to rebuild), then measured into var/bench.json.
+# --force to BENCH_SEED_ARGS to rebuild), then measured into var/bench.json; then the same on the
+# 100k-task practice into var/bench-100k.json, and the growth x10 of every case.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/followthrough_bench
 BENCH_SEED_ARGS ?= --patients 100000 --tasks 1000000
+# The same cases on a practice ten times smaller, in a database of its own (loaded once too), for
+# each case's growth x10: its p95 at 1M tasks over its p95 at 100k (var/bench-growth.json).
+BENCH_100K_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/followthrough_bench_100k
+BENCH_100K_SEED_ARGS ?= --patients 10000 --tasks 100000
+BENCH_VAR := $(or $(FOLLOWTHROUGH_VAR_DIR),var)
 bench: export DATABASE_URL ?= $(BENCH_DATABASE_URL)
 bench: export DJANGO_SETTINGS_MODULE = config.test_settings
 bench: install
@@ -82,6 +88,11 @@ bench: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py ensure_database
+	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py seed_scale $(BENCH_100K_SEED_ARGS)
+	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py bench $(BENCH_ARGS) --json $(BENCH_VAR)/bench-100k.json
+	$(BIN)/python manage.py bench_growth $(BENCH_VAR)/bench.json $(BENCH_VAR)/bench-100k.json
 
 ci: lint test
 
