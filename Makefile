@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # pytest-xdist workers; the CI machine has two cores.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install assets run migrate demo test lint audit format bench ci clean
+.PHONY: install assets run migrate demo test lint audit format bench loadtest ci clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -93,6 +93,21 @@ bench: install
 	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py seed_scale $(BENCH_100K_SEED_ARGS)
 	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py bench $(BENCH_ARGS) --json $(BENCH_VAR)/bench-100k.json
 	$(BIN)/python manage.py bench_growth $(BENCH_VAR)/bench.json $(BENCH_VAR)/bench-100k.json
+
+# Simulated staff (locust, headless) against gunicorn as in production, a Celery worker,
+# PostgreSQL and Redis, on followthrough_loadtest: a copy of the bench practice (make bench loads
+# it), made once and reused (LOADTEST_FRESH=1 copies it again). A stepped ramp of users; then
+# every change the load test made is checked in the database. Results in var/loadtest/.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/followthrough_loadtest
+LOADTEST_TEMPLATE ?= followthrough_bench
+LOADTEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+LOADTEST_STEPS ?= 10,20,40,60,80
+LOADTEST_STEP_SECONDS ?= 90
+LOADTEST_SETTLE_SECONDS ?= 30
+loadtest: export LOADTEST_DATABASE_URL LOADTEST_TEMPLATE LOADTEST_REDIS_URL
+loadtest: export LOADTEST_STEPS LOADTEST_STEP_SECONDS LOADTEST_SETTLE_SECONDS
+loadtest: install
+	BIN=$(BIN) benchmark/loadtest/run.sh
 
 ci: lint test
 
