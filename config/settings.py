@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # It stands in for django-otp's OTPMiddleware, which loads the device on every request.
     "accounts.twofactor.TwoFactorMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    # With a read replica only: a browser that just changed something reads the primary a moment.
+    *(["config.replica.ReadYourWritesMiddleware"] if env_str("DATABASE_REPLICA_URL") else []),
     # Last, as django-axes asks: turns a locked-out login into our lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -115,6 +117,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # practice it spent 1.4 s compiling the dashboard's 0.8 s count query (make bench).
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
+# A PostgreSQL read replica for the read-heavy pages (config/replica.py decides which reads go
+# there); unset, one database serves everything. In tests the alias mirrors the default database
+# (Django creates no test database on a read-only standby).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = {"options": "-c jit=off"}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES, STATIC_ROOT, STORAGES
+from config.settings import DATABASES, MIDDLEWARE, STATIC_ROOT, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,6 +20,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["OPTIONS"] = {}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# One database for the suite, even when the shell sets DATABASE_REPLICA_URL: the tests run in a
+# transaction the replica cannot see. tests/config/test_replica_live.py sets up the alias itself
+# (as TEST MIRROR would: the standby's server, the test database's name) on committed data.
+DATABASES.pop("replica", None)
+DATABASE_ROUTERS = []
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "config.replica.ReadYourWritesMiddleware"]
 CELERY_TASK_ALWAYS_EAGER = False
 
 # WhiteNoise warns on every request when STATIC_ROOT is missing; tests never collect static.

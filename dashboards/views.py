@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from config.replica import replica_reads
 from dashboards import exports, selectors
 from dashboards.forms import DashboardFilterForm, filter_choices
 from tasks import rowsets
@@ -36,6 +37,7 @@ def _slice(request):
     return work, form, names
 
 
+@replica_reads
 @require_GET
 @permission_required("tasks.view_dashboard", raise_exception=True)
 def dashboard(request):
@@ -51,6 +53,7 @@ def dashboard(request):
     return render(request, "dashboards/dashboard.html", context)
 
 
+@replica_reads
 @require_GET
 @permission_required("tasks.view_dashboard", raise_exception=True)
 def dashboard_export(request):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from careplans.access import log_export, log_tasks_shown
 from careplans.emergency import current_access
+from config.replica import replica_reads
 from tasks import actions, exports, forms, progress, queues, rights, rowsets, saved_filters
 from tasks.access import get_saved_filter_for_user, get_task_for_user
 from tasks.choices import OPEN_STATUSES
@@ -313,6 +314,7 @@ def _querystring_without_page(request) -> str:
     return params.urlencode()
 
 
+@replica_reads
 @require_GET
 @permission_required("tasks.view_task", raise_exception=True)
 def export_csv(request):
