@@ -20,10 +20,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["OPTIONS"] = {}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-# One database for the suite, even when the shell sets DATABASE_REPLICA_URL: the tests run in a
-# transaction the replica cannot see. tests/config/test_replica_live.py sets up the alias itself
-# (as TEST MIRROR would: the standby's server, the test database's name) on committed data.
-DATABASES.pop("replica", None)
+# One database for the suite, even when the shell sets DATABASE_REPLICA_URL: each test runs in a
+# transaction the standby cannot see. The `replica` alias stays (TEST MIRROR: Django points it at
+# the test database's name on the standby's server) for tests/config/test_replica_live.py, which
+# routes to it on committed data.
 DATABASE_ROUTERS = []
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "config.replica.ReadYourWritesMiddleware"]
 CELERY_TASK_ALWAYS_EAGER = False

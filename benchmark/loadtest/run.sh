@@ -48,9 +48,11 @@ stop() {
 trap stop EXIT
 
 "$BIN/gunicorn" -c config/gunicorn.py config.wsgi --bind "127.0.0.1:$PORT" >"$OUT/gunicorn.log" 2>&1 &
-pids+=($!)
+web=$!
+pids+=($web)
 "$BIN/celery" -A config worker --loglevel=WARNING --concurrency=1 >"$OUT/worker.log" 2>&1 &
-pids+=($!)
+worker=$!
+pids+=($worker)
 
 for _ in $(seq 60); do
     if "$BIN/python" -c "import urllib.request, sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" 2>/dev/null; then
@@ -60,9 +62,13 @@ for _ in $(seq 60); do
 done
 
 echo "gunicorn ($WEB_CONCURRENCY workers) on 127.0.0.1:$PORT, database $LOADTEST_DATABASE_URL, redis $REDIS_URL"
+cpu() { "$BIN/python" -m benchmark.loadtest.cpu "$@"; }
+cpu snapshot "$web" "$worker" "$LOADTEST_DATABASE_URL" >"$OUT/cpu-before.json"
 LOADTEST_STAFF="$OUT/staff.json" LOADTEST_LOG="$OUT/actions.jsonl" LOADTEST_REPORT="$OUT/report.json" \
     "$BIN/locust" -f benchmark/loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
     --only-summary --loglevel WARNING --exit-code-on-error 0 || echo "locust exited with $?"
+cpu spent "$OUT/cpu-before.json" "$web" "$worker" "$LOADTEST_DATABASE_URL" >"$OUT/cpu.json"
+cpu summary "$OUT/report.json" "$OUT/cpu.json"
 
 stop
 trap - EXIT

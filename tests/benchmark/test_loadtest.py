@@ -158,3 +158,24 @@ def test_a_medical_assistant_with_open_work_signs_in_too(team):
     TaskFactory(patient=PatientFactory(care_team=team), owner=assistant)
 
     assert staff.workers(5) == ["ma"]
+
+
+# ---- CPU by tier ----------------------------------------------------------------------------
+
+
+def test_cpu_spent_counts_each_process_since_the_snapshot_and_a_new_one_whole():
+    from benchmark.loadtest import cpu
+
+    before = {"web": {"10": 1.0, "11": 2.0}, "database": {}, "worker": {"30": 0.5}}
+    after = {"web": {"10": 4.0, "11": 2.5}, "database": {"20": 3.0}, "worker": {"30": 0.5}}
+
+    assert cpu.spent(before, after) == {"web_cpu_s": 3.5, "database_cpu_s": 3.0, "worker_cpu_s": 0.0}
+
+
+def test_cpu_seconds_are_read_for_a_process_and_its_children():
+    import os
+
+    from benchmark.loadtest import cpu
+
+    assert os.getpid() in cpu.tree(os.getpid())
+    assert cpu.cpu_seconds(os.getpid()) > 0

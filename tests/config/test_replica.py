@@ -23,9 +23,19 @@ router = replica.ReplicaRouter()
 def replica_alias():
     """A `replica` alias in the connection settings, as DATABASE_REPLICA_URL makes (the router
     decisions are asserted; no query runs on it here)."""
-    connections.settings[replica.REPLICA] = {**connections["default"].settings_dict}
+    had = connections.settings.get(replica.REPLICA)
+    connections.settings[replica.REPLICA] = had or {**connections["default"].settings_dict}
     yield
-    del connections.settings[replica.REPLICA]
+    if had is None:
+        del connections.settings[replica.REPLICA]
+
+
+@pytest.fixture
+def no_replica_alias():
+    had = connections.settings.pop(replica.REPLICA, None)
+    yield
+    if had is not None:
+        connections.settings[replica.REPLICA] = had
 
 
 def _where_reads_go(request, view_response=None):
@@ -86,8 +96,8 @@ def test_a_streamed_export_reads_its_rows_on_the_replica_too(replica_alias):
     assert router.db_for_read(Task) == "default"  # and only while it streams
 
 
-def test_without_a_replica_the_decorator_does_nothing():
-    assert "replica" not in connections.settings
+def test_without_a_replica_the_decorator_does_nothing(no_replica_alias):
+    assert not replica.enabled()
     assert _where_reads_go(RequestFactory().get("/dashboard/"))[0] == "default"
 
 

@@ -1,17 +1,18 @@
-"""The router against a real streaming replica of the test database's server (ops/replica.sh
-start): a dashboard read is served by the standby, a change by the primary. Runs on PostgreSQL
-when the replica answers (DATABASE_REPLICA_URL's server, else 127.0.0.1:5433) and is a standby
-of the same cluster; skipped otherwise.
+"""The router against a real streaming replica (ops/replica.sh start): a dashboard read is served
+by the standby, a change by the primary. Runs when DATABASE_REPLICA_URL is set (with DATABASE_URL
+on its primary) and the standby answers; skipped otherwise.
 
-The alias is set up as Django's TEST MIRROR does it: the standby's server, the test database's
-name (created on the primary, it reaches the standby through the WAL). The test commits its data
-(a transactional test): the standby sees only what the primary committed."""
+The settings give the `replica` alias TEST MIRROR = default: Django points it at the test
+database's name on the standby's server, and the test database, created on the primary, reaches
+the standby through the WAL. The suite routes nothing there (config/test_settings.py); this test
+turns the router on, and commits its data (transactional): a standby sees only what the primary
+committed."""
 
-import os
 import time
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -21,26 +22,19 @@ from config import replica
 from tasks.choices import Status
 from tests.factories import CareTeamFactory, PatientFactory, TaskFactory, member
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-DEFAULT_REPLICA = "postgres://postgres@127.0.0.1:5433/postgres"
-
-
-def _replica_settings() -> dict:
-    import dj_database_url
-
-    url = dj_database_url.parse(os.environ.get("DATABASE_REPLICA_URL") or DEFAULT_REPLICA)
-    primary = connection.settings_dict
-    return {**primary, "HOST": url["HOST"], "PORT": url["PORT"], "USER": url["USER"] or primary["USER"]}
+CONFIGURED = replica.REPLICA in settings.DATABASES
+pytestmark = pytest.mark.django_db(
+    transaction=True, databases=["default", replica.REPLICA] if CONFIGURED else ["default"]
+)
 
 
-def _cluster_id(settings: dict) -> tuple[int, bool]:
+def _cluster(settings_dict: dict) -> tuple[int, bool]:
     with psycopg.connect(
-        host=settings["HOST"],
-        port=settings["PORT"],
-        user=settings["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        password=settings_dict.get("PASSWORD") or None,
         dbname="postgres",
-        password=settings.get("PASSWORD") or None,
         connect_timeout=3,
     ) as conn:
         return conn.execute(
@@ -50,24 +44,19 @@ def _cluster_id(settings: dict) -> tuple[int, bool]:
 
 @pytest.fixture
 def standby():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL) and its streaming replica (ops/replica.sh start)")
-    settings = _replica_settings()
+    if not CONFIGURED or connection.vendor != "postgresql":
+        pytest.skip(
+            "needs DATABASE_URL on PostgreSQL and DATABASE_REPLICA_URL on its standby (ops/replica.sh)"
+        )
+    standby = connections[replica.REPLICA]
     try:
-        replica_id, in_recovery = _cluster_id(settings)
+        standby_id, in_recovery = _cluster(standby.settings_dict)
     except psycopg.OperationalError as error:
-        pytest.skip(f"no replica at {settings['HOST']}:{settings['PORT']} (ops/replica.sh start): {error}")
-    primary_id, _ = _cluster_id(connection.settings_dict)
-    if not in_recovery or replica_id != primary_id:
-        pytest.skip(f"{settings['HOST']}:{settings['PORT']} is not a standby of the test database's server")
-    connections.settings[replica.REPLICA] = settings
-    try:
-        with override_settings(DATABASE_ROUTERS=["config.replica.ReplicaRouter"]):
-            yield connections[replica.REPLICA]
-    finally:
-        connections[replica.REPLICA].close()
-        del connections[replica.REPLICA]
-        del connections.settings[replica.REPLICA]
+        pytest.skip(f"the replica does not answer (ops/replica.sh start): {error}")
+    if not in_recovery or standby_id != _cluster(connection.settings_dict)[0]:
+        pytest.skip("DATABASE_REPLICA_URL is not a standby of DATABASE_URL's server")
+    with override_settings(DATABASE_ROUTERS=["config.replica.ReplicaRouter"]):
+        yield standby
 
 
 def _replayed(standby, timeout: float = 10.0) -> None:
@@ -86,7 +75,7 @@ def _replayed(standby, timeout: float = 10.0) -> None:
             time.sleep(0.05)
 
 
-def _tables(captured) -> str:
+def _sql(captured) -> str:
     return " ".join(q["sql"] for q in captured.captured_queries)
 
 
@@ -99,15 +88,15 @@ def test_the_dashboard_reads_the_standby_and_a_change_writes_the_primary(standby
     _replayed(standby)
     with standby.cursor() as cursor:
         cursor.execute("SELECT pg_is_in_recovery(), count(*) FROM tasks_task WHERE id = %s", [task.pk])
-        assert cursor.fetchone() == (True, 1)  # a standby, with the task the primary committed
+        assert cursor.fetchone() == (True, 1)  # a standby, holding the task the primary committed
 
     client.force_login(manager)
     with CaptureQueriesContext(connection) as on_primary, CaptureQueriesContext(standby) as on_standby:
         response = client.get(reverse("dashboard"))
 
     assert response.status_code == 200
-    assert "tasks_task" in _tables(on_standby)  # the page's figures came from the standby
-    assert "tasks_task" not in _tables(on_primary)  # the primary served the session and user only
+    assert "tasks_task" in _sql(on_standby)  # the page's figures came from the standby
+    assert "tasks_task" not in _sql(on_primary)  # the primary served the session and the user
 
     client.force_login(coordinator)
     with CaptureQueriesContext(connection) as on_primary, CaptureQueriesContext(standby) as on_standby:
@@ -116,7 +105,7 @@ def test_the_dashboard_reads_the_standby_and_a_change_writes_the_primary(standby
         )
 
     assert response.status_code == 302
-    assert 'UPDATE "tasks_task"' in _tables(on_primary)
+    assert 'UPDATE "tasks_task"' in _sql(on_primary)
     assert on_standby.captured_queries == []
     task.refresh_from_db()
     assert task.status == Status.IN_PROGRESS
