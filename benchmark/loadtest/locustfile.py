@@ -28,11 +28,12 @@ import time
 import uuid
 from pathlib import Path
 
+import gevent
 from django_otp.oath import totp
 from locust import HttpUser, LoadTestShape, between, events, task
 from locust.exception import StopUser
 
-from benchmark.loadtest import steps
+from benchmark.loadtest import cpu, steps
 
 STAFF = json.loads(Path(os.environ.get("LOADTEST_STAFF", "var/loadtest/staff.json")).read_text())
 LOG = Path(os.environ.get("LOADTEST_LOG", "var/loadtest/actions.jsonl"))
@@ -59,6 +60,23 @@ _started = time.time()
 _worker_seats = itertools.count()
 _manager_seats = itertools.count()
 _last_code_step: dict[str, int] = {}
+# The servers' CPU by tier, sampled each second (LOADTEST_WEB_PID: gunicorn's master).
+_sampler = (
+    cpu.Sampler(
+        web_pid=int(os.environ["LOADTEST_WEB_PID"]),
+        worker_pid=int(os.environ.get("LOADTEST_WORKER_PID") or 0) or None,
+        database_url=os.environ["LOADTEST_DATABASE_URL"],
+    )
+    if os.environ.get("LOADTEST_WEB_PID")
+    else None
+)
+_sampling = None
+
+
+def _sample_cpu():
+    while True:
+        _sampler.sample(time.time() - _started)
+        gevent.sleep(1)
 
 
 @events.test_start.add_listener
@@ -67,6 +85,9 @@ def _on_start(environment, **kwargs):
     _started = time.time()
     LOG.parent.mkdir(parents=True, exist_ok=True)
     LOG.write_text("")
+    global _sampling
+    if _sampler is not None:
+        _sampling = gevent.spawn(_sample_cpu)
 
 
 @events.request.add_listener
@@ -77,7 +98,12 @@ def _on_request(request_type, name, response_time, response_length, exception, *
 
 @events.test_stop.add_listener
 def _on_stop(environment, **kwargs):
-    results = steps.measure(RAMP, _samples)
+    cpu_spent = None
+    if _sampling is not None:
+        _sampling.kill()
+        _sampler.sample(time.time() - _started)
+        cpu_spent = lambda start, end: cpu.spent(_sampler.samples, start, end)  # noqa: E731
+    results = steps.measure(RAMP, _samples, cpu_spent)
     best = steps.held(results)
     print(
         f"\nLoad test steps (measured after {RAMP.settle_seconds:.0f} s of each step; load average "

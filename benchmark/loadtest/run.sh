@@ -62,13 +62,10 @@ for _ in $(seq 60); do
 done
 
 echo "gunicorn ($WEB_CONCURRENCY workers) on 127.0.0.1:$PORT, database $LOADTEST_DATABASE_URL, redis $REDIS_URL"
-cpu() { "$BIN/python" -m benchmark.loadtest.cpu "$@"; }
-cpu snapshot "$web" "$worker" "$LOADTEST_DATABASE_URL" >"$OUT/cpu-before.json"
 LOADTEST_STAFF="$OUT/staff.json" LOADTEST_LOG="$OUT/actions.jsonl" LOADTEST_REPORT="$OUT/report.json" \
+    LOADTEST_WEB_PID=$web LOADTEST_WORKER_PID=$worker \
     "$BIN/locust" -f benchmark/loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
     --only-summary --loglevel WARNING --exit-code-on-error 0 || echo "locust exited with $?"
-cpu spent "$OUT/cpu-before.json" "$web" "$worker" "$LOADTEST_DATABASE_URL" >"$OUT/cpu.json"
-cpu summary "$OUT/report.json" "$OUT/cpu.json"
 
 stop
 trap - EXIT

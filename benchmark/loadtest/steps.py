@@ -6,7 +6,8 @@ error. Plain Python: the locustfile and the tests use it without Django."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 P95_BOUND_MS = 500.0
 
@@ -56,6 +57,8 @@ class StepResult:
     p95_ms: float
     max_ms: float
     errors: int
+    # CPU milliseconds a request, by tier (web, database, worker), when the servers were sampled.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def held(self) -> bool:
@@ -68,13 +71,17 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-def measure(ramp: Ramp, samples: list[Sample]) -> list[StepResult]:
+def measure(
+    ramp: Ramp, samples: list[Sample], cpu_spent: Callable[[float, float], dict[str, float]] | None = None
+) -> list[StepResult]:
+    """Each step's figures; `cpu_spent(start, end)`: CPU seconds by tier over a window."""
     results = []
     for step, users in enumerate(ramp.users):
         start, end = ramp.window(step)
         inside = [s for s in samples if start <= s.at < end]
         times = [s.ms for s in inside]
         seconds = end - start
+        cpu = cpu_spent(start, end) if cpu_spent and inside else {}
         results.append(
             StepResult(
                 users=users,
@@ -85,6 +92,7 @@ def measure(ramp: Ramp, samples: list[Sample]) -> list[StepResult]:
                 p95_ms=round(percentile(times, 95), 1) if times else 0.0,
                 max_ms=round(max(times), 1) if times else 0.0,
                 errors=sum(1 for s in inside if not s.ok),
+                cpu_ms={tier: round(1000 * spent / len(inside), 1) for tier, spent in cpu.items()},
             )
         )
     return results
@@ -96,7 +104,19 @@ def held(results: list[StepResult]) -> StepResult | None:
 
 
 def table(results: list[StepResult]) -> str:
-    header = ("users", "seconds", "requests", "req/s", "p50 ms", "p95 ms", "max ms", "errors", "held")
+    tiers = sorted({tier for r in results for tier in r.cpu_ms})
+    header = (
+        "users",
+        "seconds",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        "errors",
+        "held",
+        *(f"{tier} CPU ms/req" for tier in tiers),
+    )
     rows = [header] + [
         (
             str(r.users),
@@ -108,6 +128,7 @@ def table(results: list[StepResult]) -> str:
             f"{r.max_ms:.1f}",
             str(r.errors),
             "yes" if r.held else "no",
+            *(f"{r.cpu_ms[tier]:.1f}" if tier in r.cpu_ms else "-" for tier in tiers),
         )
         for r in results
     ]

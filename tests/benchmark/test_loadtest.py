@@ -163,13 +163,28 @@ def test_a_medical_assistant_with_open_work_signs_in_too(team):
 # ---- CPU by tier ----------------------------------------------------------------------------
 
 
-def test_cpu_spent_counts_each_process_since_the_snapshot_and_a_new_one_whole():
+def test_a_windows_cpu_counts_each_process_from_the_sample_before_it_and_a_new_one_whole():
     from benchmark.loadtest import cpu
 
-    before = {"web": {"10": 1.0, "11": 2.0}, "database": {}, "worker": {"30": 0.5}}
-    after = {"web": {"10": 4.0, "11": 2.5}, "database": {"20": 3.0}, "worker": {"30": 0.5}}
+    samples = [
+        cpu.Sample(0.0, {"web": {10: 1.0}, "database": {20: 5.0}, "worker": {}}),
+        cpu.Sample(1.0, {"web": {10: 2.0}, "database": {20: 6.0}, "worker": {}}),
+        # backend 20 ended (its connection renewed) and 21 took over
+        cpu.Sample(2.0, {"web": {10: 3.5}, "database": {20: 6.5, 21: 0.5}, "worker": {}}),
+        cpu.Sample(3.0, {"web": {10: 4.0}, "database": {21: 1.0}, "worker": {}}),
+    ]
 
-    assert cpu.spent(before, after) == {"web_cpu_s": 3.5, "database_cpu_s": 3.0, "worker_cpu_s": 0.0}
+    assert cpu.spent(samples, 1.0, 3.0) == {"web": 2.0, "database": 1.5, "worker": 0.0}
+
+
+def test_the_step_table_shows_cpu_per_request_by_tier():
+    ramp = steps.Ramp.parse("2", "10", "5")
+    samples = [steps.Sample(5 + i / 10, "/work/", 100.0, True) for i in range(40)]
+
+    (result,) = steps.measure(ramp, samples, lambda start, end: {"web": 2.0, "database": 0.4})
+
+    assert result.cpu_ms == {"web": 50.0, "database": 10.0}
+    assert "web CPU ms/req" in steps.table([result])
 
 
 def test_cpu_seconds_are_read_for_a_process_and_its_children():
