@@ -72,7 +72,8 @@ class ImportRun(models.Model):
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0, help_text="Rows checked (the first pass).")
+    saved_rows = models.PositiveIntegerField(default=0, help_text="Rows saved (the second pass).")
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -88,7 +89,10 @@ class ImportRun(models.Model):
 
     class Meta:
         permissions = [
-            ("import_rows", "Can import patients, appointments, enrollments and care plans from a spreadsheet"),
+            (
+                "import_rows",
+                "Can import patients, appointments, enrollments and care plans from a spreadsheet",
+            ),
             ("import_appointments", "Can import appointments from a spreadsheet"),
         ]
         constraints = [
@@ -116,9 +120,13 @@ class ImportRun(models.Model):
 
     @property
     def percent(self) -> int:
+        """Checking is the first half of the bar, saving the second (a dry run only checks)."""
+        if self.is_finished:
+            return 100
         if not self.total_rows:
-            return 100 if self.is_finished else 0
-        return min(100, round(100 * self.processed_rows / self.total_rows))
+            return 0
+        passes = 1 if self.dry_run else 2
+        return min(99, (100 * (self.processed_rows + self.saved_rows)) // (passes * self.total_rows))
 
 
 class ImportRowError(models.Model):
