@@ -115,7 +115,7 @@ class Names:
 
 
 PATIENT_FIELDS = (
-    Field("mrn", "MRN", aliases=("mrn", "medicalrecordnumber", "mrnnumber", "chartnumber", "patientmrn")),
+    Field("mrn", "MRN", aliases=("mrn", "medicalrecordnumber", "mrnnumber", "chart", "chartnumber", "chartno", "patientmrn")),
     Field("ehr_id", "EHR id", aliases=("ehrid", "personid", "enterpriseid", "patientehrid", "ehrpatientid")),
 )
 

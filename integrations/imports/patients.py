@@ -44,7 +44,7 @@ class PatientHandler(Handler):
         Field(
             "first_name",
             "First name",
-            aliases=("firstname", "first", "givenname", "patientfirstname", "fname"),
+            aliases=("firstname", "first", "givenname", "given", "patientfirstname", "fname"),
         ),
         Field(
             "last_name",
