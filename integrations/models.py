@@ -72,8 +72,10 @@ class ImportRun(models.Model):
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0, help_text="Rows checked (the first pass).")
-    saved_rows = models.PositiveIntegerField(default=0, help_text="Rows saved (the second pass).")
+    processed_rows = models.PositiveIntegerField(default=0, help_text="Rows checked so far.")
+    saved_rows = models.PositiveIntegerField(
+        default=0, help_text="Rows saved so far, in the run's transaction (undone if a later row is refused)."
+    )
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -120,13 +122,11 @@ class ImportRun(models.Model):
 
     @property
     def percent(self) -> int:
-        """Checking is the first half of the bar, saving the second (a dry run only checks)."""
         if self.is_finished:
             return 100
         if not self.total_rows:
             return 0
-        passes = 1 if self.dry_run else 2
-        return min(99, (100 * (self.processed_rows + self.saved_rows)) // (passes * self.total_rows))
+        return min(99, (100 * self.processed_rows) // self.total_rows)
 
 
 class ImportRowError(models.Model):

@@ -72,7 +72,8 @@ class Names:
     read once per run (a practice has tens of each, not thousands)."""
 
     def __init__(self):
-        self.teams = {t.name.casefold(): t for t in CareTeam.objects.all()}
+        self.teams = {t.name.casefold(): t for t in CareTeam.objects.select_related("location")}
+        self.team_by_id = {t.pk: t for t in self.teams.values()}
         self.locations = {loc.name.casefold(): loc for loc in Location.objects.all()}
         self.programs = {}
         for program in Program.objects.all():
@@ -115,7 +116,11 @@ class Names:
 
 
 PATIENT_FIELDS = (
-    Field("mrn", "MRN", aliases=("mrn", "medicalrecordnumber", "mrnnumber", "chart", "chartnumber", "chartno", "patientmrn")),
+    Field(
+        "mrn",
+        "MRN",
+        aliases=("mrn", "medicalrecordnumber", "mrnnumber", "chart", "chartnumber", "chartno", "patientmrn"),
+    ),
     Field("ehr_id", "EHR id", aliases=("ehrid", "personid", "enterpriseid", "patientehrid", "ehrpatientid")),
 )
 
@@ -133,6 +138,7 @@ class Handler:
     needs: tuple[tuple[str, ...], ...] = ()
 
     def __init__(self, *, by, team: CareTeam | None, source: str, reason: str):
+        self.show = False  # fill each row's preview cells (the preview page only)
         self.by = by
         self.default_team = team
         self.source = source

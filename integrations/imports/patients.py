@@ -3,14 +3,18 @@ size), with their history rows written in bulk, each naming the run."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models.functions import Upper
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.utils.functional import cached_property
+from simple_history.utils import bulk_create_with_history
 
+from bulksql import history_rows, id_set, insert_select
 from careplans.models import Enrollment, EnrollmentStatus, Patient, RiskLevel
 from integrations.imports.base import CREATE, PATIENT_FIELDS, UNCHANGED, UPDATE, Field, Handler, Row
 from integrations.imports.values import parse_choice, parse_date, split_name, text
 
+CHUNK_INSERT = 1000
 RISK_ALIASES = {
     "l": "low",
     "m": "medium",
@@ -34,6 +38,15 @@ SAVED = (
     "risk_level",
     "deceased_on",
 )
+
+
+# A patient's fields as read for the comparison (a foreign key by its id: no related row read).
+ATTNAME = {"care_team": "care_team_id", "location": "location_id", "primary_provider": "primary_provider_id"}
+ATTNAMES = ("id", *(ATTNAME.get(name, name) for name in SAVED))
+
+
+def _compared(value):
+    return value.pk if hasattr(value, "pk") and hasattr(value, "_meta") else value
 
 
 class PatientHandler(Handler):
@@ -98,23 +111,31 @@ class PatientHandler(Handler):
     )
 
     def check(self, rows: list[Row]) -> None:
+        """Three queries a chunk at most: the known patients by MRN (as plain values: a re-run of
+        100,000 unchanged rows builds no model object), which of them the importer may see, and
+        their active enrollments when the file enrolls."""
+        if self.today is None:
+            self.today = timezone.localdate()
         mrns = {str(r.get("mrn")).upper() for r in rows if r.get("mrn")}
         existing = {
-            p.mrn_upper: p
-            for p in Patient.objects.annotate(mrn_upper=Upper("mrn"))
+            values.pop("mrn_upper"): values
+            for values in Patient.objects.annotate(mrn_upper=Upper("mrn"))
             .filter(mrn_upper__in=mrns)
-            .select_related("care_team", "location", "primary_provider")
+            .values("mrn_upper", *ATTNAMES)
         }
-        visible = set(
-            self.visible_patients()
-            .filter(pk__in=[p.pk for p in existing.values()])
-            .values_list("pk", flat=True)
+        ids = [p["id"] for p in existing.values()]
+        visible = (
+            set(ids)
+            if self.by is None
+            else set(self.visible_patients().filter(pk__in=ids).values_list("pk", flat=True))
         )
-        active = set(
-            Enrollment.objects.filter(
-                patient__in=[p.pk for p in existing.values()], status=EnrollmentStatus.ACTIVE
-            ).values_list("patient_id", "program_id")
-        )
+        active = set()
+        if any(r.get("program") for r in rows):
+            active = set(
+                Enrollment.objects.filter(patient__in=ids, status=EnrollmentStatus.ACTIVE).values_list(
+                    "patient_id", "program_id"
+                )
+            )
         for row in rows:
             self._check_row(row, existing, visible, active)
 
@@ -124,61 +145,70 @@ class PatientHandler(Handler):
             row.error("mrn", "No MRN: every patient needs one.")
             return
         self.once_in_file(row, mrn.upper(), "mrn", "This MRN")
-        patient = existing.get(mrn.upper())
-        if patient is not None and patient.pk not in visible:
+        current = existing.get(mrn.upper())
+        if current is not None and current["id"] not in visible:
             row.error(
                 "mrn",
                 "This MRN belongs to a patient you may not see (restricted, or of a team you do not work in).",
             )
             return
-        values = self._values(row, patient)
+        values = self._values(row, current)
         if row.refused:
             return
-        if patient is None:
-            missing = [
-                name
-                for name in ("first_name", "last_name", "birth_date", "care_team", "location")
-                if not values.get(name)
-            ]
-            for name in missing:
-                row.error(
-                    name,
-                    f"A new patient needs {dict((f.name, f.label) for f in self.fields).get(name, name).lower()}.",
-                )
+        if current is None:
+            labels = {f.name: f.label for f in self.fields}
+            for name in ("first_name", "last_name", "birth_date", "care_team", "location"):
+                if not values.get(name):
+                    row.error(name, f"A new patient needs {labels.get(name, name).lower()}.")
             if row.refused:
                 return
-            patient = Patient(mrn=mrn, **{k: v for k, v in values.items() if k != "mrn"})
+            values["mrn"] = mrn
             changed = list(values)
             row.action = CREATE
+            # PostgreSQL copies new rows in as plain tuples (write): no model object unless needed.
+            patient = None if self.copy_in and not (self.show or row.get("program")) else Patient(**values)
         else:
             team = values.get("care_team")
-            if team is not None and team.pk != patient.care_team_id and row.get("care_team"):
-                row.error(
-                    "care_team",
-                    f"The patient is in {patient.care_team}: move them with Transfer, not an import.",
-                )
+            if team is not None and team.pk != current["care_team_id"] and row.get("care_team"):
+                where = self.names.team_by_id.get(current["care_team_id"], "another team")
+                row.error("care_team", f"The patient is in {where}: move them with Transfer, not an import.")
                 return
             values.pop("care_team", None)
-            changed = [name for name, value in values.items() if getattr(patient, name) != value]
-            for name in changed:
-                setattr(patient, name, values[name])
+            changed = [
+                name for name, value in values.items() if current[ATTNAME.get(name, name)] != _compared(value)
+            ]
             row.action = UPDATE if changed else UNCHANGED
-        enroll = self._enrollment(row, patient, active)
+            patient = None
+            if changed or self.show or row.get("program"):
+                patient = Patient(**current)
+                for name in changed:
+                    setattr(patient, name, values[name])
+        enroll = self._enrollment(row, patient, active) if row.get("program") else None
         if row.refused:
             return
         if enroll and row.action == UNCHANGED:
             row.action = UPDATE
         row.patient = patient
-        row.payload = (changed, enroll)
+        row.payload = (changed, enroll, values if row.action == CREATE else None)
+        if self.show:
+            self._show(row, patient, changed)
+
+    def _show(self, row: Row, patient: Patient, changed: list[str]) -> None:
         row.shown = {
             "MRN": patient.mrn,
             "Name": f"{patient.last_name}, {patient.first_name}",
             "Date of birth": f"{patient.birth_date:%m/%d/%Y}" if patient.birth_date else "",
-            "Team": str(patient.care_team) if patient.care_team_id else "",
+            "Team": str(self.names.team_by_id.get(patient.care_team_id, "")),
             "Changes": ", ".join(changed) if row.action == UPDATE else "",
         }
 
-    def _values(self, row: Row, patient: Patient | None) -> dict:
+    today = None
+
+    @cached_property
+    def copy_in(self) -> bool:
+        return connection.vendor == "postgresql"
+
+    def _values(self, row: Row, patient: dict | None) -> dict:
         """The fields the row sets (an empty cell sets nothing), checked."""
         names = self.names
         values = {}
@@ -194,7 +224,7 @@ class PatientHandler(Handler):
                 values["first_name"], values["last_name"] = both
         if row.get("birth_date"):
             values["birth_date"] = row.parse("birth_date", parse_date, past=True)
-            if values["birth_date"] and values["birth_date"] > timezone.localdate():
+            if values["birth_date"] and values["birth_date"] > self.today:
                 row.error("birth_date", "The date of birth is in the future.")
         if row.get("phone"):
             values["phone"] = row.parse("phone", text, max_length=30, what="The phone number")
@@ -234,22 +264,24 @@ class PatientHandler(Handler):
         return Enrollment(patient=patient, program=program, started_on=started)
 
     def write(self, rows: list[Row]) -> None:
-        new = [r.patient for r in rows if r.action == CREATE]
+        """Set-based: one INSERT (on PostgreSQL a COPY) for the chunk's new patients and one
+        UPDATE for its changed ones, then their history rows copied from the saved rows in one
+        INSERT ... SELECT each, naming the run (what save() would write, without a Python object
+        per row)."""
+        now = timezone.now()
+        new = [r for r in rows if r.action == CREATE]
         changed = [r for r in rows if r.action == UPDATE and r.payload[0]]
-        if new:
-            bulk_create_with_history(
-                new, Patient, batch_size=1000, default_user=self.by, default_change_reason=self.reason
-            )
+        if new and all(r.patient is None for r in new):
+            self._copy_in([r.payload[2] for r in new], now)
+            created = Patient.objects.filter(mrn__in=[r.payload[2]["mrn"] for r in new])
+            self._history(created, "+", now)
+        elif new:
+            Patient.objects.bulk_create([r.patient for r in new], batch_size=CHUNK_INSERT)
+            self._history(Patient.objects.filter(pk__in=id_set([r.patient.pk for r in new])), "+", now)
         if changed:
-            fields = sorted({name for r in changed for name in r.payload[0]})
-            bulk_update_with_history(
-                [r.patient for r in changed],
-                Patient,
-                fields=[f for f in fields if f != "mrn"],
-                batch_size=1000,
-                default_user=self.by,
-                default_change_reason=self.reason,
-            )
+            fields = sorted({name for r in changed for name in r.payload[0]} - {"mrn"})
+            Patient.objects.bulk_update([r.patient for r in changed], fields, batch_size=CHUNK_INSERT)
+            self._history(Patient.objects.filter(pk__in=id_set([r.patient.pk for r in changed])), "~", now)
         enrollments = [r.payload[1] for r in rows if r.payload and r.payload[1]]
         for enrollment in enrollments:
             enrollment.patient_id = enrollment.patient.pk  # made in this chunk: its pk is new
@@ -257,3 +289,33 @@ class PatientHandler(Handler):
             bulk_create_with_history(
                 enrollments, Enrollment, default_user=self.by, default_change_reason=self.reason
             )
+
+    def _copy_in(self, rows: list[dict], now) -> None:
+        """COPY the new patients in: PostgreSQL's bulk load, tuples straight from the checked
+        values, each field's default where the file said nothing."""
+        fields = [f for f in Patient._meta.concrete_fields if not f.primary_key]
+        saved = {ATTNAME.get(name, name): name for name in SAVED}
+        defaults = [now if f.attname == "created_at" else f.get_default() for f in fields]
+        keys = [saved.get(f.attname) for f in fields]
+        quote = connection.ops.quote_name
+        sql = (
+            f"COPY {quote(Patient._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+        )
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for values in rows:
+                copy.write_row(
+                    [
+                        _compared(values[key]) if key in values else default
+                        for key, default in zip(keys, defaults, strict=True)
+                    ]
+                )
+
+    def _history(self, patients, history_type: str, when) -> None:
+        history, columns, values = history_rows(
+            patients,
+            when=when,
+            reason=self.reason,
+            history_type=history_type,
+            by=self.by,
+        )
+        insert_select(history, columns, values, returning=("pk",))

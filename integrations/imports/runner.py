@@ -1,15 +1,14 @@
-"""A run: the file read in chunks, twice.
+"""A run: the file read in chunks, once (after a count of its rows, for the progress bar).
 
-1. Check every row (reads only): what each would do, or why it is refused. The counts are the
-   summary; the refusals are kept as the run's row errors (its error report).
-2. If nothing was refused, the run is no dry run and something is to change: save every row in
-   one transaction. A run is all or nothing: a refusal anywhere, or a failure while saving,
-   leaves the database as it was. Running the same file again finds every row unchanged and
-   skips the second pass.
+Each chunk of rows is checked (what each row would do, or why it is refused) and, while nothing
+has been refused, saved; all in one transaction, rolled back at the end if any row of the file
+was refused (or for a dry run). A run is all or nothing: a refusal anywhere, or a failure while
+saving, leaves the database as it was; the counts are the summary and the refusals the run's row
+errors (its error report). Running the same file again finds every row unchanged.
 
-Progress (rows checked, rows saved) is written as the run goes, from its own connection while
-saving (the saving transaction is invisible to others until it commits), so a page polling the
-run shows it move. Memory holds a chunk of rows and the keys seen so far, never the file.
+Progress (rows checked, rows saved) is written as the run goes, from its own connection (the
+run's transaction is invisible to others until it commits), so a page polling the run shows it
+move. Memory holds a chunk of rows and the keys seen so far, never the file.
 """
 
 from __future__ import annotations
@@ -110,7 +109,8 @@ def _chunks(path: Path, mapping: dict[str, str], limit: int | None = None) -> It
     sheet = open_sheet(path)
     try:
         columns = [(i, header, mapping.get(header)) for i, header in enumerate(sheet.headers)]
-        columns = [(i, header, name) for i, header, name in columns if name]
+        columns = [(i, name) for i, header, name in columns if name]
+        headers = {name: sheet.headers[i] for i, name in columns}  # shared by every row: read only
         rows = sheet.rows if limit is None else islice(sheet.rows, limit)
         while True:
             raw = list(islice(rows, CHUNK))
@@ -119,8 +119,8 @@ def _chunks(path: Path, mapping: dict[str, str], limit: int | None = None) -> It
             yield [
                 Row(
                     number=number,
-                    values={name: cells[i] if i < len(cells) else None for i, _h, name in columns},
-                    headers={name: header for _i, header, name in columns},
+                    values={name: cells[i] if i < len(cells) else None for i, name in columns},
+                    headers=headers,
                 )
                 for number, cells in raw
             ]
@@ -135,6 +135,7 @@ def make_handler(run: ImportRun, *, by) -> Handler:
 def preview(run: ImportRun, path: Path, *, by, rows: int = PREVIEW_ROWS) -> Counts:
     """The first `rows` rows as they would be saved, or why not: reads only."""
     handler = make_handler(run, by=by)
+    handler.show = True
     counts = Counts()
     for chunk in _chunks(path, run.mapping, limit=rows):
         handler.check(chunk)
@@ -181,7 +182,7 @@ def execute(
     run.row_errors.all().delete()
     try:
         progress(status=RunStatus.RUNNING, total_rows=count_rows(path), processed_rows=0, saved_rows=0)
-        counts = _check_all(run, path, by=by, progress=progress)
+        counts = _run(run, path, by=by, progress=progress)
         if counts.refused:
             status, message = (
                 RunStatus.REFUSED,
@@ -190,7 +191,6 @@ def execute(
         elif run.dry_run:
             status, message = RunStatus.DONE, "Dry run: nothing was saved."
         elif counts.to_change:
-            _save_all(run, path, by=by, progress=progress, expected=counts)
             status, message = RunStatus.DONE, ""
         else:
             status, message = RunStatus.DONE, "Every row is as the file says: nothing to change."
@@ -219,36 +219,26 @@ def execute(
     return run
 
 
-def _check_all(run: ImportRun, path: Path, *, by, progress: _Progress) -> Counts:
+def _run(run: ImportRun, path: Path, *, by, progress: _Progress) -> Counts:
+    """Check each chunk and, while no row has been refused, save it, all in one transaction:
+    rolled back at the end when a row was refused (anywhere in the file) or for a dry run.
+    After the first refusal the rest is only checked, so the error report lists them all."""
     problems = mapping_problems(run.kind, run.mapping)
     if problems:
         raise MappingProblem(" ".join(problems))
     handler = make_handler(run, by=by)
     counts = Counts()
     done = 0
-    for chunk in _chunks(path, run.mapping):
-        handler.check(chunk)
-        counts.add(chunk)
-        done += len(chunk)
-        progress(processed_rows=done)
-    return counts
-
-
-def _save_all(run: ImportRun, path: Path, *, by, progress: _Progress, expected: Counts) -> None:
-    """Check again and save, chunk by chunk, in one transaction. A row refused now (someone
-    changed the data since the check) fails the whole run: nothing is saved."""
-    handler = make_handler(run, by=by)
-    again = Counts()
-    done = 0
     with transaction.atomic():
         for chunk in _chunks(path, run.mapping):
             handler.check(chunk)
-            again.add(chunk)
-            if again.refused:
-                number, column, message = again.errors[0]
-                raise BadValue(
-                    f"Row {number} ({column}) changed since the check: {message} Nothing was saved."
-                )
-            handler.write([row for row in chunk if row.action in (CREATE, UPDATE)])
+            counts.add(chunk)
             done += len(chunk)
-            progress(saved_rows=done)
+            if counts.refused or run.dry_run:
+                progress(processed_rows=done)
+                continue
+            handler.write([row for row in chunk if row.action in (CREATE, UPDATE)])
+            progress(processed_rows=done, saved_rows=done)
+        if counts.refused or run.dry_run:
+            transaction.set_rollback(True)
+    return counts

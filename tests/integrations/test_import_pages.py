@@ -112,7 +112,7 @@ def test_a_run_in_progress_polls_and_a_finished_one_reloads(client, manager, pat
     run = import_run_of(manager, patient)
     ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, total_rows=10, processed_rows=4)
     partial = client.get(reverse("import_progress", args=[run.pk]), headers={"HX-Request": "true"})
-    assert 'hx-trigger="every 1s"' in partial.text and 'value="20"' in partial.text
+    assert 'hx-trigger="every 1s"' in partial.text and 'value="40"' in partial.text
     assert "HX-Refresh" not in partial
 
     ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE)
