@@ -271,13 +271,14 @@ class PatientHandler(Handler):
         now = timezone.now()
         new = [r for r in rows if r.action == CREATE]
         changed = [r for r in rows if r.action == UPDATE and r.payload[0]]
-        if new and all(r.patient is None for r in new):
-            self._copy_in([r.payload[2] for r in new], now)
-            created = Patient.objects.filter(mrn__in=[r.payload[2]["mrn"] for r in new])
-            self._history(created, "+", now)
-        elif new:
-            Patient.objects.bulk_create([r.patient for r in new], batch_size=CHUNK_INSERT)
-            self._history(Patient.objects.filter(pk__in=id_set([r.patient.pk for r in new])), "+", now)
+        copied = [r.payload[2] for r in new if r.patient is None]
+        objects = [r.patient for r in new if r.patient is not None]
+        if copied:
+            self._copy_in(copied, now)
+            self._history(Patient.objects.filter(mrn__in=[values["mrn"] for values in copied]), "+", now)
+        if objects:
+            Patient.objects.bulk_create(objects, batch_size=CHUNK_INSERT)
+            self._history(Patient.objects.filter(pk__in=id_set([p.pk for p in objects])), "+", now)
         if changed:
             fields = sorted({name for r in changed for name in r.payload[0]} - {"mrn"})
             Patient.objects.bulk_update([r.patient for r in changed], fields, batch_size=CHUNK_INSERT)
