@@ -444,7 +444,9 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=80, blank=True)
     source = models.CharField(max_length=40, default="manual")
     external_id = models.CharField(max_length=80, blank=True)
-    status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED)
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
     history = HistoricalRecords()
 
     class Meta:

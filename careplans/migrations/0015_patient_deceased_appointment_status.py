@@ -4,40 +4,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('careplans', '0014_access_log_complete'),
+        ("careplans", "0014_access_log_complete"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appointment',
-            name='status',
-            field=models.CharField(choices=[('booked', 'Booked'), ('arrived', 'Arrived'), ('fulfilled', 'Fulfilled'), ('cancelled', 'Cancelled'), ('noshow', 'No-show')], default='booked', max_length=12),
+            model_name="appointment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("booked", "Booked"),
+                    ("arrived", "Arrived"),
+                    ("fulfilled", "Fulfilled"),
+                    ("cancelled", "Cancelled"),
+                    ("noshow", "No-show"),
+                ],
+                default="booked",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalappointment',
-            name='status',
-            field=models.CharField(choices=[('booked', 'Booked'), ('arrived', 'Arrived'), ('fulfilled', 'Fulfilled'), ('cancelled', 'Cancelled'), ('noshow', 'No-show')], default='booked', max_length=12),
+            model_name="historicalappointment",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("booked", "Booked"),
+                    ("arrived", "Arrived"),
+                    ("fulfilled", "Fulfilled"),
+                    ("cancelled", "Cancelled"),
+                    ("noshow", "No-show"),
+                ],
+                default="booked",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpatient',
-            name='deceased_on',
-            field=models.DateField(blank=True, null=True, verbose_name='date of death'),
+            model_name="historicalpatient",
+            name="deceased_on",
+            field=models.DateField(blank=True, null=True, verbose_name="date of death"),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='deceased_on',
-            field=models.DateField(blank=True, null=True, verbose_name='date of death'),
+            model_name="patient",
+            name="deceased_on",
+            field=models.DateField(blank=True, null=True, verbose_name="date of death"),
         ),
         migrations.AlterField(
-            model_name='historicaltemplatetask',
-            name='due_anchor',
-            field=models.CharField(choices=[('plan_start', 'Plan start'), ('next_appointment', 'Next appointment'), ('missed_appointment', 'A missed appointment')], default='plan_start', max_length=20),
+            model_name="historicaltemplatetask",
+            name="due_anchor",
+            field=models.CharField(
+                choices=[
+                    ("plan_start", "Plan start"),
+                    ("next_appointment", "Next appointment"),
+                    ("missed_appointment", "A missed appointment"),
+                ],
+                default="plan_start",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='templatetask',
-            name='due_anchor',
-            field=models.CharField(choices=[('plan_start', 'Plan start'), ('next_appointment', 'Next appointment'), ('missed_appointment', 'A missed appointment')], default='plan_start', max_length=20),
+            model_name="templatetask",
+            name="due_anchor",
+            field=models.CharField(
+                choices=[
+                    ("plan_start", "Plan start"),
+                    ("next_appointment", "Next appointment"),
+                    ("missed_appointment", "A missed appointment"),
+                ],
+                default="plan_start",
+                max_length=20,
+            ),
         ),
     ]

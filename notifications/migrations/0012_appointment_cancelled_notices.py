@@ -5,26 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('careplans', '0015_patient_deceased_appointment_status'),
-        ('notifications', '0011_notification_email_started_at'),
-        ('tasks', '0014_activity_audit_indexes'),
+        ("careplans", "0015_patient_deceased_appointment_status"),
+        ("notifications", "0011_notification_email_started_at"),
+        ("tasks", "0014_activity_audit_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notification',
-            name='notification_kind_valid',
+            model_name="notification",
+            name="notification_kind_valid",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('overdue', 'Overdue'), ('escalation', 'Escalation'), ('waiting_expired', 'Wait ended'), ('reassigned', 'Reassigned to you'), ('reopened', 'Reopened for you'), ('step_next', 'Your step is next'), ('appt_cancelled', 'Appointment cancelled'), ('emergency_access', 'Emergency access'), ('digest', 'Daily digest')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("overdue", "Overdue"),
+                    ("escalation", "Escalation"),
+                    ("waiting_expired", "Wait ended"),
+                    ("reassigned", "Reassigned to you"),
+                    ("reopened", "Reopened for you"),
+                    ("step_next", "Your step is next"),
+                    ("appt_cancelled", "Appointment cancelled"),
+                    ("emergency_access", "Emergency access"),
+                    ("digest", "Daily digest"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['overdue', 'escalation', 'waiting_expired', 'reassigned', 'reopened', 'step_next', 'appt_cancelled', 'emergency_access', 'digest'])), name='notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "overdue",
+                            "escalation",
+                            "waiting_expired",
+                            "reassigned",
+                            "reopened",
+                            "step_next",
+                            "appt_cancelled",
+                            "emergency_access",
+                            "digest",
+                        ],
+                    )
+                ),
+                name="notification_kind_valid",
+            ),
         ),
     ]
