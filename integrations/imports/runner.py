@@ -162,7 +162,7 @@ class _Progress:
             sets = ", ".join(f"{name} = %s" for name in fields)
             with self.side.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE integrations_importrun SET {sets} WHERE id = %s",  # noqa: S608  # field names from this module
+                    f"UPDATE integrations_importrun SET {sets} WHERE id = %s",  # noqa: S608  # nosec B608  # field names from this module
                     [*fields.values(), self.run.pk],
                 )
         if self.report:
