@@ -196,9 +196,10 @@ def execute(
             status, message = RunStatus.DONE, "Every row is as the file says: nothing to change."
     except (MappingProblem, BadValue, UnreadableFile) as problem:
         counts, status, message = Counts(), RunStatus.FAILED, str(problem)[:300]
-    except Exception:
-        # Logged without its rows (no patient data in logs); the run says it failed.
-        log.exception("import run %s failed", run.pk)
+    except Exception as failure:
+        # Logged by its kind only: a database error's message can quote a row (an MRN), and
+        # patient data stays out of logs. The run says it failed; nothing was saved.
+        log.error("import run %s failed: %s", run.pk, type(failure).__name__)
         counts, status, message = Counts(), RunStatus.FAILED, "The import failed: nothing was saved."
     finally:
         progress.close()

@@ -51,7 +51,7 @@ def run_now(run_id: int) -> ImportRun:
     if run.status not in (RunStatus.QUEUED, RunStatus.UPLOADED):
         return run  # a retry of a job that ran: nothing twice
     execute(run, Path(run.stored_path), by=run.created_by)
-    if not run.dry_run:
+    if not run.dry_run or run.status != RunStatus.DONE:  # kept only for a clean check's import
         files.remove(run.stored_path)
         ImportRun.objects.filter(pk=run.pk).update(stored_path="")
         run.stored_path = ""
