@@ -145,6 +145,8 @@ def import_start(request, pk: int):
 @require_GET
 def import_run(request, pk: int):
     run = get_run_for_user(request.user, pk)
+    if run.status == RunStatus.UPLOADED:
+        return redirect("import_preview", run.pk)  # not started (or the queue was unreachable)
     context = {
         "run": run,
         "summary": summary_lines(run),

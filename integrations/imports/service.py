@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.db import transaction
 from integrations.imports import files
 from integrations.imports.runner import execute
 from integrations.models import ImportKind, ImportRun, RunStatus
+
+log = logging.getLogger(__name__)
 
 # A file of at most this many rows is imported while the page waits; a longer one by the worker,
 # with a progress bar.
@@ -42,8 +45,21 @@ def start(run: ImportRun, *, dry_run: bool) -> ImportRun:
         return run
     if count_rows(Path(run.stored_path)) <= INLINE_ROWS:
         return run_now(run.pk)
-    transaction.on_commit(lambda: run_import.delay(run.pk))
+    transaction.on_commit(lambda: _queue(run, run_import))
     return run
+
+
+def _queue(run: ImportRun, job) -> None:
+    """Hand the run to the worker; with the queue unreachable (Redis down) the run goes back to
+    uploaded, saying so, for the importer to start again: nothing was read or saved."""
+    try:
+        job.delay(run.pk)
+    except Exception as failure:  # kombu's errors vary by transport
+        log.warning("import run %s could not be queued: %s", run.pk, type(failure).__name__)
+        message = "The job queue could not be reached: nothing was imported. Start the import again."
+        ImportRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.UPLOADED, message=message
+        )
 
 
 def run_now(run_id: int) -> ImportRun:

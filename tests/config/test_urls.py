@@ -228,7 +228,14 @@ MATRIX: dict[str, Row] = {
         anonymous=LOGIN,
         wrong_method="get",
     ),
-    "import_run": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
+    # A run not started yet (the matrix's) shows its preview; a started one, its summary.
+    "import_run": Row(
+        "get",
+        "import_run",
+        every(DENIED, front_desk=to("import_preview"), manager=to("import_preview")),
+        anonymous=LOGIN,
+        wrong_method="post",
+    ),
     "import_progress": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
     "import_errors": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
 }
