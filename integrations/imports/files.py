@@ -1,4 +1,4 @@
-"""Uploaded files, kept under FOLLOWTHROUGH_VAR_DIR/imports while their run needs them: the worker
+"""Uploaded files, kept under settings.IMPORTS_DIR (FOLLOWTHROUGH_VAR_DIR/imports) while their run needs them: the worker
 reads them from there, never from the request. They hold patient data: the run deletes its file
 when it is done, and nothing else reads the folder."""
 
@@ -13,7 +13,7 @@ MAX_BYTES = 100 * 1024 * 1024
 
 
 def folder() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
+    path = Path(settings.IMPORTS_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
