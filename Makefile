@@ -72,7 +72,8 @@ format: install
 
 # Pages timed against the scale practice on PostgreSQL: database followthrough_bench on 127.0.0.1
 # unless DATABASE_URL is set. Created if missing, migrated, loaded once (later runs reuse it; add
-# --force to BENCH_SEED_ARGS to rebuild), then measured into var/bench.json; then the same on the
+# --force to BENCH_SEED_ARGS to rebuild), then measured into var/bench.json; then the spreadsheet
+# import of 100,000 patients, rolled back (var/bench-imports.json); then the same cases on the
 # 100k-task practice into var/bench-100k.json, and the growth x10 of every case.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/followthrough_bench
 BENCH_SEED_ARGS ?= --patients 100000 --tasks 1000000
@@ -88,6 +89,7 @@ bench: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	$(BIN)/python manage.py bench_imports
 	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py ensure_database
 	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py seed_scale $(BENCH_100K_SEED_ARGS)

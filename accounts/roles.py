@@ -45,7 +45,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.emergency_access",
     ],
     Role.MEDICAL_ASSISTANT: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
-    Role.FRONT_DESK: [*_WORK, "tasks.add_scheduling_task"],
+    # Front desk keeps the schedule: it may import appointments (integrations), nothing else.
+    Role.FRONT_DESK: [*_WORK, "tasks.add_scheduling_task", "integrations.import_appointments"],
     Role.MANAGER: [
         *_WORK,
         *_CLINICAL_READ,
@@ -56,6 +57,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_DASHBOARD,
         "tasks.view_team_dashboard",
         "careplans.review_access_log",
+        # Go-live and payer lists: patients, appointments, enrollments and care plans from a
+        # spreadsheet, into the teams they work in. Not the Admin role: an import's preview shows
+        # patient rows, and admins see no patient data.
+        "integrations.import_rows",
     ],
     # Reviews the audit of the whole practice and hears of every emergency access
     # (careplans.emergency), whoever is in the group; sees no patient page (the audit names
@@ -147,6 +152,12 @@ RIGHTS: dict[str, dict[str, str]] = {
         "notifications.add_escalationpolicy": "Add escalation policies",
         "notifications.change_escalationpolicy": "Change when overdue tasks escalate, and to whom",
         "notifications.delete_escalationpolicy": "Delete escalation policies",
+    },
+    "Imports": {
+        "integrations.import_rows": "Import patients, appointments, enrollments and care plans from a "
+        "spreadsheet (CSV or XLSX) into the teams they work in",
+        "integrations.import_appointments": "Import appointments from a spreadsheet into the teams "
+        "they work in (front desk)",
     },
     "Audit": {
         "careplans.review_access_log": "Open the audit page: who viewed or changed the patients of the teams "

@@ -126,6 +126,8 @@ class Patient(models.Model):
     is_restricted = models.BooleanField(
         default=False, help_text="Only users granted this patient one by one may see it."
     )
+    # From the EHR or a registry import: a deceased patient is given no new plan or outreach.
+    deceased_on = models.DateField("date of death", null=True, blank=True)
     programs = models.ManyToManyField(Program, through="Enrollment", related_name="patients")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -308,6 +310,9 @@ class CarePlanTemplate(models.Model):
 class DueAnchor(models.TextChoices):
     PLAN_START = "plan_start", "Plan start"
     NEXT_APPOINTMENT = "next_appointment", "Next appointment"
+    # Not made when the template is applied: made when an appointment of the patient is marked a
+    # no-show (integrations.scheduling), dated from the missed day.
+    MISSED_APPOINTMENT = "missed_appointment", "A missed appointment"
 
 
 class DueUnit(models.TextChoices):
@@ -388,7 +393,11 @@ class TemplateTask(models.Model):
     def due_rule_text(self) -> str:
         """The relative due rule as a person says it: "2 business days after plan start", "on
         the next appointment", "14 days after plan start"."""
-        anchor = "plan start" if self.due_anchor == DueAnchor.PLAN_START else "the next appointment"
+        anchor = {
+            DueAnchor.PLAN_START: "plan start",
+            DueAnchor.NEXT_APPOINTMENT: "the next appointment",
+            DueAnchor.MISSED_APPOINTMENT: "a missed appointment",
+        }.get(self.due_anchor, "plan start")
         business = self.due_offset_unit == DueUnit.BUSINESS_DAYS
         n = abs(self.due_offset_days)
         if n == 0:
@@ -411,6 +420,21 @@ class Holiday(models.Model):
         return f"{self.name} ({self.date:%m/%d/%Y})"
 
 
+class AppointmentStatus(models.TextChoices):
+    """The scheduling system's word for where the appointment stands (FHIR Appointment.status,
+    reduced to what the tracker acts on: integrations.scheduling)."""
+
+    BOOKED = "booked", "Booked"
+    ARRIVED = "arrived", "Arrived"
+    FULFILLED = "fulfilled", "Fulfilled"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "noshow", "No-show"
+
+
+# An appointment that will not happen (or did not): it anchors no due date.
+UNKEPT_APPOINTMENT = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+
+
 class Appointment(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="appointments")
     starts_at = models.DateTimeField()
@@ -420,6 +444,9 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=80, blank=True)
     source = models.CharField(max_length=40, default="manual")
     external_id = models.CharField(max_length=80, blank=True)
+    status = models.CharField(
+        max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
     history = HistoricalRecords()
 
     class Meta:

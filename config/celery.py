@@ -10,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("followthrough")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="jobs")
+app.autodiscover_tasks(["integrations.imports"], related_name="jobs")  # the spreadsheet import's job
 
 # One entry per job, with when and why. Later issues add the notification jobs here.
 app.conf.beat_schedule = {

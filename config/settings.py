@@ -198,6 +198,9 @@ EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploaded spreadsheets while their import runs (integrations.imports.files): patient data,
+# deleted when the run ends.
+IMPORTS_DIR = VAR_DIR / "imports"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,6 +1,8 @@
 """Test-only overrides. The suite uses PostgreSQL when DATABASE_URL is set, SQLite otherwise."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
@@ -27,6 +29,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASE_ROUTERS = []
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "config.replica.ReadYourWritesMiddleware"]
 CELERY_TASK_ALWAYS_EAGER = False
+# Uploads the tests make (many never run, so never deleted) stay out of the worktree's var/.
+IMPORTS_DIR = Path(tempfile.gettempdir()) / "followthrough-test-imports"
 
 # WhiteNoise warns on every request when STATIC_ROOT is missing; tests never collect static.
 os.makedirs(STATIC_ROOT, exist_ok=True)

@@ -8,6 +8,7 @@ from careplans import views as careplan_views
 from config import health
 from config.converters import IdConverter
 from dashboards import views as dashboard_views
+from integrations import import_views
 from notifications import views as notification_views
 from tasks import audit_views, patient_views, transfer_views
 from tasks import views as task_views
@@ -69,5 +70,12 @@ urlpatterns = [
     path("notifications/preferences/", notification_views.preferences, name="notification_preferences"),
     path("audit/", audit_views.audit_page, name="audit"),
     path("audit/export.csv", audit_views.audit_export, name="audit_export"),
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/<id:pk>/", import_views.import_run, name="import_run"),
+    path("imports/<id:pk>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path("imports/<id:pk>/preview/", import_views.import_preview, name="import_preview"),
+    path("imports/<id:pk>/start/", import_views.import_start, name="import_start"),
+    path("imports/<id:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("imports/<id:pk>/errors.csv", import_views.import_errors, name="import_errors"),
     path("admin/", admin.site.urls),
 ]

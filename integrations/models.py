@@ -1,1 +1,149 @@
-"""A practice's data in and out: spreadsheet imports, FHIR R4, the scheduling feed, calendar feeds."""
+"""A practice's data in and out: spreadsheet imports, FHIR R4, the scheduling feed, calendar feeds.
+
+The import models come first (integrations.imports); models of the other integrations follow."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class ImportKind(models.TextChoices):
+    PATIENTS = "patients", "Patients"
+    APPOINTMENTS = "appointments", "Appointments"
+    ENROLLMENTS = "enrollments", "Enrollments"
+    CAREPLANS = "careplans", "Care plans"
+
+
+class ImportMapping(models.Model):
+    """A source's column mapping, saved under a name ("athena export", "payer gaps") for its next
+    file: {column header: field}. One per name and kind."""
+
+    name = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    columns = models.JSONField(default=dict)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "kind"]
+        constraints = [models.UniqueConstraint(fields=["name", "kind"], name="import_mapping_name_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class RunStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded"  # mapped and previewed, not started
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Imported"
+    REFUSED = "refused", "Refused"  # row errors: nothing was written
+    FAILED = "failed", "Failed"  # an unexpected error: nothing was written
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("created_by").order_by("-created_at", "-pk")
+
+
+class ImportRun(models.Model):
+    """One file imported once. Its counts are the summary the page and the command print; its
+    id names every history row it writes ("Import run #12")."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    source = models.CharField(max_length=40, blank=True, help_text="The mapping's name, if saved.")
+    file_name = models.CharField(max_length=200)
+    # The uploaded file, kept under FOLLOWTHROUGH_VAR_DIR/imports until the run is done: the worker
+    # reads it from there (never from the request). Emptied when the run ends.
+    stored_path = models.CharField(max_length=300, blank=True)
+    mapping = models.JSONField(default=dict)
+    team = models.ForeignKey(
+        "accounts.CareTeam",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Rows that name no team go to this one.",
+    )
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0, help_text="Rows checked so far.")
+    saved_rows = models.PositiveIntegerField(
+        default=0, help_text="Rows saved so far, in the run's transaction (undone if a later row is refused)."
+    )
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            (
+                "import_rows",
+                "Can import patients, appointments, enrollments and care plans from a spreadsheet",
+            ),
+            ("import_appointments", "Can import appointments from a spreadsheet"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="import_run_status_valid"),
+        ]
+        indexes = [
+            # The imports page: a user's runs, newest first.
+            models.Index(fields=["created_by", "-created_at"], name="import_run_user_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import run #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_run", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """What history rows and timelines say made a change."""
+        return f"Import run #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.REFUSED, RunStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, (100 * self.processed_rows) // self.total_rows)
+
+
+class ImportRowError(models.Model):
+    """Why one row of a run was refused: the row number as a spreadsheet shows it (the header is
+    row 1), the column header, the reason. Read as the run's downloadable error report."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
+    row = models.PositiveIntegerField()
+    column = models.CharField(max_length=120, blank=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["run", "row", "pk"]
+        indexes = [
+            # A run's error report, in row order.
+            models.Index(fields=["run", "row"], name="import_error_run_row_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"

@@ -20,13 +20,16 @@ class Kind(models.TextChoices):
     REASSIGNED = "reassigned", "Reassigned to you"
     REOPENED = "reopened", "Reopened for you"
     STEP_NEXT = "step_next", "Your step is next"
+    # The scheduling feed (integrations.scheduling): the appointment an open task of yours is
+    # dated from was cancelled; the task stays, its owner decides.
+    APPOINTMENT_CANCELLED = "appt_cancelled", "Appointment cancelled"
     # To the Compliance role: someone opened a patient outside their teams (careplans.emergency).
     EMERGENCY_ACCESS = "emergency_access", "Emergency access"
     DIGEST = "digest", "Daily digest"
 
 
 HANDOFF_KINDS = (Kind.REASSIGNED, Kind.REOPENED, Kind.STEP_NEXT)
-TASK_KINDS = (Kind.OVERDUE, Kind.ESCALATION, Kind.WAITING_EXPIRED, *HANDOFF_KINDS)
+TASK_KINDS = (Kind.OVERDUE, Kind.ESCALATION, Kind.WAITING_EXPIRED, *HANDOFF_KINDS, Kind.APPOINTMENT_CANCELLED)
 INBOX_KINDS = (*TASK_KINDS, Kind.EMERGENCY_ACCESS)
 
 
@@ -207,6 +210,8 @@ class Notification(models.Model):
             return "A task of yours was reopened"
         if self.kind == Kind.STEP_NEXT:
             return "Your step is next: the task yours waits for was completed"
+        if self.kind == Kind.APPOINTMENT_CANCELLED:
+            return "An appointment a task of yours is dated from was cancelled"
         if self.kind == Kind.EMERGENCY_ACCESS:
             return "Emergency access: a colleague opened a patient's record outside their teams"
         return "Your daily Followthrough digest"

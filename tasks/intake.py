@@ -22,6 +22,7 @@ from accounts.scope import user_ids_in_team
 from careplans.actions import ensure_enrollment
 from careplans.dates import WorkCalendar, due_date_problem, plan_end_problem, plan_start_problem
 from careplans.models import (
+    UNKEPT_APPOINTMENT,
     Appointment,
     CarePlan,
     CarePlanStatus,
@@ -57,8 +58,15 @@ class PlannedTask:
 
 
 def next_appointment(patient: Patient, *, on_or_after: datetime.date) -> Appointment | None:
+    """The first appointment from `on_or_after` that is still to happen: a cancelled one or a
+    no-show anchors nothing."""
     start = timezone.make_aware(datetime.datetime.combine(on_or_after, datetime.time.min))
-    return patient.appointments.filter(starts_at__gte=start).order_by("starts_at").first()
+    return (
+        patient.appointments.filter(starts_at__gte=start)
+        .exclude(status__in=UNKEPT_APPOINTMENT)
+        .order_by("starts_at")
+        .first()
+    )
 
 
 def candidates_by_role(patient: Patient) -> dict[int, list[User]]:
@@ -118,7 +126,12 @@ def preview(
     by_role = candidates_by_role(patient)
     appointment = next_appointment(patient, on_or_after=starts_on)
     appointment_day = timezone.localdate(appointment.starts_at) if appointment else None
-    steps = list(template.tasks.select_related("assignee_group", "depends_on").order_by("position", "pk"))
+    # A missed-appointment step waits for a no-show (integrations.scheduling), not for the plan.
+    steps = list(
+        template.tasks.exclude(due_anchor=DueAnchor.MISSED_APPOINTMENT)
+        .select_related("assignee_group", "depends_on")
+        .order_by("position", "pk")
+    )
     if not steps:
         return []
     anchors = {
@@ -227,14 +240,18 @@ def apply_template(
     goals: list[GoalInput] = (),
     interventions: str = "",
     again_reason: str = "",
+    author=None,
+    change_reason: str = "",
 ) -> IntakeResult:
     """Create the plan and its tasks in one transaction. The same intake_key returns the plan
     made the first time and creates nothing (double click, retry, back button). A template the
     patient already has an active plan from is applied again only with `again_reason`, which
-    the plan's history and its tasks' timelines keep."""
-    if not by.has_perm("careplans.apply_template"):
+    the plan's history and its tasks' timelines keep. `by=None` is the system (an import from
+    the command line), which then names the plan's `author`; `change_reason` names a batch (an
+    import run) in the plan's history and its tasks' timelines."""
+    if by is not None and not by.has_perm("careplans.apply_template"):
         raise NotAllowed("Your role cannot apply care plan templates.")
-    if (goals or interventions.strip()) and not by.has_perm("careplans.edit_clinical"):
+    if (goals or interventions.strip()) and (by is None or not by.has_perm("careplans.edit_clinical")):
         raise NotAllowed("Only providers write goals and interventions.")
     if ends_on and ends_on < starts_on:
         raise RuleViolation("The plan cannot end before it starts.", rule="plan-ends-after-start")
@@ -267,6 +284,8 @@ def apply_template(
             rule="plan-already-active",
         )
     note = f"From template {template.name}" + (f" (applied again: {again_reason})" if current else "")
+    if change_reason:
+        note += f" ({change_reason})"
     try:
         with transaction.atomic():
             plan = CarePlan(
@@ -276,13 +295,15 @@ def apply_template(
                 status=CarePlanStatus.ACTIVE,
                 starts_on=starts_on,
                 ends_on=ends_on,
-                author=by,
+                author=author or by,
                 interventions=interventions.strip(),
                 intake_key=intake_key,
             )
             plan._history_user = by
             if current:
                 plan._change_reason = f"Applied again: {again_reason}"[:100]
+            elif change_reason:
+                plan._change_reason = change_reason[:100]
             plan.save()
             for goal in goals:
                 if goal.description.strip():

@@ -31,6 +31,10 @@ ROW_RIGHTS = {
         "careplans.review_access_log",
         "careplans.review_practice_access_log",
     },
+    "import patients, appointments, enrollments, care plans from a spreadsheet": {
+        "integrations.import_rows",
+        "integrations.import_appointments",
+    },
     "users, roles, teams, programs, templates, escalation policies": {
         "accounts.change_user",
         "auth.change_group",

@@ -38,6 +38,7 @@ PHI = {
     "notifications_read": "coordinator",  # htmx: the notice marked read comes back, with its patient
     "audit": "manager",
     "audit_export": "manager",
+    "import_preview": "manager",  # the first rows of the file, with the patients they match
 }
 
 NOT_PHI = {
@@ -65,6 +66,12 @@ NOT_PHI = {
     "notification_preferences": "the user's email choices",
     "dashboard": "counts per owner, program, type and team: no patient is named",
     "dashboard_export": "the dashboard's tables: counts, no patient is named",
+    "import_list": "the upload form and the user's runs: file names and counts",
+    "import_mapping": "the file's column headers and the fields they fill",
+    "import_start": "starts the run, then redirects to its summary",
+    "import_run": "a run's counts and its refusals: row, column and reason, never a cell's value",
+    "import_progress": "a run's progress: rows checked and saved",
+    "import_errors": "the refusals as CSV: row, column and reason, never a cell's value",
 }
 
 HTMX = {"HX-Request": "true"}
@@ -118,6 +125,8 @@ def _request(client, name: str, world: World, user):
         b"".join(response.streaming_content)
         return response
     target = MATRIX[name].target
+    if target == "import_run":
+        return client.get(reverse(name, args=[world.import_run(PHI[name]).pk]))
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [world.care_plan.pk], None: []}[target]
     return client.get(reverse(name, args=args))
 

@@ -14,6 +14,7 @@ RANK = {
     "tasks": 2,
     "notifications": 3,
     "dashboards": 3,
+    "integrations": 4,  # imports make patients, plans and tasks; the scheduling feed notifies
     "demo": 4,
     "benchmark": 5,  # loads the demo practice at scale
 }

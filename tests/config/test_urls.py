@@ -14,11 +14,13 @@ import pytest
 from django.conf import settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
 
+from integrations.models import ImportRun, RunStatus
 from tasks.choices import Status, TaskKind, WaitingReason
 from tasks.models import Activity, PatientNote, SavedFilter, Task
 from tasks.views import VERBS
 from tests.conftest import ROLE_FIXTURES as ROLES
 from tests.factories import TaskFactory, in_days
+from tests.integrations.helpers import import_run_of
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ WORK_PAGE = every(OK, admin=DENIED)
 DONE = to("task_detail", writes=True)
 OWN_TASK_VERB = every(DONE, admin=DENIED_UNCHANGED, outsider=HIDDEN_UNCHANGED)
 DASHBOARD = every(OK, front_desk=DENIED, admin=DENIED)
+IMPORTERS = every(DENIED, front_desk=OK, manager=OK)
 
 # task_action, per verb. The task is in a status the verb accepts and belongs to the user
 # (to a coordinator when the user is the outsider), so only the role decides.
@@ -211,6 +214,30 @@ MATRIX: dict[str, Row] = {
     # the whole practice, tests/tasks/test_audit.py.
     "audit": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
     "audit_export": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
+    # Spreadsheet import: managers every kind, front desk appointments only (the matrix's run is of
+    # appointments, owned by the user asking); a run is its importer's alone (anyone else: 404).
+    "import_list": Row("get", None, IMPORTERS, anonymous=LOGIN, wrong_method="put"),
+    "import_mapping": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="put"),
+    "import_preview": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
+    "import_start": Row(
+        "post",
+        "import_run",
+        every(
+            DENIED_UNCHANGED, front_desk=to("import_run", writes=True), manager=to("import_run", writes=True)
+        ),
+        anonymous=LOGIN,
+        wrong_method="get",
+    ),
+    # A run not started yet (the matrix's) shows its preview; a started one, its summary.
+    "import_run": Row(
+        "get",
+        "import_run",
+        every(DENIED, front_desk=to("import_preview"), manager=to("import_preview")),
+        anonymous=LOGIN,
+        wrong_method="post",
+    ),
+    "import_progress": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
+    "import_errors": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
 }
 
 
@@ -299,6 +326,11 @@ class World:
     def __getattr__(self, name):  # patient, task, other_patient, other_task, colleague
         return self._request.getfixturevalue(name)
 
+    def import_run(self, role: str | None) -> ImportRun:
+        """An uploaded run of `role`'s (a manager's for an anonymous visitor): one appointment of
+        the team's patient, mapped, not started."""
+        return import_run_of(self.users[role or "manager"], self.patient)
+
     def saved_filter(self, role: str | None) -> SavedFilter:
         """A saved filter of the user in `role` (of a coordinator for an anonymous visitor)."""
         user = self.users[role or "coordinator"]
@@ -338,6 +370,13 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
         saved = world.saved_filter("outsider" if foreign else role)
         response = client.post(reverse(name, args=[saved.pk]))
         return _outcome(response, wrote=not SavedFilter.objects.filter(pk=saved.pk).exists())
+    if row.target == "import_run":
+        run = world.import_run("outsider" if foreign else role)
+        response = getattr(client, row.method)(reverse(name, args=[run.pk]))
+        wrote = None
+        if row.method == "post":
+            wrote = ImportRun.objects.filter(pk=run.pk).exclude(status=RunStatus.UPLOADED).exists()
+        return _outcome(response, wrote=wrote)
     if name == "saved_filter_create":
         before = SavedFilter.objects.count()
         response = client.post(reverse(name), {"name": "My overdue calls", "query": "due=overdue"})
@@ -461,6 +500,8 @@ def test_wrong_method_is_refused(client, world, name, verb):
     targets = {"patient": world.patient, "task": world.task, "care_plan": world.care_plan}
     if row.target == "saved_filter":
         targets["saved_filter"] = world.saved_filter("manager")
+    if row.target == "import_run":
+        targets["import_run"] = world.import_run("manager")
     args = [targets[row.target].pk] if row.target else FIXED_ARGS.get(name, [])
     url = reverse(name, args=[*args, verb] if verb else args)
 
