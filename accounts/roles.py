@@ -56,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_DASHBOARD,
         "tasks.view_team_dashboard",
         "careplans.review_access_log",
+        # The same line as the spreadsheet import's (issue 13): one right for bringing data in.
+        "integrations.import_rows",
     ],
     # Reviews the audit of the whole practice and hears of every emergency access
     # (careplans.emergency), whoever is in the group; sees no patient page (the audit names
@@ -153,6 +155,10 @@ RIGHTS: dict[str, dict[str, str]] = {
         "they manage, and its CSV export",
         "careplans.review_practice_access_log": "The audit page covers every patient of the practice "
         "(Compliance)",
+    },
+    "Integrations": {
+        "integrations.import_rows": "Import patients, appointments and care plans of the teams they "
+        "manage (spreadsheet or FHIR bundle)",
     },
     "Admin: users and roles": {
         "accounts.view_user": "See users",
