@@ -38,6 +38,9 @@ PHI = {
     "notifications_read": "coordinator",  # htmx: the notice marked read comes back, with its patient
     "audit": "manager",
     "audit_export": "manager",
+    "fhir_everything": "coordinator",
+    "fhir_task_search": "coordinator",
+    "fhir_care_plan_search": "coordinator",
 }
 
 NOT_PHI = {
@@ -65,6 +68,11 @@ NOT_PHI = {
     "notification_preferences": "the user's email choices",
     "dashboard": "counts per owner, program, type and team: no patient is named",
     "dashboard_export": "the dashboard's tables: counts, no patient is named",
+    "fhir_upload": "the Bundle upload form and the import's report: counts and problems by bundle "
+    "reference, no patient named",
+    "calendar_settings": "the user's own calendar feed settings",
+    "calendar_feed": "due dates and appointment times, no patient named "
+    "(tests/integrations/test_calendar_feed.py)",
 }
 
 HTMX = {"HX-Request": "true"}
@@ -117,6 +125,8 @@ def _request(client, name: str, world: World, user):
         response = client.get(reverse(name))
         b"".join(response.streaming_content)
         return response
+    if name in ("fhir_task_search", "fhir_care_plan_search"):
+        return client.get(reverse(name), {"patient": patient.pk})
     target = MATRIX[name].target
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [world.care_plan.pk], None: []}[target]
     return client.get(reverse(name, args=args))
