@@ -14,6 +14,13 @@ from careplans.models import CarePlan, Goal
 from integrations.fhir import resources as res
 from tasks.models import Task
 
+# What a Task resource is made of (resources.task_resource), and its owner's name.
+TASK_COLUMNS = (
+    *("patient", "care_plan", "care_team", "title", "kind", "status", "priority", "due_on"),
+    *("waiting_reason", "waiting_until", "outcome", "completed_at", "created_at", "updated_at"),
+    *("owner__username", "owner__first_name", "owner__last_name", "owner__is_active"),
+)
+
 
 def reads_plans(user) -> bool:
     return user.has_perm("careplans.view_careplan")
@@ -25,7 +32,11 @@ def reads_clinical(user) -> bool:
 
 def task_resources(user, patient, practitioners: res.Practitioners) -> list[dict]:
     tasks = (
-        Task.objects.visible_to(user).filter(patient=patient).select_related("owner").order_by("due_on", "pk")
+        Task.objects.visible_to(user)
+        .filter(patient=patient)
+        .select_related("owner")
+        .only(*TASK_COLUMNS)
+        .order_by("due_on", "pk")
     )
     plans = reads_plans(user)
     return [res.task_resource(task, practitioners, plans=plans) for task in tasks]
