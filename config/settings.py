@@ -184,6 +184,10 @@ PRACTICE_WORKING_DAYS = weekday_numbers(
 # a patient without an EHR id gets none. Unset, a patient's own stored EHR link is used, if any.
 EHR_CHART_URL = ehr_chart_pattern("EHR_CHART_URL", env_str("EHR_CHART_URL", "") or "")
 
+# FHIR: the identifier system of the practice's MRNs in exported Patients (e.g. the EHR's
+# "urn:oid:..."); imports read an MRN by this system or by the identifier type MR.
+FHIR_MRN_SYSTEM = env_str("FHIR_MRN_SYSTEM", "") or "urn:followthrough:mrn"
+
 # Break the glass: how long an emergency access to a patient outside one's teams lasts.
 EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)
 

@@ -163,6 +163,8 @@ class _Run:
             return found
         mrn = self._reference_mrn(reference)
         found = self._visible_patients().filter(mrn=mrn).first() if mrn else None
+        if found is not None and self.by is not None and not manages(self.by, found.care_team_id):
+            found = None  # seen, but not a patient of a team the importer manages: not theirs to import into
         if found is None:
             self.error(
                 entry,

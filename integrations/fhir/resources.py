@@ -23,7 +23,7 @@ def _instant(value: datetime.datetime | None) -> str | None:
 
 
 def mrn_system() -> str:
-    return getattr(settings, "FHIR_MRN_SYSTEM", "") or f"{m.BASE}:mrn"
+    return settings.FHIR_MRN_SYSTEM
 
 
 class Practitioners:

@@ -14,6 +14,7 @@ from integrations import calendar
 from integrations.models import CalendarFeed, feed_token_hash
 from tasks.choices import Status, TaskKind
 from tests.factories import AppointmentFactory, PatientFactory, TaskFactory, in_days
+from tests.helpers import inline_code
 
 
 @pytest.fixture(autouse=True)
@@ -140,6 +141,12 @@ def test_the_feed_is_bounded(client, coordinator, patient, monkeypatch):
         TaskFactory(patient=patient, owner=coordinator, due_on=in_days(days + 1))
     path = _turn_on(client, coordinator)
     assert len(list(Calendar.from_ical(_fetch(client, path).content).walk("VEVENT"))) == 3
+
+
+def test_the_settings_page_has_no_inline_code(client, coordinator):
+    client.force_login(coordinator)
+    assert inline_code(client.get(reverse("calendar_settings")).content.decode()) == []
+    assert inline_code(client.post(reverse("calendar_settings"), {"action": "enable"}).content.decode()) == []
 
 
 def test_a_wrong_action_changes_nothing(client, coordinator):

@@ -18,6 +18,7 @@ from integrations.fhir.importer import import_bundle
 from tasks.choices import ActivityKind, Status, TaskKind, WaitingReason
 from tasks.models import Activity, Task
 from tests.factories import AppointmentFactory, GoalFactory, TaskFactory
+from tests.helpers import inline_code
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -420,7 +421,8 @@ def _upload(client, bundle, team, *, dry_run):
 
 def test_a_manager_uploads_a_bundle_dry_run_first(client, manager, team):
     client.force_login(manager)
-    assert client.get(reverse("fhir_upload")).status_code == 200
+    page = client.get(reverse("fhir_upload"))
+    assert page.status_code == 200 and inline_code(page.content.decode()) == []
     response = _upload(client, _hl7_bundle(), team, dry_run=True)
     assert response.status_code == 200 and b"Dry run" in response.content
     assert Task.objects.count() == 0
