@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from fhir.resources.R4B import get_fhir_model_class
 
 from careplans.models import Appointment, CarePlan, Goal, GoalStatus, Patient, Program
 from integrations import scheduling_hook
@@ -44,6 +45,13 @@ def _counts() -> dict:
 
 
 # ---- the HL7 examples ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["patient-example", "careplan-example", "task-example1"])
+def test_the_published_r4_examples_validate_with_the_r4b_models(name):
+    resource = _example(name)
+    model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    assert model.__class__.__module__.startswith("fhir.resources.R4B.")
 
 
 def test_the_hl7_example_task_and_careplan_import_cleanly_with_their_patient(team, coordinator):
