@@ -19,6 +19,7 @@ from django.db.models import F, Prefetch
 from accounts.models import User
 from careplans.models import Appointment, CarePlan, Goal, Patient
 from integrations.fhir import resources as res
+from integrations.fhir.selectors import TASK_COLUMNS
 from tasks.models import Task
 
 CHUNK = 2000
@@ -50,7 +51,8 @@ def _lines(kind: str, practitioners: res.Practitioners) -> Iterator[dict]:
         for goal in goals.iterator(chunk_size=CHUNK):
             yield res.goal_resource(goal, patient_id=goal.patient_id)
     elif kind == "Task":
-        for task in Task.objects.order_by("pk").iterator(chunk_size=CHUNK):
+        columns = [c for c in TASK_COLUMNS if not c.startswith("owner__")] + ["owner"]
+        for task in Task.objects.only(*columns).order_by("pk").iterator(chunk_size=CHUNK):
             yield res.task_resource(task, practitioners, plans=True)
     elif kind == "Appointment":
         for appointment in Appointment.objects.order_by("pk").iterator(chunk_size=CHUNK):
