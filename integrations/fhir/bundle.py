@@ -12,20 +12,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from integrations.fhir.report import Issue
+
 SUPPORTED = ("Patient", "Appointment", "CarePlan", "Goal", "Task")
 # Read to resolve references (an owner's username), never imported themselves.
 READ_ONLY = ("Practitioner",)
 # searchset too: what our own $everything and searches answer, so an export imports as it is.
 BUNDLE_TYPES = ("collection", "transaction", "searchset")
-
-
-@dataclass
-class Issue:
-    where: str  # "Task/example1", "entry 3"
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
 
 
 @dataclass

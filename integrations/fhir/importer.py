@@ -22,8 +22,6 @@ Rules a reader of the report sees (README "FHIR R4"):
 from __future__ import annotations
 
 import copy
-from collections import Counter
-from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,7 +35,6 @@ from integrations import scheduling_hook
 from integrations.fhir import mapping as m
 from integrations.fhir.bundle import (
     Entry,
-    Issue,
     ReadBundle,
     as_date,
     as_instant,
@@ -47,6 +44,7 @@ from integrations.fhir.bundle import (
     identifier_value,
     read_bundle,
 )
+from integrations.fhir.report import ImportReport, Issue
 from integrations.fhir.resources import mrn_system
 from tasks.choices import ActivityKind, Priority, Status, TaskKind
 from tasks.models import Task
@@ -55,43 +53,6 @@ from tasks.transitions import record
 
 REASON = "FHIR import"
 PLAN_OPEN = (CarePlanStatus.DRAFT, CarePlanStatus.ACTIVE, CarePlanStatus.ON_HOLD)
-
-
-@dataclass
-class ImportReport:
-    dry_run: bool
-    created: Counter = field(default_factory=Counter)
-    updated: Counter = field(default_factory=Counter)
-    unchanged: Counter = field(default_factory=Counter)
-    notes: list[Issue] = field(default_factory=list)  # taken, with something to know
-    skipped: list[Issue] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def committed(self) -> bool:
-        return self.ok and not self.dry_run
-
-    def summary_lines(self) -> list[str]:
-        def counts(counter: Counter) -> str:
-            return ", ".join(f"{n} {kind}" for kind, n in sorted(counter.items())) or "none"
-
-        verdict = (
-            "dry run, nothing saved" if self.dry_run else ("saved" if self.ok else "refused, nothing saved")
-        )
-        lines = [
-            f"FHIR import: {verdict}.",
-            f"created: {counts(self.created)}",
-            f"updated: {counts(self.updated)}",
-            f"unchanged: {counts(self.unchanged)}",
-        ]
-        lines += [f"note: {issue}" for issue in self.notes]
-        lines += [f"skipped: {issue}" for issue in self.skipped]
-        lines += [f"error: {issue}" for issue in self.errors]
-        return lines
 
 
 class _Refused(Exception):
