@@ -155,7 +155,7 @@ RIGHTS: dict[str, dict[str, str]] = {
     },
     "Imports": {
         "integrations.import_rows": "Import patients, appointments, enrollments and care plans from a "
-        "spreadsheet (CSV or XLSX) into the teams they work in",
+        "spreadsheet (CSV or XLSX) or a FHIR bundle into the teams they work in",
         "integrations.import_appointments": "Import appointments from a spreadsheet into the teams "
         "they work in (front desk)",
     },

@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from benchmark import audit_log, inbox, runner
+from benchmark import audit_log, fhir, inbox, runner
 from benchmark.runner import (  # noqa: F401  # the runner's names, as the command and tests call them
     BenchContext,
     Case,
@@ -279,6 +279,7 @@ CASES += [
 ]
 # The audit page over ten million access log rows (benchmark/audit_log.py).
 CASES += [Case(name, pages, user=user, prepare=audit_log.ready) for name, pages, user in audit_log.CASES]
+CASES += fhir.CASES  # FHIR R4 $everything (benchmark/fhir.py)
 
 
 def run(

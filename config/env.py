@@ -59,3 +59,21 @@ def weekday_numbers(name: str, days: list[str]) -> tuple[int, ...]:
     if not numbers:
         raise ImproperlyConfigured(f"{name} must name at least one working day")
     return tuple(sorted(numbers))
+
+
+def ehr_chart_pattern(name: str, pattern: str) -> str:
+    """An EHR chart URL pattern: empty (no link-out), or an http(s) URL holding {ehr_id} once and
+    no other placeholder. Anything else stops the start, rather than linking every patient to a
+    wrong chart."""
+    pattern = pattern.strip()
+    if not pattern:
+        return ""
+    if not pattern.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"{name} must be an http(s) URL, got {pattern!r}")
+    try:
+        pattern.format(ehr_id="x")
+    except (KeyError, IndexError, ValueError):
+        raise ImproperlyConfigured(f"{name} may hold {{ehr_id}} and no other placeholder") from None
+    if pattern.count("{ehr_id}") != 1:
+        raise ImproperlyConfigured(f"{name} must hold {{ehr_id}} exactly once, got {pattern!r}")
+    return pattern

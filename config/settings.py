@@ -11,7 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str, weekday_numbers
+from config.env import ehr_chart_pattern, env_bool, env_int, env_list, env_str, weekday_numbers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FOLLOWTHROUGH_VAR_DIR", str(BASE_DIR / "var")))
@@ -192,6 +192,15 @@ USE_TZ = True
 PRACTICE_WORKING_DAYS = weekday_numbers(
     "PRACTICE_WORKING_DAYS", env_list("PRACTICE_WORKING_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 )
+
+# EHR link-out: the chart of a patient in the practice's EHR, "https://ehr.example.org/chart/{ehr_id}".
+# Set, it gives every patient with an EHR id an "Open in EHR" link (patient page, task panel);
+# a patient without an EHR id gets none. Unset, a patient's own stored EHR link is used, if any.
+EHR_CHART_URL = ehr_chart_pattern("EHR_CHART_URL", env_str("EHR_CHART_URL", "") or "")
+
+# FHIR: the identifier system of the practice's MRNs in exported Patients (e.g. the EHR's
+# "urn:oid:..."); imports read an MRN by this system or by the identifier type MR.
+FHIR_MRN_SYSTEM = env_str("FHIR_MRN_SYSTEM", "") or "urn:followthrough:mrn"
 
 # Break the glass: how long an emergency access to a patient outside one's teams lasts.
 EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)

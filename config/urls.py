@@ -8,7 +8,9 @@ from careplans import views as careplan_views
 from config import health
 from config.converters import IdConverter
 from dashboards import views as dashboard_views
-from integrations import import_views
+from integrations import calendar_views, import_views
+from integrations.fhir import upload_views as fhir_upload_views
+from integrations.fhir import views as fhir_views
 from notifications import views as notification_views
 from tasks import audit_views, patient_views, transfer_views
 from tasks import views as task_views
@@ -77,5 +79,13 @@ urlpatterns = [
     path("imports/<id:pk>/start/", import_views.import_start, name="import_start"),
     path("imports/<id:pk>/progress/", import_views.import_progress, name="import_progress"),
     path("imports/<id:pk>/errors.csv", import_views.import_errors, name="import_errors"),
+    # FHIR R4 (integrations/fhir): reads for a signed-in user, and the Bundle upload page.
+    path("fhir/R4/Patient/<id:pk>/$everything", fhir_views.everything, name="fhir_everything"),
+    path("fhir/R4/Task", fhir_views.task_search, name="fhir_task_search"),
+    path("fhir/R4/CarePlan", fhir_views.care_plan_search, name="fhir_care_plan_search"),
+    path("import/fhir/", fhir_upload_views.upload, name="fhir_upload"),
+    # The personal calendar feed: its settings page, and the feed at its secret address.
+    path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,9 @@
 
 The import models come first (integrations.imports); models of the other integrations follow."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -147,3 +150,28 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.message}"
+
+
+def feed_token_hash(token: str) -> str:
+    """What is stored of a calendar feed's secret: its SHA-256. The secret itself is shown once,
+    when the feed is turned on or reset; a leaked database gives no working feed URL."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeed(models.Model):
+    """A user's personal iCalendar feed (integrations.calendar): on while this row exists, at
+    /calendar/<secret>.ics. Resetting replaces the secret, so the old URL stops at once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"calendar feed #{self.pk}"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)

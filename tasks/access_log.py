@@ -20,6 +20,7 @@ REFUSED_TARGETS = {
     "care_plan_edit": CarePlan.objects.values_list("patient_id", "patient__care_team_id"),
     "task_detail": Task.objects.values_list("patient_id", "care_team_id"),
     "task_action": Task.objects.values_list("patient_id", "care_team_id"),
+    "fhir_everything": Patient.objects.values_list("pk", "care_team_id"),
 }
 
 

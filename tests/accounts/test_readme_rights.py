@@ -27,6 +27,7 @@ ROW_RIGHTS = {
     "hear of every emergency access (inbox)": {"careplans.hear_emergency_access"},
     "cancel or reschedule many queue rows at once": {"tasks.bulk_change_task"},
     "dashboard": {"tasks.view_dashboard"},
+    "import patients, appointments and care plans (spreadsheet, FHIR)": {"integrations.import_rows"},
     "audit: who viewed or changed which patient": {
         "careplans.review_access_log",
         "careplans.review_practice_access_log",

@@ -15,7 +15,16 @@ from tests.helpers import authenticator, inline_code, totp_code
 
 PASSWORD = "a-long-test-password-1"
 # What a session that owes its second step may still reach: public pages, logging out, the step.
-OPEN = {"login", "healthz", "logout", "two_factor_verify", "two_factor_setup", "two_factor_qr"}
+# The calendar feed is public: calendar apps cannot sign in, so it answers to its secret alone.
+OPEN = {
+    "login",
+    "healthz",
+    "logout",
+    "two_factor_verify",
+    "two_factor_setup",
+    "two_factor_qr",
+    "calendar_feed",
+}
 GATED = [case for case in CASES if case.values[0] not in OPEN]
 ADMIN_PAGES = ["admin:index", "admin:careplans_patient_changelist", "admin:accounts_user_changelist"]
 

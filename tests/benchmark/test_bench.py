@@ -94,3 +94,18 @@ def test_the_access_log_is_filled_set_based_once(postgresql, coordinator, team):
     exports = PatientAccessLog.objects.filter(reason="export")
     assert exports.exists() and not exports.filter(patient__isnull=False).exists()
     assert not PatientAccessLog.objects.filter(patient__isnull=False, care_team__isnull=True).exists()
+
+
+def test_the_fhir_case_tops_each_patient_up_to_50_tasks_once_at_a_fixed_query_count(coordinator, team):
+    from benchmark import fhir
+
+    patients = [PatientFactory(care_team=team) for _ in range(2)]
+    case = next(c for c in bench.CASES if c.name.startswith("FHIR $everything"))
+    result = bench.run_case(case, requests=4, warmup=1, seed=1)
+
+    assert (result.error, result.statuses) == ("", {"200": 4})
+    assert result.queries_min == result.queries_max
+    counts = [Task.objects.filter(patient=p).count() for p in patients]
+    assert counts == [fhir.TASKS_PER_PATIENT] * 2
+    fhir.with_tasks(coordinator, [p.pk for p in patients])  # again: nothing more
+    assert Task.objects.filter(patient__in=patients).count() == 2 * fhir.TASKS_PER_PATIENT

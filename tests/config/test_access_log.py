@@ -39,6 +39,9 @@ PHI = {
     "audit": "manager",
     "audit_export": "manager",
     "import_preview": "manager",  # the first rows of the file, with the patients they match
+    "fhir_everything": "coordinator",
+    "fhir_task_search": "coordinator",
+    "fhir_care_plan_search": "coordinator",
 }
 
 NOT_PHI = {
@@ -72,6 +75,11 @@ NOT_PHI = {
     "import_run": "a run's counts and its refusals: row, column and reason, never a cell's value",
     "import_progress": "a run's progress: rows checked and saved",
     "import_errors": "the refusals as CSV: row, column and reason, never a cell's value",
+    "fhir_upload": "the Bundle upload form and the import's report: counts and problems by bundle "
+    "reference, no patient named",
+    "calendar_settings": "the user's own calendar feed settings",
+    "calendar_feed": "due dates and appointment times, no patient named "
+    "(tests/integrations/test_calendar_feed.py)",
 }
 
 HTMX = {"HX-Request": "true"}
@@ -124,6 +132,8 @@ def _request(client, name: str, world: World, user):
         response = client.get(reverse(name))
         b"".join(response.streaming_content)
         return response
+    if name in ("fhir_task_search", "fhir_care_plan_search"):
+        return client.get(reverse(name), {"patient": patient.pk})
     target = MATRIX[name].target
     if target == "import_run":
         return client.get(reverse(name, args=[world.import_run(PHI[name]).pk]))

@@ -238,6 +238,18 @@ MATRIX: dict[str, Row] = {
     ),
     "import_progress": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
     "import_errors": Row("get", "import_run", IMPORTERS, anonymous=LOGIN, wrong_method="post"),
+    # FHIR R4 reads: the patient page's scope and rights (a search names its patient in ?patient=,
+    # QUERY below); plans need the plan right, so front desk is refused them.
+    "fhir_everything": Row("get", "patient", CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "fhir_task_search": Row("get", None, CLINICAL_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "fhir_care_plan_search": Row(
+        "get", None, every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN), LOGIN, "post"
+    ),
+    # Importing a Bundle: the import right (managers).
+    "fhir_upload": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="put"),
+    # Everyone's own calendar feed settings; the feed itself answers only to its secret (none here).
+    "calendar_settings": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
+    "calendar_feed": Row("get", None, every(HIDDEN), anonymous=HIDDEN, wrong_method="post"),
 }
 
 
@@ -265,7 +277,12 @@ OBJECT_CASES = [case for case in CASES if case.values[0] in MATRIX and MATRIX[ca
 # ---- making the requests ------------------------------------------------------------------
 
 # URLs whose arguments point at no object of a team: what to call them with.
-FIXED_ARGS = {"inbox_group": ["overdue", "2026-12-01"]}
+FIXED_ARGS = {"inbox_group": ["overdue", "2026-12-01"], "calendar_feed": ["no-such-feed-secret"]}
+# URLs that name their object in the query string: what to ask them with.
+QUERY = {
+    "fhir_task_search": lambda world: {"patient": world.patient.pk},
+    "fhir_care_plan_search": lambda world: {"patient": world.patient.pk},
+}
 
 VERB_STATUS = {
     "start": Status.NEW,
@@ -395,7 +412,7 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
         before = PatientNote.objects.count()
         response = client.post(url, {"body": "Prefers calls after 3 pm"})
         return _outcome(response, wrote=PatientNote.objects.count() > before)
-    response = getattr(client, row.method)(url)
+    response = getattr(client, row.method)(url, QUERY[name](world) if name in QUERY else None)
     return _outcome(response, wrote=None if row.method == "get" else False)
 
 
