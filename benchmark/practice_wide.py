@@ -11,10 +11,10 @@ from benchmark.users import EVERY_TEAM_MANAGER, every_team_manager
 
 def dashboard_best_sql_floor(ctx: BenchContext, n: int) -> list[Target]:
     """The best SQL we know for the page's numbers, run bare with every row fetched: see
-    dashboards.best_sql (the open work read from the summary in one GROUPING SETS statement,
-    the flow figures as the page reads them)."""
+    benchmark/best_sql.py (the open work read from the kept counts in one GROUPING SETS
+    statement, the flow figures as the page reads them)."""
+    from benchmark import best_sql
     from benchmark.bench import _dashboard_ready
-    from dashboards import best_sql
 
     _dashboard_ready()
     statements = best_sql.statements(ctx.user)

@@ -49,6 +49,12 @@ class BoundedPage(Page):
     def has_next(self) -> bool:
         return self._has_next
 
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
     def start_index(self) -> int:
         return (self.number - 1) * self.paginator.per_page + 1 if self.object_list else 0
 
