@@ -70,8 +70,9 @@ def page_number(number) -> int:
         return 1
 
 
-def bounded_page(queryset, number, per_page: int, *, bound: int = COUNT_BOUND) -> BoundedPage:
-    """Page `number` of the ordered `queryset`, its total counted up to `bound`."""
+def bounded_page(queryset, number, per_page: int, *, bound: int | None = None) -> BoundedPage:
+    """Page `number` of the ordered `queryset`, its total counted up to `bound` (COUNT_BOUND)."""
+    bound = COUNT_BOUND if bound is None else bound
     number = page_number(number)
 
     def rows(n: int) -> list:
