@@ -44,7 +44,12 @@ class MetricSnapshot(models.Model):
         ]
         indexes = [
             # Dashboard trend for managers: their teams' rows over the period, per day.
-            models.Index(fields=["care_team", "day"], name="metricsnapshot_team_day_idx"),
+            # Covering: the trend of twenty teams is an index-only scan (dashboards.history).
+            models.Index(
+                fields=["care_team", "day"],
+                include=["location", "program", "backlog", "overdue"],
+                name="metricsnapshot_team_day_idx",
+            ),
             # Dashboard trend for coordinators: their own rows over the period, per day.
             models.Index(fields=["owner", "day"], name="metricsnapshot_owner_day_idx"),
         ]
