@@ -22,7 +22,7 @@ from django.db.models import F, IntegerField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.scope import team_id_list
+from accounts.scope import managed_team_ids, team_id_list
 from careplans.models import granted_patient_ids
 from dashboards import open_count_sql as sql
 from dashboards.models import OpenCount, OpenCountAnchor
@@ -59,9 +59,7 @@ def _condition(s) -> Q | None:
     condition = Q(patient_team_id__in=teams)
     if not user.has_perm("careplans.view_clinical"):  # tasks.models.visibility_q
         condition &= Q(kind__in=FRONT_DESK_KINDS) | Q(owner_id=user.pk)
-    if s.team_ids is None:
-        raise ValueError("a TEAMS slice carries its team ids")
-    condition &= Q(care_team_id__in=s.team_ids)
+    condition &= Q(care_team_id__in=managed_team_ids(user) if s.team_ids is None else s.team_ids)
     if s.care_team_id:
         condition &= Q(care_team_id=s.care_team_id)
     if s.location_id:
