@@ -94,3 +94,37 @@ def test_the_access_log_is_filled_set_based_once(postgresql, coordinator, team):
     exports = PatientAccessLog.objects.filter(reason="export")
     assert exports.exists() and not exports.filter(patient__isnull=False).exists()
     assert not PatientAccessLog.objects.filter(patient__isnull=False, care_team__isnull=True).exists()
+
+
+def _practice_wide(names):
+    return [c for c in bench.CASES if c.name in names]
+
+
+def test_the_practice_wide_cases_run_as_a_manager_of_every_team(db, team, other_team, coordinator, outsider):
+    from tests.factories import TaskFactory, in_days
+
+    for owner, patient_team in ((coordinator, team), (outsider, other_team)):
+        TaskFactory(patient=PatientFactory(care_team=patient_team), owner=owner, due_on=in_days(-1))
+    names = (
+        "dashboard, practice-wide",
+        "dashboard SQL floor, practice-wide",
+        "team queue, practice-wide (100 rows/page)",
+    )
+
+    results = [bench.run_case(case, requests=5, warmup=1, seed=1) for case in _practice_wide(names)]
+
+    assert [(r.name, r.user, r.error) for r in results] == [(n, bench.EVERY_TEAM_MANAGER, "") for n in names]
+    assert [r.statuses for r in results] == [{"200": 5}, {"ok": 5}, {"200": 5}]
+    director = get_user_model().objects.get(username=bench.EVERY_TEAM_MANAGER)
+    assert Task.objects.visible_to(director).count() == 2
+
+
+def test_the_best_sql_floor_runs_on_postgresql(postgresql, team, other_team, coordinator):
+    from tests.factories import TaskFactory, in_days
+
+    TaskFactory(patient=PatientFactory(care_team=team), owner=coordinator, due_on=in_days(-1))
+    (case,) = _practice_wide(("dashboard best-SQL floor, practice-wide",))
+
+    result = bench.run_case(case, requests=3, warmup=1, seed=1)
+
+    assert (result.statuses, result.error) == ({"ok": 3}, "")
