@@ -286,3 +286,9 @@ def run(
     *, names: list[str] | None = None, requests: int = 50, warmup: int = 5, seed: int = 1
 ) -> list[Result]:
     return runner.run(CASES, names=names, requests=requests, warmup=warmup, seed=seed)
+
+
+# The practice-wide manager: the dashboard, its floors and the team queue (benchmark/practice_wide.py).
+from benchmark import practice_wide  # noqa: E402  # its cases reuse the targets above
+
+CASES += practice_wide.CASES

@@ -3,7 +3,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -14,12 +13,14 @@ from careplans import emergency
 from careplans.access import log_shown
 from careplans.forms import EmergencyAccessForm
 from careplans.models import EmergencyAccess, Patient
+from careplans.paging import bounded_page
 from careplans.search import search_patients
 
 log = logging.getLogger(__name__)
 
 # The header's dropdown lists this many matches, then links to the list for the rest.
 HEADER_MATCHES = 25
+PATIENT_PAGE_SIZE = 50
 # Shorter than this, the dropdown waits for more: one letter matches a good part of the practice.
 HEADER_MIN_LENGTH = 2
 
@@ -33,7 +34,7 @@ def patient_list(request):
     mine = request.GET.get("mine") == "1"
     if mine:
         patients = patients.filter(primary_provider=request.user)
-    page = Paginator(patients, 50).get_page(request.GET.get("page"))
+    page = bounded_page(patients, request.GET.get("page"), PATIENT_PAGE_SIZE)
     log_shown(request, page)
     return render(request, "careplans/patient_list.html", {"page": page, "query": query, "mine": mine})
 

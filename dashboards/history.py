@@ -8,8 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Sum, Value
 
 from accounts.scope import managed_team_ids
 from dashboards.aggregates import PercentilesCont, percentile_cont
@@ -114,15 +113,27 @@ def trend(s: Slice) -> list[TrendPoint] | None:
     ):
         if value:
             rows = rows.filter(**{name: value})
-    per_day = rows.filter(day=OuterRef("day")).order_by().values("day")
-
-    def total(column: str):
-        return Coalesce(Subquery(per_day.annotate(total=Sum(column)).values("total")), 0)
-
-    days = (
-        SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
-        .annotate(backlog=total("backlog"), overdue=total("overdue"))
-        .order_by("day")
+    # One pass over the period's rows (an index-only scan of metricsnapshot_team_day_idx), and
+    # the days taken with zeros, so a day taken with no open task reads 0, not a gap.
+    days = SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
+    summed = (
+        rows.filter(day__gte=s.trend_start, day__lte=s.end)
+        .order_by()
+        .values("day")
+        .annotate(backlog=Sum("backlog"), overdue=Sum("overdue"))
         .values_list("day", "backlog", "overdue")
     )
-    return [TrendPoint(day, backlog, overdue) for day, backlog, overdue in days]
+    zeros = days.order_by().values_list("day", Value(-1), Value(0))
+    points: dict[datetime.date, list[int]] = {}
+    for day, backlog, overdue in zeros.union(summed, all=True):
+        point = points.setdefault(day, [0, 0, False])
+        if backlog == -1:
+            point[2] = True  # a day taken
+        else:
+            point[0] += backlog
+            point[1] += overdue
+    return [
+        TrendPoint(day, backlog, overdue)
+        for day, (backlog, overdue, taken) in sorted(points.items())
+        if taken
+    ]

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import IntegrityError, OperationalError
 from django.utils import timezone
 
-from dashboards import services
+from dashboards import open_counts, services
 
 
 @shared_task(autoretry_for=(OperationalError, IntegrityError), retry_backoff=60, max_retries=5)
@@ -16,3 +16,12 @@ def take_daily_snapshot(day: str | None = None) -> int:
     collides with the first on the unique constraint retries and replaces them."""
     when = datetime.date.fromisoformat(day) if day else timezone.localdate()
     return services.take_snapshots(first=when, last=when).rows
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=60, max_retries=5)
+def maintain_open_counts() -> str:
+    """The dashboard's kept open-work counts (dashboards.open_counts): rebuilt on the first run
+    of a new day in the practice's time zone (the windows they are clamped to move with the
+    day), else the rows appended by writes summed up. Idempotent; a rebuild that cannot lock the
+    counts within seconds fails and is retried."""
+    return open_counts.maintain()

@@ -44,7 +44,12 @@ class MetricSnapshot(models.Model):
         ]
         indexes = [
             # Dashboard trend for managers: their teams' rows over the period, per day.
-            models.Index(fields=["care_team", "day"], name="metricsnapshot_team_day_idx"),
+            # Covering: the trend of twenty teams is an index-only scan (dashboards.history).
+            models.Index(
+                fields=["care_team", "day"],
+                include=["location", "program", "backlog", "overdue"],
+                name="metricsnapshot_team_day_idx",
+            ),
             # Dashboard trend for coordinators: their own rows over the period, per day.
             models.Index(fields=["owner", "day"], name="metricsnapshot_owner_day_idx"),
         ]
@@ -65,3 +70,54 @@ class SnapshotDay(models.Model):
 
     def __str__(self) -> str:
         return f"snapshot day {self.day}"
+
+
+class OpenCount(models.Model):
+    """The practice's open work, counted: n open tasks (New, In progress, Waiting) of patients
+    who are not restricted share these values. The dashboard sums the rows of a manager's teams
+    instead of counting their tasks (dashboards.open_counts), so twenty teams cost what two do.
+
+    Kept by database triggers (dashboards.open_count_sql) in the transaction of every write to
+    tasks_task, careplans_patient (risk, location, team, restricted) and careplans_careplan
+    (program): a write appends rows of +1 and -1 and never updates one, so writers never wait
+    for each other here. Several rows may share their values; a job sums them up
+    (dashboards.open_counts.compact). Dates are clamped around the anchor day
+    (OpenCountAnchor), which is what keeps the rows few. Plain ids, no foreign keys: derived
+    data, rebuilt whole from the tasks by `manage.py open_counts --rebuild`."""
+
+    care_team_id = models.BigIntegerField(help_text="The task's care team.")
+    patient_team_id = models.BigIntegerField(help_text="The patient's care team (what scope reads).")
+    owner_id = models.BigIntegerField()
+    program_id = models.BigIntegerField(null=True, blank=True, help_text="None: an ad-hoc task.")
+    location_id = models.BigIntegerField(help_text="The patient's location.")
+    risk_level = models.CharField(max_length=10)
+    kind = models.CharField(max_length=20)
+    due_on = models.DateField(help_text="The due date, clamped to the anchor's due window.")
+    waiting_until = models.DateField(
+        null=True, blank=True, help_text="Waiting tasks only: the date, clamped to the wait window."
+    )
+    n = models.IntegerField(help_text="Tasks: a change appends -1 and +1 rows until they are summed.")
+
+    class Meta:
+        indexes = [models.Index(fields=["care_team_id"], name="opencount_team_idx")]
+
+    def __str__(self) -> str:
+        return f"open count #{self.pk}"
+
+
+class OpenCountAnchor(models.Model):
+    """The day the open counts were last built for (one row), and the date windows the triggers
+    clamp to. A due date before `due_low` reads as `due_low` and one after `due_high` as
+    `due_high`; waits likewise: every row classifies overdue, due today, due in the next 7
+    days and wait ended exactly as its tasks do, for a today of `day` or the day after. Later
+    (the nightly rebuild has not run), the dashboard counts its tasks as it always did."""
+
+    day = models.DateField()
+    due_low = models.DateField()
+    due_high = models.DateField()
+    wait_low = models.DateField()
+    wait_high = models.DateField()
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"open counts as of {self.day}"

@@ -25,6 +25,7 @@ SORTS = [
 ]
 
 
+TIEBREAK = ("due_on", "pk")
 # The form's first line; the rest fold under "More filters", the dashboard's own under
 # "Dashboard drill-down filters" (a coordinator rarely sets those by hand).
 PRIMARY = ("q", "status", "kind", "owner")
@@ -215,6 +216,8 @@ class TaskFilter(django_filters.FilterSet):
         if not data.get("status") and not data.get("event") and not data.get("timeliness"):
             queryset = queryset.filter(rowsets.OPEN)
         queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("sort"):
-            queryset = queryset.order_by("due_on", "-priority", "pk")
-        return queryset
+        # Ties broken by due date and id, so pages neither repeat nor skip a row; each order is
+        # an index the first page is read from (tasks.models, task_open_*_order_idx).
+        order = list(self.form.cleaned_data.get("sort") or ["due_on", "-priority"])
+        order += [key for key in TIEBREAK if key not in order and f"-{key}" not in order]
+        return queryset.order_by(*order)

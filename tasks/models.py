@@ -193,6 +193,15 @@ class Task(models.Model):
             models.Index(
                 fields=["patient", "due_on", "priority", "id"], condition=_OPEN, name="task_open_patient_idx"
             ),
+            # Team queue: the first page of the open tasks of any number of teams, in the
+            # queue's orders (tasks.filters), read from the index without sorting them all
+            # (careplans.paging): by due date, and by priority.
+            models.Index(
+                F("due_on"), F("priority").desc(), F("id"), condition=_OPEN, name="task_open_order_due_idx"
+            ),
+            models.Index(
+                F("priority").desc(), F("due_on"), F("id"), condition=_OPEN, name="task_open_order_prio_idx"
+            ),
             # Patient page: a patient's tasks.
             models.Index(fields=["patient", "due_on"], name="task_patient_due_idx"),
             # Dashboards: a team's completions over a date range, on time or late, by type and

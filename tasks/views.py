@@ -1,8 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Window
 from django.http import HttpResponseBadRequest, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from careplans.access import log_export, log_tasks_shown
 from careplans.emergency import current_access
+from careplans.paging import bounded_page
 from config.replica import replica_reads
 from tasks import actions, exports, forms, progress, queues, rights, rowsets, saved_filters
 from tasks.access import get_saved_filter_for_user, get_task_for_user
@@ -22,9 +21,6 @@ from tasks.forms import BulkCancelForm, BulkReassignForm, BulkRescheduleForm, Sa
 from tasks.models import Activity, SavedFilter, Task
 
 QUEUE_PAGE_SIZE = 100
-# A page number is taken up to here: further is past any queue's end, and beyond what a
-# database's OFFSET takes (SQLite's overflows at 2**63).
-MAX_PAGE = 10**9
 
 # verb → (form, how to call the action with the cleaned data, may the user do it?)
 VERBS = {
@@ -241,7 +237,8 @@ def _filtered(request):
 def team_queue(request):
     filterset = _filtered(request)
     today = timezone.localdate()
-    page = counted_page(rowsets.with_due_flags(filterset.qs, today), request.GET.get("page"), QUEUE_PAGE_SIZE)
+    # The page from an index, the total counted up to a bound (careplans.paging).
+    page = bounded_page(rowsets.with_due_flags(filterset.qs, today), request.GET.get("page"), QUEUE_PAGE_SIZE)
     log_tasks_shown(request, page)
     context = {
         "saved_filters": SavedFilter.objects.filter(user=request.user),  # one query, however many
@@ -279,33 +276,6 @@ def delete_saved_filter(request, pk: int):
     saved_filters.delete_filter(saved, by=request.user)
     messages.success(request, f"Deleted the saved filter “{saved.name}”.")
     return _back_to_queue(request)
-
-
-def counted_page(queryset, number, per_page: int) -> Page:
-    """A page of `queryset` and the number of rows in all, from one query: each row carries
-    COUNT(*) OVER (), so the queue reads its filtered rows once instead of counting them first.
-    A page number past the end gives the last page, a bad one the first (as get_page does)."""
-    try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
-        number = 1
-    # Past any queue's end, and an offset the database can still take: the last page, not a 500.
-    number = min(number, MAX_PAGE)
-    counted = queryset.annotate(rows_in_all=Window(Count("pk")))
-
-    def rows(n: int) -> list:
-        return list(counted[(n - 1) * per_page : n * per_page])
-
-    object_list = rows(number)
-    paginator = Paginator(queryset, per_page)
-    if object_list:
-        paginator.count = object_list[0].rows_in_all
-    elif number > 1:  # past the end: count, then show the last page
-        number = paginator.num_pages
-        object_list = rows(number)
-    else:
-        paginator.count = 0
-    return Page(object_list, number, paginator)
 
 
 def _querystring_without_page(request) -> str:

@@ -1,6 +1,7 @@
 """The benchmark runner: pages through the test client, jobs timed apart from their setup and
 rolled back, queries counted on the measured targets."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
@@ -9,6 +10,7 @@ from benchmark import bench
 from careplans.models import Patient, PatientAccessLog
 from tasks.models import Task
 from tests.factories import PatientFactory
+from tests.notifications.conftest import seeded  # noqa: F401  # the roles, after a flush
 
 
 def test_pages_are_timed_and_counted(db):
@@ -109,3 +111,42 @@ def test_the_fhir_case_tops_each_patient_up_to_50_tasks_once_at_a_fixed_query_co
     assert counts == [fhir.TASKS_PER_PATIENT] * 2
     fhir.with_tasks(coordinator, [p.pk for p in patients])  # again: nothing more
     assert Task.objects.filter(patient__in=patients).count() == 2 * fhir.TASKS_PER_PATIENT
+
+
+def _practice_wide(names):
+    return [c for c in bench.CASES if c.name in names]
+
+
+# Transactional: on PostgreSQL the dashboard cases VACUUM first, which no transaction may hold.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded")
+def test_the_practice_wide_cases_run_as_a_manager_of_every_team(team, other_team, coordinator, outsider):
+    from tests.factories import TaskFactory, in_days
+
+    for owner, patient_team in ((coordinator, team), (outsider, other_team)):
+        TaskFactory(patient=PatientFactory(care_team=patient_team), owner=owner, due_on=in_days(-1))
+    names = (
+        "dashboard, practice-wide",
+        "dashboard SQL floor, practice-wide",
+        "team queue, practice-wide (100 rows/page)",
+    )
+
+    results = [bench.run_case(case, requests=5, warmup=1, seed=1) for case in _practice_wide(names)]
+
+    assert [(r.name, r.user, r.error) for r in results] == [(n, bench.EVERY_TEAM_MANAGER, "") for n in names]
+    assert [r.statuses for r in results] == [{"200": 5}, {"ok": 5}, {"200": 5}]
+    director = get_user_model().objects.get(username=bench.EVERY_TEAM_MANAGER)
+    assert Task.objects.visible_to(director).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgresql", "seeded")
+def test_the_best_sql_floor_runs_on_postgresql(team, other_team, coordinator):
+    from tests.factories import TaskFactory, in_days
+
+    TaskFactory(patient=PatientFactory(care_team=team), owner=coordinator, due_on=in_days(-1))
+    (case,) = _practice_wide(("dashboard best-SQL floor, practice-wide",))
+
+    result = bench.run_case(case, requests=3, warmup=1, seed=1)
+
+    assert (result.statuses, result.error) == ({"ok": 3}, "")

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from careplans.paging import bounded_page
 from tasks.choices import Status, TaskKind
 from tasks.models import SavedFilter, Task
-from tasks.views import counted_page
 from tests.factories import PatientFactory, TaskFactory, in_days
 from tests.helpers import count_queries, inline_code
 
@@ -213,22 +213,22 @@ def test_queue_costs_the_same_queries_with_one_saved_filter_and_with_twelve(clie
 
 
 @pytest.mark.parametrize(
-    ("asked", "shown", "titles"),
+    ("asked", "shown", "titles", "queries"),
     [
-        ("1", 1, ["t0", "t1"]),
-        ("3", 3, ["t4"]),
-        ("9", 3, ["t4"]),
-        ("x", 1, ["t0", "t1"]),
-        (None, 1, ["t0", "t1"]),
+        ("1", 1, ["t0", "t1"], 2),  # the page and one row more, then the total
+        ("3", 3, ["t4"], 1),  # the last page: its rows say where the list ends
+        ("9", 3, ["t4"], 3),  # past the end: rows, count, the last page's rows
+        ("x", 1, ["t0", "t1"], 2),
+        (None, 1, ["t0", "t1"], 2),
     ],
 )
-def test_a_page_and_its_total_come_from_one_query(patient, coordinator, asked, shown, titles):
+def test_a_page_reads_its_rows_and_counts_the_total(patient, coordinator, asked, shown, titles, queries):
     for i in range(5):
         TaskFactory(patient=patient, owner=coordinator, title=f"t{i}", due_on=in_days(i))
     tasks = Task.objects.visible_to(coordinator).order_by("due_on")
 
     with CaptureQueriesContext(connection) as context:
-        page = counted_page(tasks, asked, 2)
+        page = bounded_page(tasks, asked, 2)
 
     assert (page.number, [t.title for t in page], page.paginator.count, page.paginator.num_pages) == (
         shown,
@@ -236,13 +236,60 @@ def test_a_page_and_its_total_come_from_one_query(patient, coordinator, asked, s
         5,
         3,
     )
-    assert len(context.captured_queries) == (3 if asked == "9" else 1)  # past the end: rows, count, rows
+    assert (page.has_next(), page.paginator.more, page.paginator.label) == (shown < 3, False, "5")
+    assert len(context.captured_queries) == queries
+
+
+def test_past_the_bound_the_total_reads_bound_plus_and_pages_still_go_on(patient, coordinator):
+    for i in range(7):
+        TaskFactory(patient=patient, owner=coordinator, title=f"t{i}", due_on=in_days(i))
+    tasks = Task.objects.visible_to(coordinator).order_by("due_on")
+
+    first, third, last = (bounded_page(tasks, n, 2, bound=3) for n in ("1", "3", "4"))
+
+    assert (first.paginator.count, first.paginator.more, first.paginator.label) == (3, True, "3+")
+    assert [t.title for t in third] == ["t4", "t5"] and third.has_next()
+    assert ([t.title for t in last], last.has_next(), last.paginator.label) == (["t6"], False, "7")
+    assert (last.start_index(), last.end_index(), last.previous_page_number()) == (7, 7, 3)
+
+
+def test_the_queue_shows_1000_plus_beyond_the_bound_and_pages_on(client, coordinator, patient, monkeypatch):
+    monkeypatch.setattr("careplans.paging.COUNT_BOUND", 3)
+    monkeypatch.setattr("tasks.views.QUEUE_PAGE_SIZE", 2)
+    for i in range(7):
+        TaskFactory(patient=patient, owner=coordinator, title=f"Call {i}", due_on=in_days(i))
+    client.force_login(coordinator)
+
+    first = client.get(reverse("team_queue")).content.decode()
+    second = client.get(reverse("team_queue"), {"page": 2}).content.decode()
+    last = client.get(reverse("team_queue"), {"page": 4}).content.decode()
+
+    assert "3+ tasks" in first and "Page 1</li>" in first and "page=2" in first
+    assert "Call 2" in second and "Call 3" in second and "Call 1" not in second
+    assert "7 tasks" in last and "Page 4 of 4" in last and "Call 6" in last
+
+
+@pytest.mark.parametrize("sort", ["-priority", "status", "patient__last_name"])
+def test_pages_of_a_sorted_queue_neither_repeat_nor_skip_a_row(
+    client, coordinator, patient, monkeypatch, sort
+):
+    """Many rows tie on the sorted column: due date and id break the ties."""
+    monkeypatch.setattr("tasks.views.QUEUE_PAGE_SIZE", 3)
+    tasks = [TaskFactory(patient=patient, owner=coordinator, due_on=in_days(i % 2)) for i in range(8)]
+    client.force_login(coordinator)
+
+    shown = []
+    for page in (1, 2, 3):
+        response = client.get(reverse("team_queue"), {"sort": sort, "page": page})
+        shown += [task.pk for task in response.context["page"]]
+
+    assert sorted(shown) == sorted(t.pk for t in tasks)
 
 
 def test_an_empty_queue_is_one_empty_page(coordinator):
-    page = counted_page(Task.objects.visible_to(coordinator).order_by("pk"), "4", 100)
+    page = bounded_page(Task.objects.visible_to(coordinator).order_by("pk"), "4", 100)
 
-    assert (page.number, list(page), page.paginator.count) == (1, [], 0)
+    assert (page.number, list(page), page.paginator.count, page.has_next()) == (1, [], 0, False)
 
 
 def test_a_closed_task_past_its_date_is_never_shown_overdue(client, coordinator, patient):
