@@ -46,7 +46,9 @@ def _pages(user) -> list[tuple[str, str, bool]]:
     for status in Status.values:
         picked += list(tasks.filter(status=status).values_list("pk", flat=True)[:2])
     picked += list(tasks.filter(depends_on__isnull=False).values_list("pk", flat=True)[:2])
-    picked += list(tasks.filter(activities__kind="contact_attempt").distinct().values_list("pk", flat=True)[:2])
+    picked += list(
+        tasks.filter(activities__kind="contact_attempt").distinct().values_list("pk", flat=True)[:2]
+    )
     for pk in picked:
         pages.append((f"task.{pk}", reverse("task_detail", args=[pk]), False))
         pages.append((f"task.{pk}.htmx", reverse("task_detail", args=[pk]), True))
