@@ -84,3 +84,14 @@ def patient_timeline(timeline: Iterable) -> SafeString:
     return _render(
         "tasks/_patient_timeline.html", {"timeline": timeline, "task_url": url_for_each("task_detail")}
     )
+
+
+def filter_fields(fields: Iterable, *, user) -> SafeString:
+    """A filter form's fields: a checkbox list folded in a dropdown, a date range with a label
+    for each end, or a field and its label; each with its errors."""
+    return _render("tasks/_filter_fields.html", {"fields": fields, "user": user, "chosen": chosen})
+
+
+def chosen(field) -> str:
+    """A checkbox filter's ticked choices, for its folded summary: "New, In progress", or "Any"."""
+    return ", ".join(choice.choice_label for choice in field if choice.data["selected"]) or "Any"

@@ -42,7 +42,7 @@ def tel(phone: str) -> str:
 register.filter("ordinal", ordinal)
 
 
-@register.filter
-def chosen(field) -> str:
-    """A checkbox filter's ticked choices, for its folded summary: "New, In progress", or "Any"."""
-    return ", ".join(choice.choice_label for choice in field if choice.data["selected"]) or "Any"
+@register.simple_tag(takes_context=True)
+def filter_fields(context, fields):
+    """`{% filter_fields filter.primary_fields %}`: each field as the filters show it (tasks.rows)."""
+    return rows.filter_fields(fields, user=context.get("user"))

@@ -57,14 +57,20 @@ def _pages(user) -> list[tuple[str, str, bool]]:
     return pages
 
 
+BLOCK_END = re.compile(r" (</(?:div|fieldset|p|li|ul|ol|td|th|tr|tbody|thead|table|form|section|article)>)")
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 
 
 def normalise(html: str) -> str:
-    """One tag or text run a line, whitespace runs made one space, CSRF tokens blanked."""
+    """Whitespace runs made one space (a browser shows them alike), then a line per tag: a line
+    that starts with a space had whitespace before it, which can show between inline tags, so it
+    still counts. Whitespace before a tag's closing ">", or at the end of a block, dropped: a
+    browser never shows it. CSRF tokens blanked."""
     html = TOKEN.sub(r"\1-\2", html)
     html = re.sub(r"\s+", " ", html)
-    html = re.sub(r">\s*<", ">\n<", html)
+    html = re.sub(r" >", ">", html)  # inside a tag (Jinja2's widget attributes end with a newline)
+    html = BLOCK_END.sub(r"\1", html)  # a block's trailing space is never laid out
+    html = html.replace("> <", ">\n <").replace("><", ">\n<")
     return html.strip() + "\n"
 
 
