@@ -143,3 +143,16 @@ def test_a_widget_only_djangos_engine_has_still_renders():
 
     assert ours == django_html
     assert 'class="vDateField"' in ours
+
+
+@pytest.mark.parametrize(("hour", "minute"), [(0, 0), (0, 5), (9, 7), (11, 59), (12, 0), (13, 30), (23, 59)])
+def test_timeline_times_read_as_djangos_date_filter_wrote_them(hour, minute):
+    from django.template.defaultfilters import date
+
+    from config.jinja2 import clock_time, iso_time
+
+    moment = timezone.make_aware(datetime.datetime(2026, 3, 8, hour, minute, 31)).astimezone(datetime.UTC)
+    local = timezone.localtime(moment)
+
+    assert clock_time(moment) == date(local, "m/d/Y g:i A")
+    assert iso_time(moment) == date(local, "c")
