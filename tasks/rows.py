@@ -5,23 +5,12 @@ in a per-row include). The pages include them through template tags (tasks.templ
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.template import engines
-from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from config.jinja2 import render_partial, url_for_each
 from tasks.choices import CLOSED_STATUSES
-
-# An id no row has (the URLs take 18 digits at most): where a reversed URL carries its pk.
-_MARKER = 987654321987654321
-
-
-def url_for_each(name: str) -> Callable[[int], str]:
-    """reverse(name, args=[pk]) for any pk, reversed once: a page of 100 rows asked the resolver
-    for 200 URLs. The same string reverse() gives, the pk where the marker was."""
-    before, after = reverse(name, args=[_MARKER]).split(str(_MARKER))
-    return lambda pk: f"{before}{pk}{after}"
 
 
 def due_phrase(task, today: datetime.date) -> str:
@@ -41,11 +30,6 @@ def due_phrase(task, today: datetime.date) -> str:
     if days > 1:
         return f"in {days} days"
     return ""
-
-
-def _render(template: str, context: dict) -> SafeString:
-    # Jinja2 escapes every value (config.jinja2, Django's entities); its output is safe to include.
-    return mark_safe(engines["jinja2"].get_template(template).render(context))  # noqa: S308  # nosec B308 B703
 
 
 def task_rows(
@@ -71,17 +55,17 @@ def task_rows(
         "patient_url": url_for_each("patient_detail"),
         "due_phrase": due_phrase,
     }
-    return _render("tasks/_task_rows.html", context)
+    return render_partial("tasks/_task_rows.html", context)
 
 
 def task_timeline(activities: Iterable) -> SafeString:
     """A task's timeline: its activities, newest first."""
-    return _render("tasks/_timeline.html", {"activities": activities})
+    return render_partial("tasks/_timeline.html", {"activities": activities})
 
 
 def patient_timeline(timeline: Iterable) -> SafeString:
     """A patient's timeline (careplans' entries), each activity linking to its task."""
-    return _render(
+    return render_partial(
         "tasks/_patient_timeline.html", {"timeline": timeline, "task_url": url_for_each("task_detail")}
     )
 
@@ -89,7 +73,7 @@ def patient_timeline(timeline: Iterable) -> SafeString:
 def filter_fields(fields: Iterable, *, user) -> SafeString:
     """A filter form's fields: a checkbox list folded in a dropdown, a date range with a label
     for each end, or a field and its label; each with its errors."""
-    return _render("tasks/_filter_fields.html", {"fields": fields, "user": user, "chosen": chosen})
+    return render_partial("tasks/_filter_fields.html", {"fields": fields, "user": user, "chosen": chosen})
 
 
 def chosen(field) -> str:

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from benchmark.management.commands.snapshot_pages import normalise
 from config.forms import FormRenderer
+from config.jinja2 import url_for_each
 from tasks import rows, views
 from tasks.choices import Status, WaitingReason
 from tasks.filters import TaskFilter
@@ -58,8 +59,8 @@ def test_a_row_links_to_the_urls_reverse_gives(client, coordinator, task):
 
 @pytest.mark.parametrize("pk", [1, 42, 10**17])
 def test_urls_reversed_once_are_reverses_own(db, pk):
-    assert rows.url_for_each("task_detail")(pk) == reverse("task_detail", args=[pk])
-    assert rows.url_for_each("patient_detail")(pk) == reverse("patient_detail", args=[pk])
+    assert url_for_each("task_detail")(pk) == reverse("task_detail", args=[pk])
+    assert url_for_each("patient_detail")(pk) == reverse("patient_detail", args=[pk])
 
 
 def test_a_waiting_row_says_until_when_with_the_year_when_not_this_one(coordinator, patient):
