@@ -26,7 +26,12 @@ class FormRenderer(BaseRenderer):
         return Jinja2(
             {
                 "APP_DIRS": False,
-                "DIRS": [Path(django.forms.__file__).parent / "jinja2"],
+                # Ours first: Django's Jinja2 attrs.html ends with a newline its twin lacks, which
+                # put one inside every tag ("checked\n>"); our copy is the same without it.
+                "DIRS": [
+                    Path(__file__).parent / "form_templates",
+                    Path(django.forms.__file__).parent / "jinja2",
+                ],
                 "NAME": "djangoforms-jinja2",
                 "OPTIONS": {"environment": "config.jinja2.environment"},
             }
