@@ -1,10 +1,10 @@
 """The practice-wide manager (`bench.director`, manager right on every team): the pages whose
-cost used to grow with the practice, the dashboard and the team queue, and the dashboard's SQL
-floors (its own statements run bare, and the best SQL we know for the same numbers)."""
+cost used to grow with the practice, the dashboard and the team queue (each beside its own SQL run bare,
+as every page case is), and the best SQL we know for the dashboard's numbers."""
 
 from __future__ import annotations
 
-from benchmark.bench import dashboard_pages, dashboard_sql_floor, team_queue_pages
+from benchmark.bench import dashboard_pages, team_queue_pages
 from benchmark.runner import BenchContext, Case, Target
 from benchmark.users import EVERY_TEAM_MANAGER, every_team_manager
 
@@ -27,7 +27,6 @@ def _case(name: str, targets) -> Case:
 
 CASES: list[Case] = [
     _case("dashboard, practice-wide", dashboard_pages),
-    _case("dashboard SQL floor, practice-wide", dashboard_sql_floor),
     _case("dashboard best-SQL floor, practice-wide", dashboard_best_sql_floor),
     _case("team queue, practice-wide (100 rows/page)", team_queue_pages),
 ]

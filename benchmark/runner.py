@@ -80,6 +80,14 @@ class Result:
     queries_max: int
     statuses: dict[str, int] = field(default_factory=dict)
     error: str = ""
+    # A page's own SQL run bare (see sql_floor): p50, and the page's p50 over it.
+    sql_p50_ms: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.sql_p50_ms:
+            return None
+        return round(self.p50_ms / self.sql_p50_ms, 2)
 
     @property
     def queries(self) -> str:
@@ -96,9 +104,10 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-def _measure(client: Client, target: Target, *, count: bool = False) -> tuple[float, str, int]:
-    """(milliseconds, status, queries) of one request or job run; queries only when `count`
-    (capturing wraps every cursor and would tax the timing, so it is a pass of its own)."""
+def _measure(client: Client, target: Target, *, count: bool = False) -> tuple[float, str, list[str]]:
+    """(milliseconds, status, statements) of one request or job run; the SQL statements it ran
+    only when `count` (capturing wraps every cursor and would tax the timing, so it is a pass of
+    its own)."""
     if isinstance(target, JobRun):
         with transaction.atomic():
             target.prepare()
@@ -119,14 +128,31 @@ def _measure(client: Client, target: Target, *, count: bool = False) -> tuple[fl
     return elapsed, str(response.status_code), queries
 
 
-def _timed(run: Callable[[], object], count: bool) -> tuple[float, int]:
+def _timed(run: Callable[[], object], count: bool) -> tuple[float, list[str]]:
     if count:
         with CaptureQueriesContext(connection) as captured:
             run()
-        return 0.0, len(captured.captured_queries)
+        return 0.0, [q["sql"] for q in captured.captured_queries]
     started = time.perf_counter()
     run()
-    return (time.perf_counter() - started) * 1000, 0
+    return (time.perf_counter() - started) * 1000, []
+
+
+def sql_floor(statements: list[str]) -> float:
+    """Milliseconds to run one request's SQL statements (session, user and rights included)
+    through a bare cursor, every row fetched: the time the database needs, without Django
+    building querysets, models, the template and the response. Timed as a request is. In a
+    transaction rolled back after: the access log rows and session saves are not written twice."""
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+        elapsed = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    return elapsed
 
 
 def signed_in(user) -> Client:
@@ -162,7 +188,11 @@ def run_case(case: Case, *, requests: int, warmup: int, seed: int) -> Result:
         elapsed, status, _ = _measure(client, target)
         timings.append(elapsed)
         statuses[status] = statuses.get(status, 0) + 1
-    counts = [_measure(client, target, count=True)[2] for target in measured[: case.counted_runs]]
+    captured = [_measure(client, target, count=True)[2] for target in measured[: case.counted_runs]]
+    counts = [len(statements) for statements in captured]
+    floor = None
+    if all(isinstance(target, str) for target in measured):  # pages: each measured request's own SQL
+        floor = round(statistics.median(sql_floor(statements) for statements in captured), 1)
     return Result(
         name=case.name,
         user=case.user,
@@ -173,6 +203,7 @@ def run_case(case: Case, *, requests: int, warmup: int, seed: int) -> Result:
         queries_min=min(counts),
         queries_max=max(counts),
         statuses=statuses,
+        sql_p50_ms=floor,
     )
 
 
@@ -194,7 +225,10 @@ def run(
 
 
 def table(results: list[Result]) -> str:
-    header = ("case", "user", "requests", "p50 ms", "p95 ms", "max ms", "queries/request", "status")
+    header = (
+        *("case", "user", "requests", "p50 ms", "SQL p50 ms", "ratio", "p95 ms", "max ms"),
+        *("queries/request", "status"),
+    )
     rows = [header]
     for r in results:
         status = r.error or ", ".join(f"{code}: {n}" for code, n in sorted(r.statuses.items()))
@@ -204,6 +238,8 @@ def table(results: list[Result]) -> str:
                 r.user or "anonymous",
                 str(r.requests),
                 f"{r.p50_ms:.1f}",
+                "-" if r.sql_p50_ms is None else f"{r.sql_p50_ms:.1f}",
+                "-" if r.ratio is None else f"{r.ratio:.2f}x",
                 f"{r.p95_ms:.1f}",
                 f"{r.max_ms:.1f}",
                 r.queries,
@@ -211,7 +247,7 @@ def table(results: list[Result]) -> str:
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    numeric = {2, 3, 4, 5, 6}
+    numeric = {2, 3, 4, 5, 6, 7, 8}
     lines = []
     for n, row in enumerate(rows):
         cells = [
@@ -237,5 +273,5 @@ def environment() -> dict:
 
 def write_json(results: list[Result], path: Path, *, env: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {**env, "cases": [{**asdict(r), "queries": r.queries} for r in results]}
+    payload = {**env, "cases": [{**asdict(r), "queries": r.queries, "ratio": r.ratio} for r in results]}
     path.write_text(json.dumps(payload, indent=2) + "\n")

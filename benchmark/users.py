@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 EVERY_TEAM_MANAGER = "bench.director"
+OPERATOR = "bench.operator"
 
 
 def every_team_manager() -> None:
@@ -22,3 +23,15 @@ def every_team_manager() -> None:
             user.save()
             user.groups.add(Group.objects.get(name=Role.MANAGER))
         assign_perm("accounts.manage_careteam", user, CareTeam.objects.all())
+
+
+def operator() -> None:
+    """The operator's superuser, the only user who sees tasks in the admin (accounts.admin_base):
+    for the admin's task list, the queue's reference. Committed; a second call changes nothing."""
+    from accounts.models import User
+
+    if not User.objects.filter(username=OPERATOR).exists():
+        user = User(username=OPERATOR, is_staff=True, is_superuser=True)
+        user.set_unusable_password()
+        user._change_reason = "bench: the admin's task list as a reference"
+        user.save()

@@ -1,31 +1,36 @@
-import datetime
-
 from django import template
 
-from tasks.choices import CLOSED_STATUSES
+from tasks import rows
 from tasks.models import ordinal
 
 register = template.Library()
 
 
+register.simple_tag(rows.due_phrase, name="due_phrase")
+
+
 @register.simple_tag
-def due_phrase(task, today: datetime.date) -> str:
-    """ "3 days overdue", "today", "tomorrow", "in 4 days". Whether a task is overdue is the
-    database's answer (tasks.rowsets.with_due_flags sets `is_overdue`), so a closed task past its
-    date says nothing here rather than "overdue", and a closed task nothing at all ("tomorrow"
-    under a completed task would read as work still to do)."""
-    if task.status in CLOSED_STATUSES:
-        return ""
-    days = (task.due_on - today).days
-    if getattr(task, "is_overdue", False):
-        return "1 day overdue" if days == -1 else f"{-days} days overdue"
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days > 1:
-        return f"in {days} days"
-    return ""
+def task_rows(tasks, *, today, selectable=False, show_patient=False, show_owner=False, panel=False):
+    """`{% task_rows page today=today show_patient=True ... %}`: the <tr> of each task, from
+    the Jinja2 partial (tasks.rows)."""
+    return rows.task_rows(
+        tasks,
+        today=today,
+        selectable=selectable,
+        show_patient=show_patient,
+        show_owner=show_owner,
+        panel=panel,
+    )
+
+
+@register.simple_tag
+def task_timeline(activities):
+    return rows.task_timeline(activities)
+
+
+@register.simple_tag
+def patient_timeline(timeline):
+    return rows.patient_timeline(timeline)
 
 
 @register.filter
@@ -37,7 +42,7 @@ def tel(phone: str) -> str:
 register.filter("ordinal", ordinal)
 
 
-@register.filter
-def chosen(field) -> str:
-    """A checkbox filter's ticked choices, for its folded summary: "New, In progress", or "Any"."""
-    return ", ".join(choice.choice_label for choice in field if choice.data["selected"]) or "Any"
+@register.simple_tag(takes_context=True)
+def filter_fields(context, fields):
+    """`{% filter_fields filter.primary_fields %}`: each field as the filters show it (tasks.rows)."""
+    return rows.filter_fields(fields, user=context.get("user"))
