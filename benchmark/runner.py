@@ -138,6 +138,11 @@ def _timed(run: Callable[[], object], count: bool) -> tuple[float, list[str]]:
     return (time.perf_counter() - started) * 1000, []
 
 
+# The request's own transaction control (a view's atomic block: BEGIN or SAVEPOINT and their
+# ends) is not replayed: the replay has its own transaction, and SQLite refuses a BEGIN inside one.
+TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "COMMIT")
+
+
 def sql_floor(statements: list[str]) -> float:
     """Milliseconds to run one request's SQL statements (session, user and rights included)
     through a bare cursor, every row fetched: the time the database needs, without Django
@@ -147,6 +152,8 @@ def sql_floor(statements: list[str]) -> float:
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for sql in statements:
+                if sql.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                    continue
                 cursor.execute(sql)
                 if cursor.description:
                     cursor.fetchall()

@@ -66,6 +66,7 @@ def test_an_administrator_manages_rights_and_templates_in_words(page, live_serve
             "Care plans",
             "Dashboards",
             "Notifications",
+            "Imports",
             "Audit",
             "Admin: users and roles",
             "Admin: sign-in",
