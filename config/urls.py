@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from accounts import twofactor_views
 from accounts import views as account_views
@@ -69,5 +69,6 @@ urlpatterns = [
     path("notifications/preferences/", notification_views.preferences, name="notification_preferences"),
     path("audit/", audit_views.audit_page, name="audit"),
     path("audit/export.csv", audit_views.audit_export, name="audit_export"),
+    path("ccm/", include("ccm.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,171 @@
+"""Reads: a month's billable minutes per patient, the CCM worklist, its tiles, and the billing
+export's rows. Sums are taken in SQL over the month's entries (TimeEntry.billable says whether a
+consent covers each), so a page costs the same few queries for 20 patients or 20,000."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from careplans.models import Patient
+from ccm import checklist, codes
+from ccm.models import Consent, StaffCategory, TimeEntry
+from ccm.months import days_left, next_month
+
+CLOSE = 8  # minutes short of a threshold that put a patient first (12-19 of 20)
+NEAR = 5  # the dashboard tile: within this many minutes of a threshold
+MONTH_ENDING_DAYS = 10  # zero minutes with this few days left: first too
+
+
+def consented_in(month: dt.date) -> Q:
+    """Patients with a consent covering some day of `month`."""
+    overlapping = Consent.objects.filter(patient=OuterRef("pk"), consented_on__lt=next_month(month)).filter(
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=month)
+    )
+    return Q(Exists(overlapping))
+
+
+def _next_threshold_sql(month: dt.date, minutes, complex_flag):
+    """codes.next_threshold in SQL, from the same table: listed thresholds, then the complex
+    track's steps when the plan is complex, else none (capped)."""
+    plain, _, _ = codes.clinical_steps(month, complex_plan=False)
+    listed, start, step = codes.clinical_steps(month, complex_plan=True)
+    plain_case = Case(
+        *[When(**{"clinical__lt": t}, then=Value(t)) for t in plain],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    complex_case = Case(
+        *[When(**{"clinical__lt": t}, then=Value(t)) for t in listed],
+        default=Value(start) + ((minutes - Value(start)) / Value(step) + Value(1)) * Value(step),
+        output_field=IntegerField(),
+    )
+    return Case(When(complex_flag, then=complex_case), default=plain_case, output_field=IntegerField())
+
+
+def month_patients(patients, month: dt.date, today: dt.date):
+    """`patients` (a Patient queryset) consented in `month`, each with its billable clinical and
+    physician minutes, whether its CCM plan is complex, the next clinical threshold, the minutes
+    to it, and a sort bucket: close to a threshold first, then none yet with the month ending,
+    then by minutes to go, those capped last."""
+    in_month = Q(
+        month_time__performed_on__gte=month,
+        month_time__performed_on__lt=next_month(month),
+        month_time__billable=True,
+    )
+    complex_plan = checklist.ccm_plans().filter(
+        patient=OuterRef("pk"), status__in=checklist.CURRENT, ccm_checklist__is_complex=True
+    )
+    ending = days_left(month, today) <= MONTH_ENDING_DAYS
+    rows = (
+        patients.filter(consented_in(month))
+        .alias(month_time=FilteredRelation("ccm_time", condition=in_month))
+        .annotate(
+            clinical=Coalesce(
+                Sum("month_time__minutes", filter=Q(month_time__staff_category=StaffCategory.CLINICAL)), 0
+            ),
+            physician=Coalesce(
+                Sum("month_time__minutes", filter=Q(month_time__staff_category=StaffCategory.PHYSICIAN)), 0
+            ),
+            is_complex=Exists(complex_plan),
+        )
+    )
+    rows = rows.annotate(next_threshold=_next_threshold_sql(month, F("clinical"), Q(is_complex=True)))
+    rows = rows.annotate(to_next=F("next_threshold") - F("clinical"))
+    zero_ending = [When(clinical=0, physician=0, then=Value(1))] if ending else []
+    return rows.annotate(
+        bucket=Case(
+            When(clinical__gt=0, to_next__lte=CLOSE, then=Value(0)),
+            *zero_ending,
+            When(next_threshold__isnull=False, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )
+
+
+SHOWS = {
+    "billable": Q(clinical__gte=20) | Q(physician__gte=30),
+    "near": Q(to_next__gte=1, to_next__lte=NEAR),
+    "none": Q(clinical=0, physician=0),
+}
+
+
+def _billable_q(month: dt.date) -> Q:
+    """Some code earned: the smallest base of any track reached."""
+    rule_set = codes.rules_for(month)
+    clinical, _ = rule_set.track(codes.Track.NON_COMPLEX)
+    physician, _ = rule_set.track(codes.Track.PHYSICIAN)
+    return Q(clinical__gte=clinical.minutes) | Q(physician__gte=physician.minutes)
+
+
+def shows(month: dt.date) -> dict[str, Q]:
+    return {"billable": _billable_q(month), "near": SHOWS["near"], "none": SHOWS["none"]}
+
+
+def for_worklist(user, month: dt.date, today: dt.date, show: str | None = None):
+    rows = month_patients(Patient.objects.visible_to(user), month, today)
+    if show in SHOWS:
+        rows = rows.filter(shows(month)[show])
+    return rows.select_related("primary_provider").order_by(
+        "bucket", "to_next", "last_name", "first_name", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class Tiles:
+    consented: int
+    billable: int
+    near: int
+    none: int
+
+
+def tiles(user, month: dt.date, today: dt.date) -> Tiles:
+    """The dashboard's CCM tiles in one query."""
+    rows = month_patients(Patient.objects.visible_to(user), month, today)
+    found = shows(month)
+    counts = rows.aggregate(
+        consented=Count("pk"),
+        billable=Count("pk", filter=found["billable"]),
+        near=Count("pk", filter=found["near"]),
+        none=Count("pk", filter=found["none"]),
+    )
+    return Tiles(**counts)
+
+
+def patient_month(patient: Patient, month: dt.date) -> dict:
+    """One patient's month: billable minutes per category, and all minutes (what was billed
+    and what was not, before consent or after its revocation)."""
+    entries = TimeEntry.objects.filter(patient=patient).in_month(month)
+    sums = entries.aggregate(
+        clinical=Coalesce(Sum("minutes", filter=Q(billable=True, staff_category=StaffCategory.CLINICAL)), 0),
+        physician=Coalesce(
+            Sum("minutes", filter=Q(billable=True, staff_category=StaffCategory.PHYSICIAN)), 0
+        ),
+        unbillable=Coalesce(Sum("minutes", filter=Q(billable=False)), 0),
+    )
+    return sums
+
+
+def consent_date_sq(month: dt.date):
+    return Subquery(
+        Consent.objects.filter(patient=OuterRef("pk"), consented_on__lt=next_month(month))
+        .order_by("-consented_on")
+        .values("consented_on")[:1]
+    )
