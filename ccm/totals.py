@@ -8,9 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -59,23 +61,31 @@ def _next_threshold_sql(month: dt.date, minutes, complex_flag):
     return Case(When(complex_flag, then=complex_case), default=plain_case, output_field=IntegerField())
 
 
-def month_patients(patients, month: dt.date, today: dt.date):
+def complex_patient_ids() -> list[int]:
+    """Patients whose current CCM plan is marked complex (one query)."""
+    plans = checklist.ccm_plans().filter(status__in=checklist.CURRENT, ccm_checklist__is_complex=True)
+    return sorted(set(plans.values_list("patient_id", flat=True)))
+
+
+def month_patients(patients, month: dt.date, today: dt.date, *, fields=("pk",)):
     """`patients` (a Patient queryset) consented in `month`, each with its billable clinical and
     physician minutes, whether its CCM plan is complex, the next clinical threshold, the minutes
     to it, and a sort bucket: close to a threshold first, then none yet with the month ending,
-    then by minutes to go, those capped last."""
+    then by minutes to go, those capped last. Rows are dicts of `fields` and those figures,
+    grouped by `fields` alone: a page loads its patients afterwards, by id."""
     in_month = Q(
-        month_time__performed_on__gte=month,
-        month_time__performed_on__lt=next_month(month),
-        month_time__billable=True,
+        ccm_time__performed_on__gte=month,
+        ccm_time__performed_on__lt=next_month(month),
+        ccm_time__billable=True,
     )
-    complex_plan = checklist.ccm_plans().filter(
-        patient=OuterRef("pk"), status__in=checklist.CURRENT, ccm_checklist__is_complex=True
-    )
+    # The patients whose CCM plan is complex, as a literal list: a condition the query tests
+    # several times per row (thresholds, sort), where an EXISTS would run again each time.
+    complex_ids = complex_patient_ids()
     ending = days_left(month, today) <= MONTH_ENDING_DAYS
     rows = (
         patients.filter(consented_in(month))
-        .alias(month_time=FilteredRelation("ccm_time", condition=in_month))
+        .annotate(month_time=FilteredRelation("ccm_time", condition=in_month))
+        .values(*fields)
         .annotate(
             clinical=Coalesce(
                 Sum("month_time__minutes", filter=Q(month_time__staff_category=StaffCategory.CLINICAL)), 0
@@ -83,10 +93,10 @@ def month_patients(patients, month: dt.date, today: dt.date):
             physician=Coalesce(
                 Sum("month_time__minutes", filter=Q(month_time__staff_category=StaffCategory.PHYSICIAN)), 0
             ),
-            is_complex=Exists(complex_plan),
+            is_complex=ExpressionWrapper(Q(pk__in=complex_ids), output_field=BooleanField()),
         )
     )
-    rows = rows.annotate(next_threshold=_next_threshold_sql(month, F("clinical"), Q(is_complex=True)))
+    rows = rows.annotate(next_threshold=_next_threshold_sql(month, F("clinical"), Q(pk__in=complex_ids)))
     rows = rows.annotate(to_next=F("next_threshold") - F("clinical"))
     zero_ending = [When(clinical=0, physician=0, then=Value(1))] if ending else []
     return rows.annotate(
@@ -120,12 +130,28 @@ def shows(month: dt.date) -> dict[str, Q]:
 
 
 def for_worklist(user, month: dt.date, today: dt.date, show: str | None = None):
-    rows = month_patients(Patient.objects.visible_to(user), month, today)
+    """The worklist's rows in order (dicts: pk, names, figures); the page loads its patients."""
+    rows = month_patients(
+        Patient.objects.visible_to(user), month, today, fields=("pk", "last_name", "first_name")
+    )
     if show in SHOWS:
         rows = rows.filter(shows(month)[show])
-    return rows.select_related("primary_provider").order_by(
-        "bucket", "to_next", "last_name", "first_name", "pk"
-    )
+    return rows.order_by("bucket", "to_next", "last_name", "first_name", "pk")
+
+
+FIGURES = ("clinical", "physician", "is_complex", "next_threshold", "to_next", "bucket")
+
+
+def with_patients(rows: list[dict]) -> list[Patient]:
+    """The page's rows as Patient objects (one query), each carrying its figures."""
+    patients = Patient.objects.select_related("care_team").in_bulk([row["pk"] for row in rows])
+    found = []
+    for row in rows:
+        patient = patients[row["pk"]]
+        for name in FIGURES:
+            setattr(patient, name, row[name])
+        found.append(patient)
+    return found
 
 
 @dataclass(frozen=True)

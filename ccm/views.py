@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import ActionError, NotAllowed
-from careplans.access import get_care_plan_for_user, get_patient_for_user, log_export, log_shown
+from careplans.access import (
+    get_care_plan_for_user,
+    get_patient_for_user,
+    log_export,
+    log_shown,
+    log_tasks_shown,
+)
 from careplans.models import Patient
 from ccm import actions, billing, checklist, panels, totals
 from ccm.access import get_entry_for_user
@@ -34,7 +40,6 @@ from ccm.forms import (
 )
 from ccm.months import current_month, key, label, next_month, parse_month, previous_month
 from tasks.access import get_task_for_user
-from tasks.access_log import log_tasks_shown
 from tasks.exports import csv_safe
 
 PER_PAGE = 50
@@ -53,8 +58,12 @@ def worklist(request):
     month = _month(request)
     show = request.GET.get("show") if request.GET.get("show") in totals.SHOWS else None
     rows = totals.for_worklist(request.user, month, today, show)
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    patients = list(page.object_list)
+    tiles = totals.tiles(request.user, month, today)
+    paginator = Paginator(rows, PER_PAGE)
+    # The count is the tiles' (the list's own count would aggregate the month once more).
+    paginator.count = getattr(tiles, show) if show else tiles.consented
+    page = paginator.get_page(request.GET.get("page"))
+    patients = totals.with_patients(list(page.object_list))
     log_shown(request, patients)
     states = checklist.states_for([p.pk for p in patients])
     for patient in patients:
@@ -68,7 +77,7 @@ def worklist(request):
         "previous_key": key(previous_month(month)),
         "next_key": key(next_month(month)) if month < current_month() else None,
         "show": show,
-        "tiles": totals.tiles(request.user, month, today),
+        "tiles": tiles,
         "close": totals.CLOSE,
         "near": totals.NEAR,
     }

@@ -31,6 +31,10 @@ ROW_RIGHTS = {
         "careplans.review_access_log",
         "careplans.review_practice_access_log",
     },
+    "CCM: see consent, minutes, codes and the CCM worklist": {"ccm.view_ccm"},
+    "CCM: record time (timer or by hand)": {"ccm.record_time", "ccm.qhp_time"},
+    "CCM: record and revoke consent, record the plan copy given": {"ccm.manage_consent"},
+    "CCM: export a month's billing (closes the month)": {"ccm.export_billing"},
     "users, roles, teams, programs, templates, escalation policies": {
         "accounts.change_user",
         "auth.change_group",

@@ -39,7 +39,7 @@ def test_the_role_editor_offers_only_the_products_rights_grouped_and_described(c
     body = client.get(_url(coordinator_role)).content.decode()
 
     boxes = re.findall(r'<input type="checkbox" name="rights"[^>]*>', body)
-    assert len(boxes) == DESCRIBED == 64
+    assert len(boxes) == DESCRIBED == 69
     assert len([box for box in boxes if "checked" in box]) == len(ROLE_PERMISSIONS[Role.COORDINATOR])
     legends = re.findall(r"<legend>([^<]+)</legend>", body)
     assert legends[:5] == ["Tasks", "Care plans", "Dashboards", "Notifications", "Audit"]
