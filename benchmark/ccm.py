@@ -46,6 +46,17 @@ FROM ccm_consent c, generate_series(1, (c.patient_id / 5) %% 6) AS g
 WHERE c.revoked_on IS NULL
 """
 
+# The month totals the actions would have kept (ccm.totals.recount), for the seeded entries.
+TOTALS = """
+INSERT INTO ccm_monthtotal (patient_id, month, clinical, physician)
+SELECT patient_id, date_trunc('month', performed_on)::date,
+       COALESCE(SUM(minutes) FILTER (WHERE staff_category = 'clinical'), 0),
+       COALESCE(SUM(minutes) FILTER (WHERE staff_category = 'physician'), 0)
+FROM ccm_timeentry WHERE billable
+GROUP BY 1, 2
+ON CONFLICT (patient_id, month) DO NOTHING
+"""
+
 COMPLEX = """
 INSERT INTO ccm_planchecklist (care_plan_id, is_complex, problem_list, outcome_prognosis, measurable_goals,
     symptom_management, interventions_responsible, medication_management, community_services, coordination,
@@ -82,10 +93,11 @@ def ensure_ccm() -> None:
         last_month = previous_month(month)
         _month_entries(cursor, last_month, last_day(last_month), user_id)
         _month_entries(cursor, month, today, user_id)
+        cursor.execute(TOTALS)
         cursor.execute(COMPLEX, {"code": CCM_PROGRAM_CODE})
     if not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) ccm_consent, ccm_timeentry, ccm_planchecklist")
+            cursor.execute("VACUUM (ANALYZE) ccm_consent, ccm_timeentry, ccm_monthtotal, ccm_planchecklist")
 
 
 def worklist_pages(ctx, n: int) -> list[str]:

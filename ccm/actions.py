@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.errors import ActionError, NotAllowed, RuleViolation
 from careplans.models import CarePlan, Patient
+from ccm import totals
 from ccm.models import (
     ClosedMonth,
     Consent,
@@ -68,9 +69,10 @@ def refresh_billable(patient: Patient) -> int:
         patient_id=OuterRef("patient_id"), consented_on__lte=OuterRef("performed_on")
     ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=OuterRef("performed_on")))
     entries = TimeEntry.objects.filter(patient=patient)
-    return entries.filter(Exists(cover), billable=False).update(billable=True) + entries.exclude(
-        Exists(cover)
-    ).filter(billable=True).update(billable=False)
+    changed = entries.filter(Exists(cover), billable=False).update(billable=True)
+    changed += entries.exclude(Exists(cover)).filter(billable=True).update(billable=False)
+    totals.recount(patient.pk)
+    return changed
 
 
 # ---- consent --------------------------------------------------------------------------------
@@ -180,6 +182,7 @@ def add_time(
         )
         _history(entry, by, "time recorded")
         entry.save()
+        totals.recount(patient.pk)
     return entry
 
 
@@ -232,6 +235,7 @@ def edit_time(
         locked.billable = covered(locked.patient_id, performed_on)
         _history(locked, by, "time edited")
         locked.save()
+        totals.recount(locked.patient_id)
     return locked
 
 
@@ -274,6 +278,7 @@ def adjust_time(entry: TimeEntry, *, by, minutes: int, reason: str) -> TimeEntry
         )
         _history(adjustment, by, "adjustment recorded")
         adjustment.save()
+        totals.recount(locked.patient_id)
     return adjustment
 
 

@@ -137,6 +137,34 @@ class TimeEntry(models.Model):
         return f"CCM time #{self.pk}"
 
 
+class MonthTotal(models.Model):
+    """A patient's billable minutes of a month, per staff category: derived from their entries
+    (ccm.totals.recount, run by every action that writes an entry or a consent), so that the
+    worklist reads one narrow row per patient instead of summing a month of entries."""
+
+    patient = models.ForeignKey(
+        "careplans.Patient", on_delete=models.CASCADE, related_name="ccm_month_totals"
+    )
+    month = models.DateField()
+    clinical = models.IntegerField(default=0)
+    physician = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the worklist's join: a patient's row of the month.
+            models.UniqueConstraint(fields=["patient", "month"], name="ccm_month_total_once"),
+        ]
+        indexes = [
+            # Bench seeding and a month's export: every row of one month.
+            models.Index(
+                fields=["month", "patient", "clinical", "physician"], name="ccm_month_total_month_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CCM month total #{self.pk}"
+
+
 class RunningTimer(models.Model):
     """A timer started in a task's panel: the server keeps when it started, so a reload, another
     tab or another computer stops it at the right time."""

@@ -1,6 +1,7 @@
 """Reads: a month's billable minutes per patient, the CCM worklist, its tiles, and the billing
-export's rows. Sums are taken in SQL over the month's entries (TimeEntry.billable says whether a
-consent covers each), so a page costs the same few queries for 20 patients or 20,000."""
+export's rows. A patient's month is summed once, when its entries or consents change
+(MonthTotal, kept by recount), so the worklist reads one row per patient: a page costs the same
+few queries for 20 patients or 20,000."""
 
 from __future__ import annotations
 
@@ -23,16 +24,46 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 
 from careplans.models import Patient
 from ccm import checklist, codes
-from ccm.models import Consent, StaffCategory, TimeEntry
+from ccm.models import Consent, MonthTotal, StaffCategory, TimeEntry
 from ccm.months import days_left, next_month
 
 CLOSE = 8  # minutes short of a threshold that put a patient first (12-19 of 20)
 NEAR = 5  # the dashboard tile: within this many minutes of a threshold
 MONTH_ENDING_DAYS = 10  # zero minutes with this few days left: first too
+
+
+def recount(patient_id: int) -> None:
+    """The patient's MonthTotal rows, from their billable entries: after any write to their
+    entries or consents, in the same transaction (two queries and an insert)."""
+    sums = (
+        TimeEntry.objects.filter(patient_id=patient_id, billable=True)
+        .annotate(month=TruncMonth("performed_on"))
+        .values("month")
+        .annotate(
+            clinical=Coalesce(Sum("minutes", filter=Q(staff_category=StaffCategory.CLINICAL)), 0),
+            physician=Coalesce(Sum("minutes", filter=Q(staff_category=StaffCategory.PHYSICIAN)), 0),
+        )
+        .order_by("month")
+    )
+    rows = [
+        MonthTotal(
+            patient_id=patient_id,
+            month=_as_date(r["month"]),
+            clinical=r["clinical"],
+            physician=r["physician"],
+        )
+        for r in sums
+    ]
+    MonthTotal.objects.filter(patient_id=patient_id).delete()
+    MonthTotal.objects.bulk_create(rows)
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def consented_in(month: dt.date) -> Q:
@@ -73,26 +104,18 @@ def month_patients(patients, month: dt.date, today: dt.date, *, fields=("pk",)):
     to it, and a sort bucket: close to a threshold first, then none yet with the month ending,
     then by minutes to go, those capped last. Rows are dicts of `fields` and those figures,
     grouped by `fields` alone: a page loads its patients afterwards, by id."""
-    in_month = Q(
-        ccm_time__performed_on__gte=month,
-        ccm_time__performed_on__lt=next_month(month),
-        ccm_time__billable=True,
-    )
+    of_month = Q(ccm_month_totals__month=month)
     # The patients whose CCM plan is complex, as a literal list: a condition the query tests
     # several times per row (thresholds, sort), where an EXISTS would run again each time.
     complex_ids = complex_patient_ids()
     ending = days_left(month, today) <= MONTH_ENDING_DAYS
     rows = (
         patients.filter(consented_in(month))
-        .annotate(month_time=FilteredRelation("ccm_time", condition=in_month))
+        .annotate(month_total=FilteredRelation("ccm_month_totals", condition=of_month))
         .values(*fields)
         .annotate(
-            clinical=Coalesce(
-                Sum("month_time__minutes", filter=Q(month_time__staff_category=StaffCategory.CLINICAL)), 0
-            ),
-            physician=Coalesce(
-                Sum("month_time__minutes", filter=Q(month_time__staff_category=StaffCategory.PHYSICIAN)), 0
-            ),
+            clinical=Coalesce(F("month_total__clinical"), 0),
+            physician=Coalesce(F("month_total__physician"), 0),
             is_complex=ExpressionWrapper(Q(pk__in=complex_ids), output_field=BooleanField()),
         )
     )

@@ -53,6 +53,7 @@ def test_the_sql_threshold_is_the_rule_tables(team, coordinator, ccm_program, pr
                     staff_category="clinical",
                     billable=True,
                 )
+                totals.recount(patient.pk)
     rows = totals.month_patients(Patient.objects.all(), month_start, today).values_list(
         "last_name", "clinical", "is_complex", "next_threshold"
     )
@@ -83,10 +84,15 @@ def test_tiles_count_billable_near_and_none(coordinator, spread, month_start, to
 
 
 def test_a_revoked_patient_leaves_next_months_worklist(coordinator, spread, month_start, today):
-    actions.revoke_consent(spread[20], by=coordinator, revoked_on=today)
-    assert spread[20] in totals.for_worklist(coordinator, month_start, today)
-    next_month = (month_start + dt.timedelta(days=40)).replace(day=1)
-    assert spread[20] not in totals.for_worklist(coordinator, next_month, today)
+    # Revoked on the first day of this month: no day of it is covered; last month still was.
+    actions.revoke_consent(spread[20], by=coordinator, revoked_on=month_start)
+
+    def listed(month):
+        return {row["pk"] for row in totals.for_worklist(coordinator, month, today)}
+
+    assert spread[20].pk not in listed(month_start)
+    assert spread[20].pk in listed((month_start - dt.timedelta(days=1)).replace(day=1))
+    assert spread[19].pk in listed(month_start)
 
 
 def test_the_worklist_costs_the_same_queries_for_3_and_30_patients(client, team, coordinator, month_start):

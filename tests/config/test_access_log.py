@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from careplans.models import AccessOutcome, AccessReason, PatientAccessLog
 from ccm.models import Consent, TimeEntry
+from ccm.totals import recount
 from notifications.models import Kind, Notification
 from tasks.access_log import REFUSED_TARGETS
 from tasks.views import VERBS
@@ -164,6 +165,7 @@ def _request_ccm(client, name: str, world: World):
         staff_category="clinical",
         billable=True,
     )
+    recount(patient.pk)
     url = reverse(name, args=ccm_args(name, world))
     if name == "ccm_consent":
         consent.delete()
