@@ -12,7 +12,7 @@ from django.utils import timezone
 from ccm import actions, codes, totals
 from ccm.checklist import states_for
 from ccm.forms import ConsentForm, RevokeForm, TimeForm, TimerStopForm
-from ccm.models import Consent, RunningTimer, TimeEntry
+from ccm.models import Consent, EntryKind, RunningTimer, TimeEntry
 from ccm.months import current_month, key, label
 
 
@@ -50,9 +50,12 @@ def patient_context(user, patient) -> dict:
     consents = list(Consent.objects.filter(patient=patient).select_related("recorded_by", "revoked_by"))
     open_consent = next((c for c in consents if c.revoked_on is None), None)
     context = month_context(patient, month)
+    # actions.can_edit and can_adjust for this month's entries, without a query per entry.
+    records = user.has_perm("ccm.record_time")
     for entry in context["entries"]:
-        entry.editable = actions.can_edit(user, entry)
-        entry.adjustable = actions.can_adjust(user, entry)
+        own_time = entry.kind == EntryKind.TIME and entry.author_id == user.pk
+        entry.editable = records and own_time and context["closed"] is None
+        entry.adjustable = records and entry.kind == EntryKind.TIME and context["closed"] is not None
     manage = user.has_perm("ccm.manage_consent")
     context.update(
         {
