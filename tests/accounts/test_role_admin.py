@@ -50,7 +50,7 @@ def test_the_role_editor_offers_only_the_products_rights_grouped_and_described(c
         "Notifications",
         "Audit",
     ]
-    assert all(legend.startswith("Admin") for legend in legends[5:])
+    assert all(legend.startswith("Admin") for legend in legends[6:])
     assert "Hand their own tasks to a teammate, with a reason" in body
     assert "Can add" not in body and 'name="permissions"' not in body
     assert "Change role" in body
