@@ -22,6 +22,10 @@ _PLAN_OPS = ["tasks.add_task", "careplans.apply_template", "careplans.add_carepl
 # role name): managers their teams, providers their patients, coordinators and assistants their
 # own tasks.
 _DASHBOARD = ["tasks.view_dashboard"]
+# Chronic care management (ccm): who sees its time and codes, records minutes, records consent.
+# A provider's minutes count as physician/QHP time (ccm.qhp_time), everyone else's as clinical
+# staff time. Front desk sees no CCM time or codes.
+_CCM_WORK = ["ccm.view_ccm", "ccm.record_time", "ccm.manage_consent"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.PROVIDER: [
@@ -35,6 +39,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "careplans.add_goal",
         "careplans.change_goal",
         "careplans.emergency_access",
+        *_CCM_WORK,
+        "ccm.qhp_time",
     ],
     Role.COORDINATOR: [
         *_WORK,
@@ -43,6 +49,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_DASHBOARD,
         "tasks.reassign_own_task",
         "careplans.emergency_access",
+        *_CCM_WORK,
+    ],
+    Role.MEDICAL_ASSISTANT: [
+        *_WORK,
+        *_CLINICAL_READ,
+        *_PLAN_OPS,
+        *_DASHBOARD,
+        "tasks.reassign_own_task",
+        "ccm.view_ccm",
+        "ccm.record_time",
     ],
     Role.MEDICAL_ASSISTANT: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
     # Front desk keeps the schedule: it may import appointments (integrations), nothing else.
@@ -61,6 +77,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # spreadsheet, into the teams they work in. Not the Admin role: an import's preview shows
         # patient rows, and admins see no patient data.
         "integrations.import_rows",
+        "ccm.view_ccm",
+        "ccm.manage_consent",
+        "ccm.export_billing",
     ],
     # Reviews the audit of the whole practice and hears of every emergency access
     # (careplans.emergency), whoever is in the group; sees no patient page (the audit names
@@ -146,6 +165,13 @@ RIGHTS: dict[str, dict[str, str]] = {
         "tasks.view_dashboard": "Open the dashboard, of their own tasks unless a right below widens it",
         "tasks.view_patients_dashboard": "The dashboard counts the tasks of their own patients",
         "tasks.view_team_dashboard": "The dashboard counts the teams they manage",
+    },
+    "Chronic care management": {
+        "ccm.view_ccm": "See CCM consent, minutes, codes and the CCM worklist of their teams' patients",
+        "ccm.record_time": "Record CCM minutes (timer or by hand); edit their own in the month, adjust closed months",
+        "ccm.manage_consent": "Record and revoke a patient's CCM consent",
+        "ccm.export_billing": "Export a month's CCM billing (CSV, printable pages), which closes the month",
+        "ccm.qhp_time": "Their CCM minutes count as physician/QHP time (else clinical staff time)",
     },
     "Notifications": {
         "notifications.view_escalationpolicy": "See escalation policies (in the admin)",

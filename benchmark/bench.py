@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.urls import reverse
 
-from benchmark import audit_log, fhir, inbox, runner, users
+from benchmark import audit_log, ccm, fhir, inbox, runner, users
 from benchmark.runner import (  # noqa: F401  # the runner's names, as the command and tests call them
     BenchContext,
     Case,
@@ -276,6 +276,8 @@ CASES += [
 # The audit page over ten million access log rows (benchmark/audit_log.py).
 CASES += [Case(name, pages, user=user, prepare=audit_log.ready) for name, pages, user in audit_log.CASES]
 CASES += fhir.CASES  # FHIR R4 $everything (benchmark/fhir.py)
+# Chronic care management: 20,000 consented patients and their month of time (benchmark/ccm.py).
+CASES += [Case(n, t, user=EVERY_TEAM_MANAGER, runs=r, prepare=ccm.ensure_ccm) for n, t, r in ccm.CASES]
 
 
 def run(

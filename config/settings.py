@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tasks",
     "dashboards",
     "notifications",
+    "ccm",
     "integrations",
     # Development tooling (management commands only), after the product apps they load.
     "demo",

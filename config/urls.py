@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from accounts import twofactor_views
 from accounts import views as account_views
@@ -87,5 +87,6 @@ urlpatterns = [
     # The personal calendar feed: its settings page, and the feed at its secret address.
     path("calendar/", calendar_views.calendar_settings, name="calendar_settings"),
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
+    path("ccm/", include("ccm.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -37,6 +37,7 @@ from careplans.actions import GoalChange, update_care_plan
 from careplans.models import Appointment, CarePlan, CarePlanTemplate, EnrollmentStatus, GoalStatus, Patient
 from config.celery import app as celery_app
 from dashboards.services import take_snapshots
+from demo.ccm import add_ccm
 from demo.practice import (
     AD_HOC,
     APPOINTMENT_KINDS,
@@ -116,6 +117,7 @@ def seed_demo(
     try:
         with _eager_celery(), _fast_commits(), _quiet_logs():
             counts = DemoPractice(random.Random(seed_value), patients=patients, log=log).live()  # noqa: S311  # nosec B311  # seeded made-up data, not a secret
+            counts.update(add_ccm(random.Random(seed_value)))  # noqa: S311  # nosec B311  # as above
     except BaseException:
         # A half-loaded demo would pass for a loaded one (`--if-empty`): leave none.
         with transaction.atomic():

@@ -15,12 +15,18 @@ from careplans.models import (
     PatientAccessLog,
     PatientUserObjectPermission,
 )
+from ccm.models import ClosedMonth, Consent, PlanChecklist, RunningTimer, TimeEntry
 from dashboards.models import MetricSnapshot, SnapshotDay
 from notifications.models import Notification
 from tasks.models import Activity, Task
 
 # Children first: SQLite checks foreign keys at commit, and deletes in this order.
 PRACTICE_MODELS = (
+    RunningTimer,
+    PlanChecklist,
+    TimeEntry,
+    Consent,
+    ClosedMonth,
     Notification,
     MetricSnapshot,
     SnapshotDay,

@@ -27,15 +27,18 @@ ROW_RIGHTS = {
     "hear of every emergency access (inbox)": {"careplans.hear_emergency_access"},
     "cancel or reschedule many queue rows at once": {"tasks.bulk_change_task"},
     "dashboard": {"tasks.view_dashboard"},
-    "import patients, appointments and care plans (spreadsheet, FHIR)": {"integrations.import_rows"},
     "audit: who viewed or changed which patient": {
         "careplans.review_access_log",
         "careplans.review_practice_access_log",
     },
-    "import patients, appointments, enrollments, care plans from a spreadsheet": {
+    "import patients, appointments, enrollments, care plans from a spreadsheet or a FHIR bundle": {
         "integrations.import_rows",
         "integrations.import_appointments",
     },
+    "CCM: see consent, minutes, codes and the CCM worklist": {"ccm.view_ccm"},
+    "CCM: record time (timer or by hand)": {"ccm.record_time", "ccm.qhp_time"},
+    "CCM: record and revoke consent, record the plan copy given": {"ccm.manage_consent"},
+    "CCM: export a month's billing (closes the month)": {"ccm.export_billing"},
     "users, roles, teams, programs, templates, escalation policies": {
         "accounts.change_user",
         "auth.change_group",

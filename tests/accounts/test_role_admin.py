@@ -39,10 +39,17 @@ def test_the_role_editor_offers_only_the_products_rights_grouped_and_described(c
     body = client.get(_url(coordinator_role)).content.decode()
 
     boxes = re.findall(r'<input type="checkbox" name="rights"[^>]*>', body)
-    assert len(boxes) == DESCRIBED == 66
+    assert len(boxes) == DESCRIBED == 71
     assert len([box for box in boxes if "checked" in box]) == len(ROLE_PERMISSIONS[Role.COORDINATOR])
     legends = re.findall(r"<legend>([^<]+)</legend>", body)
-    assert legends[:6] == ["Tasks", "Care plans", "Dashboards", "Notifications", "Imports", "Audit"]
+    assert legends[:6] == [
+        "Tasks",
+        "Care plans",
+        "Dashboards",
+        "Chronic care management",
+        "Notifications",
+        "Imports",
+    ]
     assert all(legend.startswith("Admin") for legend in legends[6:])
     assert "Hand their own tasks to a teammate, with a reason" in body
     assert "Can add" not in body and 'name="permissions"' not in body

@@ -174,3 +174,23 @@ def test_the_best_sql_floor_runs_on_postgresql(team, other_team, coordinator):
     result = bench.run_case(case, requests=3, warmup=1, seed=1)
 
     assert (result.statuses, result.error) == ({"ok": 3}, "")
+
+
+def test_the_ccm_cases_run_as_the_director(db, team, coordinator):
+    for case in (c for c in bench.CASES if c.name.startswith("CCM")):
+        result = bench.run_case(case, requests=3, warmup=1, seed=1)
+        assert result.error == "", case.name
+        assert set(result.statuses) <= {"200", "ok"}, case.name
+
+
+def test_the_ccm_practice_is_seeded_set_based_once(postgresql, team):
+    from benchmark import ccm as bench_ccm
+    from ccm.models import Consent, MonthTotal, TimeEntry
+
+    for _ in range(30):
+        PatientFactory(care_team=team)
+    bench_ccm.ensure_ccm()
+    counts = (Consent.objects.count(), TimeEntry.objects.count(), MonthTotal.objects.count())
+    bench_ccm.ensure_ccm()
+    assert counts[0] >= 5 and counts[1] > 0 and counts[2] > 0
+    assert (Consent.objects.count(), TimeEntry.objects.count(), MonthTotal.objects.count()) == counts

@@ -65,6 +65,7 @@ def test_an_administrator_manages_rights_and_templates_in_words(page, live_serve
             "Tasks",
             "Care plans",
             "Dashboards",
+            "Chronic care management",
             "Notifications",
             "Imports",
             "Audit",

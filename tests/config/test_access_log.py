@@ -11,10 +11,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careplans.models import AccessOutcome, AccessReason, PatientAccessLog
+from ccm.models import Consent, TimeEntry
+from ccm.totals import recount
 from notifications.models import Kind, Notification
 from tasks.access_log import REFUSED_TARGETS
 from tasks.views import VERBS
-from tests.config.test_urls import MATRIX, URL_NAMES, VERB_MATRIX, VERB_STATUS, World, _as, _call_verb
+from tests.config.test_urls import (
+    MATRIX,
+    URL_NAMES,
+    VERB_MATRIX,
+    VERB_STATUS,
+    World,
+    _as,
+    _call_verb,
+    ccm_args,
+)
 from tests.factories import TaskFactory
 
 # URL name → the role that shows it in the test below (one allowed to).
@@ -42,6 +53,16 @@ PHI = {
     "fhir_everything": "coordinator",
     "fhir_task_search": "coordinator",
     "fhir_care_plan_search": "coordinator",
+    "ccm_worklist": "coordinator",
+    "ccm_patient_print": "coordinator",
+    "ccm_time_edit": "coordinator",
+    "ccm_checklist": "coordinator",
+    "ccm_consent": "coordinator",
+    "ccm_consent_revoke": "coordinator",
+    "ccm_time_add": "coordinator",
+    "ccm_timer": "coordinator",
+    "ccm_billing": "manager",  # the month's rows: logged as an export of that many patients
+    "ccm_billing_export": "manager",
 }
 
 NOT_PHI = {
@@ -92,7 +113,9 @@ def test_every_url_is_declared_phi_or_not():
 
 
 def test_every_url_of_a_patients_record_logs_its_refusals():
-    targets = {name for name, row in MATRIX.items() if row.target in ("patient", "task", "care_plan")}
+    targets = {
+        name for name, row in MATRIX.items() if row.target in ("patient", "task", "care_plan", "time_entry")
+    }
     assert targets == set(REFUSED_TARGETS)
 
 
@@ -134,11 +157,47 @@ def _request(client, name: str, world: World, user):
         return response
     if name in ("fhir_task_search", "fhir_care_plan_search"):
         return client.get(reverse(name), {"patient": patient.pk})
+    if name.startswith("ccm_"):
+        return _request_ccm(client, name, world)
     target = MATRIX[name].target
     if target == "import_run":
         return client.get(reverse(name, args=[world.import_run(PHI[name]).pk]))
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [world.care_plan.pk], None: []}[target]
     return client.get(reverse(name, args=args))
+
+
+def _request_ccm(client, name: str, world: World):
+    """A CCM URL used on `world.patient`, consented, with 25 minutes this month (billable)."""
+    patient, today = world.patient, timezone.localdate()
+    consent = Consent.objects.create(
+        patient=patient,
+        consented_on=today.replace(day=1),
+        method="verbal",
+        recorded_by=world.users["manager"],
+    )
+    TimeEntry.objects.create(
+        patient=patient,
+        author=world.users["coordinator"],
+        performed_on=today,
+        minutes=25,
+        description="Call",
+        staff_category="clinical",
+        billable=True,
+    )
+    recount(patient.pk)
+    url = reverse(name, args=ccm_args(name, world))
+    if name == "ccm_consent":
+        consent.delete()
+        return client.post(url, {"consented_on": today.isoformat(), "method": "verbal"})
+    if name == "ccm_consent_revoke":
+        return client.post(url, {"revoked_on": today.isoformat()})
+    if name == "ccm_time_add":
+        return client.post(url, {"performed_on": today.isoformat(), "minutes": 7, "description": "Call"})
+    if name == "ccm_timer":
+        return client.post(url)
+    if name == "ccm_billing_export":
+        return client.post(url, {"month": f"{today:%Y-%m}"})
+    return client.get(url)
 
 
 CASES = [
@@ -174,7 +233,7 @@ def test_each_phi_url_writes_its_row(client, world, name, verb):
     assert mine, f"{name}: no row for {path}"
     row = mine[-1]
     assert row.address == "127.0.0.1"
-    if name in ("queue_export", "audit_export"):
+    if name in ("queue_export", "audit_export", "ccm_billing", "ccm_billing_export"):
         assert (row.reason, row.patient_id) == (AccessReason.EXPORT, None)
         assert row.patient_count >= 1
     elif name == "audit":
@@ -193,8 +252,11 @@ def test_a_refusal_is_logged_with_the_user_and_the_patient(client, world, name):
     outsider = world.users["outsider"]
     _as(client, world, "outsider")
     target = MATRIX[name].target
-    pk = {"patient": world.patient.pk, "task": world.task.pk, "care_plan": world.care_plan.pk}[target]
-    args = [pk, "start"] if name == "task_action" else [pk]
+    if name.startswith("ccm_"):
+        args = ccm_args(name, world)
+    else:
+        pk = {"patient": world.patient.pk, "task": world.task.pk, "care_plan": world.care_plan.pk}[target]
+        args = [pk, "start"] if name == "task_action" else [pk]
     response = client.generic(MATRIX[name].method.upper(), reverse(name, args=args))
 
     assert response.status_code == 404

@@ -1,4 +1,4 @@
-"""Apps depend one way: accounts ← careplans ← tasks ← notifications, dashboards, and the tools
+"""Apps depend one way: accounts ← careplans ← tasks ← notifications, dashboards, ccm, and the tools
 (demo data, the benchmark) above them all. The test reads every import of the product code,
 those inside functions too, so a shortcut through a lazy import fails here as well."""
 
@@ -15,6 +15,7 @@ RANK = {
     "notifications": 3,
     "dashboards": 3,
     "integrations": 4,  # imports make patients, plans and tasks; the scheduling feed notifies
+    "ccm": 3,  # shows on lower apps' pages through its template tags, never by their imports
     "demo": 4,
     "benchmark": 5,  # loads the demo practice at scale
 }

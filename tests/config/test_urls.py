@@ -13,14 +13,17 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from integrations.models import ImportRun, RunStatus
+from ccm.models import CCM_PROGRAM_CODE, ClosedMonth, Consent, RunningTimer, TimeEntry
 from tasks.choices import Status, TaskKind, WaitingReason
 from tasks.models import Activity, PatientNote, SavedFilter, Task
 from tasks.views import VERBS
 from tests.conftest import ROLE_FIXTURES as ROLES
 from tests.factories import TaskFactory, in_days
 from tests.integrations.helpers import import_run_of
+from tests.factories import ProgramFactory, TaskFactory, in_days
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ def every(expect: Expect, **exceptions: Expect) -> dict[str, Expect]:
 @dataclass(frozen=True)
 class Row:
     method: str
-    target: str | None  # "patient", "task", "care_plan", "saved_filter" or None: what the URL's pk points at
+    target: (
+        str | None
+    )  # "patient", "task", "care_plan", "saved_filter", "time_entry" or None: what the URL's pk points at
     roles: dict[str, Expect]
     anonymous: Expect
     wrong_method: str
@@ -63,6 +68,21 @@ DONE = to("task_detail", writes=True)
 OWN_TASK_VERB = every(DONE, admin=DENIED_UNCHANGED, outsider=HIDDEN_UNCHANGED)
 DASHBOARD = every(OK, front_desk=DENIED, admin=DENIED)
 IMPORTERS = every(DENIED, front_desk=OK, manager=OK)
+CCM_PAGE = every(OK, front_desk=DENIED, admin=DENIED, outsider=HIDDEN)
+CCM_CONSENT = every(
+    DENIED_UNCHANGED,
+    provider=to("patient_detail", writes=True),
+    coordinator=to("patient_detail", writes=True),
+    manager=to("patient_detail", writes=True),
+    outsider=HIDDEN_UNCHANGED,
+)
+CCM_TIME = every(
+    DENIED_UNCHANGED,
+    provider=to("patient_detail", writes=True),
+    coordinator=to("patient_detail", writes=True),
+    medical_assistant=to("patient_detail", writes=True),
+    outsider=HIDDEN_UNCHANGED,
+)
 
 # task_action, per verb. The task is in a status the verb accepts and belongs to the user
 # (to a coordinator when the user is the outsider), so only the role decides.
@@ -224,6 +244,26 @@ MATRIX: dict[str, Row] = {
         "import_run",
         every(
             DENIED_UNCHANGED, front_desk=to("import_run", writes=True), manager=to("import_run", writes=True)
+    # Chronic care management (ccm.*): front desk and admin see no CCM time or codes. Providers,
+    # coordinators, assistants and managers see it; the outsider's worklist holds only their team.
+    "ccm_worklist": Row("get", None, every(OK, front_desk=DENIED, admin=DENIED), LOGIN, "post"),
+    "ccm_patient_print": Row("get", "patient", CCM_PAGE, anonymous=LOGIN, wrong_method="post"),
+    "ccm_time_edit": Row("get", "time_entry", CCM_PAGE, anonymous=LOGIN, wrong_method="put"),
+    "ccm_checklist": Row("get", "care_plan", CCM_PAGE, anonymous=LOGIN, wrong_method="put"),
+    # Consent: providers, coordinators and managers (ccm.manage_consent).
+    "ccm_consent": Row("post", "patient", CCM_CONSENT, anonymous=LOGIN, wrong_method="get"),
+    "ccm_consent_revoke": Row("post", "patient", CCM_CONSENT, anonymous=LOGIN, wrong_method="get"),
+    # Time: whoever does the care work (ccm.record_time), not managers.
+    "ccm_time_add": Row("post", "patient", CCM_TIME, anonymous=LOGIN, wrong_method="get"),
+    "ccm_timer": Row(
+        "post",
+        "task",
+        every(
+            DENIED_UNCHANGED,
+            provider=to("task_detail", writes=True),
+            coordinator=to("task_detail", writes=True),
+            medical_assistant=to("task_detail", writes=True),
+            outsider=HIDDEN_UNCHANGED,
         ),
         anonymous=LOGIN,
         wrong_method="get",
@@ -250,6 +290,15 @@ MATRIX: dict[str, Row] = {
     # Everyone's own calendar feed settings; the feed itself answers only to its secret (none here).
     "calendar_settings": Row("get", None, every(OK), anonymous=LOGIN, wrong_method="put"),
     "calendar_feed": Row("get", None, every(HIDDEN), anonymous=HIDDEN, wrong_method="post"),
+    # Billing: managers (ccm.export_billing); the export closes the month.
+    "ccm_billing": Row("get", None, every(DENIED, manager=OK), anonymous=LOGIN, wrong_method="post"),
+    "ccm_billing_export": Row(
+        "post",
+        None,
+        every(DENIED_UNCHANGED, manager=Expect(200, writes=True)),
+        anonymous=LOGIN,
+        wrong_method="get",
+    ),
 }
 
 
@@ -398,6 +447,8 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
         before = SavedFilter.objects.count()
         response = client.post(reverse(name), {"name": "My overdue calls", "query": "due=overdue"})
         return _outcome(response, wrote=SavedFilter.objects.count() > before)
+    if name.startswith("ccm_"):
+        return _call_ccm(client, name, row, world, patient=patient, task=task, plan=plan)
     args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [plan.pk], None: []}[row.target]
     args = FIXED_ARGS.get(name, args)
     url = reverse(name, args=args)
@@ -414,6 +465,58 @@ def _call(client, name: str, row: Row, world: World, role: str | None, *, foreig
         return _outcome(response, wrote=PatientNote.objects.count() > before)
     response = getattr(client, row.method)(url, QUERY[name](world) if name in QUERY else None)
     return _outcome(response, wrote=None if row.method == "get" else False)
+
+
+def ccm_args(name: str, world: World, *, patient=None, task=None, plan=None) -> list:
+    """A CCM URL's arguments: its object's pk (a time entry on the patient for ccm_time_edit,
+    the plan made a CCM plan for ccm_checklist), and the timer's verb."""
+    patient, task, plan = patient or world.patient, task or world.task, plan or world.care_plan
+    if name == "ccm_time_edit":
+        entry = TimeEntry.objects.filter(patient=patient).first() or TimeEntry.objects.create(
+            patient=patient,
+            author=world.users["coordinator"] if patient == world.patient else world.users["outsider"],
+            performed_on=timezone.localdate(),
+            minutes=12,
+            description="Call",
+            staff_category="clinical",
+        )
+        return [entry.pk]
+    if name == "ccm_checklist":
+        plan.program = ProgramFactory(code=CCM_PROGRAM_CODE)
+        plan.save()
+    args = {"patient": [patient.pk], "task": [task.pk], "care_plan": [plan.pk], None: []}[MATRIX[name].target]
+    return [*args, "start"] if name == "ccm_timer" else args
+
+
+def _call_ccm(client, name: str, row: Row, world: World, *, patient, task, plan) -> Expect:
+    """A CCM URL, with the data a user of it would send, and whether it wrote."""
+    url = reverse(name, args=ccm_args(name, world, patient=patient, task=task, plan=plan))
+    if row.method == "get":
+        return _outcome(client.get(url), wrote=None)
+    today = timezone.localdate()
+    if name == "ccm_consent":
+        Consent.objects.filter(patient=patient).delete()
+        response = client.post(url, {"consented_on": today.isoformat(), "method": "verbal"})
+        return _outcome(response, wrote=Consent.objects.filter(patient=patient).exists())
+    if name == "ccm_consent_revoke":
+        Consent.objects.filter(patient=patient).delete()
+        Consent.objects.create(
+            patient=patient, consented_on=today, method="verbal", recorded_by=world.users["manager"]
+        )
+        response = client.post(url, {"revoked_on": today.isoformat()})
+        return _outcome(response, wrote=Consent.objects.filter(patient=patient, revoked_on=today).exists())
+    if name == "ccm_time_add":
+        before = TimeEntry.objects.count()
+        data = {"performed_on": today.isoformat(), "minutes": 7, "description": "Call about refills"}
+        return _outcome(client.post(url, data), wrote=TimeEntry.objects.count() > before)
+    if name == "ccm_timer":
+        RunningTimer.objects.all().delete()
+        return _outcome(client.post(url), wrote=RunningTimer.objects.exists())
+    if name == "ccm_billing_export":
+        ClosedMonth.objects.all().delete()
+        response = client.post(url, {"month": f"{today:%Y-%m}"})
+        return _outcome(response, wrote=ClosedMonth.objects.exists())
+    raise AssertionError(f"{name}: say what a user posts")
 
 
 def _call_verb(client, verb: str, world: World, role: str | None, *, task=None) -> Expect:
@@ -520,6 +623,10 @@ def test_wrong_method_is_refused(client, world, name, verb):
     if row.target == "import_run":
         targets["import_run"] = world.import_run("manager")
     args = [targets[row.target].pk] if row.target else FIXED_ARGS.get(name, [])
+    if name.startswith("ccm_"):
+        args = ccm_args(name, world)
+    else:
+        args = [targets[row.target].pk] if row.target else FIXED_ARGS.get(name, [])
     url = reverse(name, args=[*args, verb] if verb else args)
 
     assert client.generic(row.wrong_method.upper(), url).status_code == 405

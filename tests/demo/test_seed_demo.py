@@ -109,3 +109,18 @@ def test_the_demo_admin_holds_the_admin_role_and_front_desk_owns_only_its_kinds(
     front_desk_work = Task.objects.filter(owner__groups__name=Role.FRONT_DESK)
     assert front_desk_work.exists()
     assert not front_desk_work.exclude(kind__in=FRONT_DESK_KINDS).exists()
+
+
+def test_the_demo_has_consented_ccm_patients_with_a_spread_of_minutes(demo):
+    """Patients on a CCM plan consented, with last month's minutes spread from short of 20 to
+    billable, every entry authored (history) and counted in its month's total."""
+    from ccm.models import Consent, MonthTotal, TimeEntry
+    from ccm.months import current_month, previous_month
+
+    assert Consent.objects.filter(revoked_on__isnull=True).count() >= 3
+    last = sorted(
+        MonthTotal.objects.filter(month=previous_month(current_month())).values_list("clinical", flat=True)
+    )
+    assert any(m < 20 for m in last) and any(m >= 20 for m in last)
+    entry = TimeEntry.objects.first()
+    assert entry.history.first().history_user == entry.author
