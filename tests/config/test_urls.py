@@ -15,15 +15,14 @@ from django.conf import settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from integrations.models import ImportRun, RunStatus
 from ccm.models import CCM_PROGRAM_CODE, ClosedMonth, Consent, RunningTimer, TimeEntry
+from integrations.models import ImportRun, RunStatus
 from tasks.choices import Status, TaskKind, WaitingReason
 from tasks.models import Activity, PatientNote, SavedFilter, Task
 from tasks.views import VERBS
 from tests.conftest import ROLE_FIXTURES as ROLES
-from tests.factories import TaskFactory, in_days
-from tests.integrations.helpers import import_run_of
 from tests.factories import ProgramFactory, TaskFactory, in_days
+from tests.integrations.helpers import import_run_of
 
 
 @dataclass(frozen=True)
@@ -244,6 +243,10 @@ MATRIX: dict[str, Row] = {
         "import_run",
         every(
             DENIED_UNCHANGED, front_desk=to("import_run", writes=True), manager=to("import_run", writes=True)
+        ),
+        anonymous=LOGIN,
+        wrong_method="get",
+    ),
     # Chronic care management (ccm.*): front desk and admin see no CCM time or codes. Providers,
     # coordinators, assistants and managers see it; the outsider's worklist holds only their team.
     "ccm_worklist": Row("get", None, every(OK, front_desk=DENIED, admin=DENIED), LOGIN, "post"),
