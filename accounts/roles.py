@@ -60,7 +60,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ccm.view_ccm",
         "ccm.record_time",
     ],
-    Role.MEDICAL_ASSISTANT: [*_WORK, *_CLINICAL_READ, *_PLAN_OPS, *_DASHBOARD, "tasks.reassign_own_task"],
+    Role.MEDICAL_ASSISTANT: [
+        *_WORK,
+        *_CLINICAL_READ,
+        *_PLAN_OPS,
+        *_DASHBOARD,
+        "tasks.reassign_own_task",
+        "ccm.view_ccm",
+        "ccm.record_time",
+    ],
     # Front desk keeps the schedule: it may import appointments (integrations), nothing else.
     Role.FRONT_DESK: [*_WORK, "tasks.add_scheduling_task", "integrations.import_appointments"],
     Role.MANAGER: [

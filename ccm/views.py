@@ -339,6 +339,15 @@ def billing_export(request):
     if month is None:
         messages.error(request, "Enter a month as YYYY-MM.")
         return redirect("ccm_billing")
+    if month == current_month() and not actions.closed(month) and not request.POST.get("close_early"):
+        # Exporting closes the month; before it ends that stops everyone recording time by hand,
+        # so it takes a tick that says so (rule export-before-month-end).
+        messages.error(
+            request,
+            f"{month:%B %Y} has not ended. Tick “Close {month:%B %Y} now” to export it and close it "
+            "before the month is over (rule: export-before-month-end).",
+        )
+        return redirect(f"{reverse('ccm_billing')}?month={key(month)}")
     try:
         actions.close_month(month, by=request.user)
     except NotAllowed:

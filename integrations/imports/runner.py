@@ -208,10 +208,13 @@ def execute(
         batch_size=2000,
     )
     run.status, run.message, run.finished_at = status, message, timezone.now()
+    # A refused run wrote nothing: it reports no row created, updated or unchanged, only the
+    # refusals (what the rows would have done is the preview's to say).
+    written = status != RunStatus.REFUSED
     run.created, run.updated, run.unchanged, run.refused = (
-        counts.created,
-        counts.updated,
-        counts.unchanged,
+        counts.created if written else 0,
+        counts.updated if written else 0,
+        counts.unchanged if written else 0,
         counts.refused,
     )
     run.save()

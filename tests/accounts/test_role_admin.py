@@ -42,15 +42,16 @@ def test_the_role_editor_offers_only_the_products_rights_grouped_and_described(c
     assert len(boxes) == DESCRIBED == 71
     assert len([box for box in boxes if "checked" in box]) == len(ROLE_PERMISSIONS[Role.COORDINATOR])
     legends = re.findall(r"<legend>([^<]+)</legend>", body)
-    assert legends[:6] == [
+    assert legends[:7] == [
         "Tasks",
         "Care plans",
         "Dashboards",
         "Chronic care management",
         "Notifications",
         "Imports",
+        "Audit",
     ]
-    assert all(legend.startswith("Admin") for legend in legends[6:])
+    assert all(legend.startswith("Admin") for legend in legends[7:])
     assert "Hand their own tasks to a teammate, with a reason" in body
     assert "Can add" not in body and 'name="permissions"' not in body
     assert "Change role" in body

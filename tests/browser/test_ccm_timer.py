@@ -87,6 +87,7 @@ def test_coordinator_times_a_call_and_the_manager_exports_the_month(live_server,
     page.goto(f"{live_server.url}/ccm/billing/")
     expect(page.locator(".ccm-billing")).to_contain_text("99490")
     screenshot("billing")
+    page.get_by_label("now, before it ends").check()
     with page.expect_download() as download:
         page.get_by_role("button", name="and close the month").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))

@@ -92,3 +92,20 @@ def test_the_printable_page_lists_minutes_by_date_and_staff(client, coordinator,
         ("Physician/QHP", 31),
     ]
     assert "ccm-print.css" in response.content.decode()
+
+
+def test_the_month_under_way_is_closed_only_when_the_manager_ticks_so(client, manager, month_start):
+    """Exporting closes the month; before it ends, that stops everyone recording time by hand,
+    so an export of the current month without the tick is refused and closes nothing."""
+    client.force_login(manager)
+    response = client.post(reverse("ccm_billing_export"), {"month": f"{month_start:%Y-%m}"}, follow=True)
+    assert (
+        "has not ended" in response.content.decode()
+        and "export-before-month-end" in response.content.decode()
+    )
+    assert not ClosedMonth.objects.exists()
+    response = client.post(
+        reverse("ccm_billing_export"), {"month": f"{month_start:%Y-%m}", "close_early": "on"}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert ClosedMonth.objects.get().month == month_start

@@ -196,7 +196,7 @@ def _request_ccm(client, name: str, world: World):
     if name == "ccm_timer":
         return client.post(url)
     if name == "ccm_billing_export":
-        return client.post(url, {"month": f"{today:%Y-%m}"})
+        return client.post(url, {"month": f"{today:%Y-%m}", "close_early": "on"})
     return client.get(url)
 
 

@@ -517,7 +517,7 @@ def _call_ccm(client, name: str, row: Row, world: World, *, patient, task, plan)
         return _outcome(client.post(url), wrote=RunningTimer.objects.exists())
     if name == "ccm_billing_export":
         ClosedMonth.objects.all().delete()
-        response = client.post(url, {"month": f"{today:%Y-%m}"})
+        response = client.post(url, {"month": f"{today:%Y-%m}", "close_early": "on"})
         return _outcome(response, wrote=ClosedMonth.objects.exists())
     raise AssertionError(f"{name}: say what a user posts")
 
@@ -625,7 +625,6 @@ def test_wrong_method_is_refused(client, world, name, verb):
         targets["saved_filter"] = world.saved_filter("manager")
     if row.target == "import_run":
         targets["import_run"] = world.import_run("manager")
-    args = [targets[row.target].pk] if row.target else FIXED_ARGS.get(name, [])
     if name.startswith("ccm_"):
         args = ccm_args(name, world)
     else:

@@ -52,7 +52,7 @@ def test_upload_map_preview_and_import(client, manager, team):
     response = client.post(reverse("import_start", args=[run.pk]))
     run.refresh_from_db()
     assert response.url == reverse("import_run", args=[run.pk])
-    assert (run.status, run.created, run.refused) == (RunStatus.REFUSED, 1, 1)
+    assert (run.status, run.created, run.refused) == (RunStatus.REFUSED, 0, 1)  # nothing written
     assert not Patient.objects.exists()
     report = client.get(reverse("import_errors", args=[run.pk]))
     assert b"".join(report.streaming_content).decode().splitlines() == [

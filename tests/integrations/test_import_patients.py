@@ -41,7 +41,7 @@ def test_the_messy_file_is_refused_row_by_row_and_imports_nothing(write, team, d
     assert refused is not None and refused.returncode == 1
     assert Patient.objects.count() == 0 and Enrollment.objects.count() == 0
     run = ImportRun.objects.get()
-    assert (run.status, run.created, run.refused) == (RunStatus.REFUSED, 3, 3)
+    assert (run.status, run.created, run.refused) == (RunStatus.REFUSED, 0, 3)  # nothing written
     errors = [(e.row, e.column, e.message) for e in run.row_errors.all()]
     assert errors == [
         (5, "DOB", "DOB is not a date: write it as MM/DD/YYYY, M/D/YY or YYYY-MM-DD."),
