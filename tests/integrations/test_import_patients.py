@@ -49,7 +49,7 @@ def test_the_messy_file_is_refused_row_by_row_and_imports_nothing(write, team, d
         (7, "Program", "“Bariatrics” is no program of this practice."),
     ]
     out = capsys.readouterr().out
-    assert "created 3, updated 0, unchanged 0, refused 3" in out
+    assert "created 0, updated 0, unchanged 0, refused 3" in out
     assert "row 7, Program: “Bariatrics” is no program of this practice." in out
 
 
