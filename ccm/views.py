@@ -101,40 +101,46 @@ def _form_errors(form) -> str:
     )
 
 
-@require_POST
-def consent_record(request, pk: int):
+def _consent_change(request, pk: int, form_class, action, *, done: str, failed: str):
+    """Record or revoke a patient's consent: the form, the action, the message, back to the page."""
     patient = get_patient_for_user(request.user, pk, perm="ccm.manage_consent")
     log_shown(request, [patient])
-    form = ConsentForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Consent not recorded. {_form_errors(form)}")
+        messages.error(request, f"{failed} {_form_errors(form)}")
         return redirect(_back(patient))
     try:
-        actions.record_consent(patient, by=request.user, **form.cleaned_data)
+        action(patient, by=request.user, **form.cleaned_data)
     except NotAllowed:
         raise
     except ActionError as refused:
         return _refused(request, patient, refused)
-    messages.success(request, "CCM consent recorded.")
+    messages.success(request, done)
     return redirect(_back(patient))
+
+
+@require_POST
+def consent_record(request, pk: int):
+    return _consent_change(
+        request,
+        pk,
+        ConsentForm,
+        actions.record_consent,
+        done="CCM consent recorded.",
+        failed="Consent not recorded.",
+    )
 
 
 @require_POST
 def consent_revoke(request, pk: int):
-    patient = get_patient_for_user(request.user, pk, perm="ccm.manage_consent")
-    log_shown(request, [patient])
-    form = RevokeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Consent not revoked. {_form_errors(form)}")
-        return redirect(_back(patient))
-    try:
-        actions.revoke_consent(patient, by=request.user, **form.cleaned_data)
-    except NotAllowed:
-        raise
-    except ActionError as refused:
-        return _refused(request, patient, refused)
-    messages.success(request, "CCM consent revoked.")
-    return redirect(_back(patient))
+    return _consent_change(
+        request,
+        pk,
+        RevokeForm,
+        actions.revoke_consent,
+        done="CCM consent revoked.",
+        failed="Consent not revoked.",
+    )
 
 
 @require_POST
