@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmark.runner import aligned
+
 
 @dataclass(frozen=True)
 class Growth:
@@ -81,18 +83,8 @@ def table(rows: list[Growth], *, large: dict, small: dict) -> str:
                 row.note if ratio is None else f"{ratio:.2f}",
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = []
-    for n, line in enumerate(lines):
-        numeric = {2, 3} | ({4} if n and line[4][:1].isdigit() else set())
-        cells = [
-            c.rjust(w) if i in numeric else c.ljust(w)
-            for i, (c, w) in enumerate(zip(line, widths, strict=True))
-        ]
-        out.append("  ".join(cells).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+    # The ratio column is right-aligned where it holds a ratio, not a note ("only at 1M").
+    return aligned(lines, lambda n, line: {2, 3} | ({4} if n and line[4][:1].isdigit() else set()))
 
 
 def write_json(rows: list[Growth], path: Path, *, large: dict, small: dict) -> None:

@@ -253,12 +253,18 @@ def table(results: list[Result]) -> str:
                 status,
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    numeric = {2, 3, 4, 5, 6, 7, 8}
+    return aligned(rows, lambda n, row: {2, 3, 4, 5, 6, 7, 8})
+
+
+def aligned(rows: list[tuple[str, ...]], numeric: Callable[[int, tuple[str, ...]], set[int]]) -> str:
+    """A plain-text table: the first row is the header, underlined; a cell is right-aligned when
+    its column is in `numeric(line number, row)`, left-aligned otherwise."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
+        right = numeric(n, row)
         cells = [
-            cell.rjust(w) if i in numeric else cell.ljust(w)
+            cell.rjust(w) if i in right else cell.ljust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         lines.append("  ".join(cells).rstrip())
