@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncMonth
 
+from bulksql import id_set
 from careplans.models import Patient
 from ccm import checklist, codes
 from ccm.models import Consent, MonthTotal, PlanChecklist, StaffCategory, TimeEntry
@@ -94,23 +95,29 @@ def _next_threshold_sql(month: dt.date, minutes, complex_flag):
 
 def complex_patient_ids() -> list[int]:
     """Patients whose current CCM plan is marked complex: the few plans marked complex first,
-    then those plans by id (two short queries; joined in one, PostgreSQL scanned every plan of
-    the practice to find the few it needed)."""
+    then those plans by key (two short queries; joined in one, PostgreSQL misjudged the join and
+    read every CCM plan of the practice to find the few it needed)."""
     plan_ids = list(PlanChecklist.objects.filter(is_complex=True).values_list("care_plan_id", flat=True))
-    plans = checklist.ccm_plans().filter(pk__in=plan_ids, status__in=checklist.CURRENT)
-    return sorted(set(plans.values_list("patient_id", flat=True))) if plan_ids else []
+    if not plan_ids:
+        return []
+    plans = checklist.ccm_plans().filter(pk__in=id_set(plan_ids), status__in=checklist.CURRENT)
+    return sorted(set(plans.values_list("patient_id", flat=True)))
 
 
-def month_patients(patients, month: dt.date, today: dt.date, *, fields=("pk",)):
+def month_patients(patients, month: dt.date, today: dt.date, *, fields=("pk",), complex_ids=None):
     """`patients` (a Patient queryset) consented in `month`, each with its billable clinical and
     physician minutes, whether its CCM plan is complex, the next clinical threshold, the minutes
     to it, and a sort bucket: close to a threshold first, then none yet with the month ending,
     then by minutes to go, those capped last. Rows are dicts of `fields` and those figures,
     grouped by `fields` alone: a page loads its patients afterwards, by id."""
     of_month = Q(ccm_month_totals__month=month)
-    # The patients whose CCM plan is complex, as a literal list: a condition the query tests
-    # several times per row (thresholds, sort), where an EXISTS would run again each time.
-    complex_ids = complex_patient_ids()
+    # The patients whose CCM plan is complex, as one array parameter (bulksql.id_set): a set the
+    # database hashes once and the query tests several times per row (thresholds, sort), where
+    # an EXISTS would run again each time, and a literal list of thousands of ids cost more to
+    # send than to run.
+    if complex_ids is None:
+        complex_ids = complex_patient_ids()
+    is_complex = Q(pk__in=id_set(complex_ids, using=patients.db))
     ending = days_left(month, today) <= MONTH_ENDING_DAYS
     rows = (
         patients.filter(consented_in(month))
@@ -119,10 +126,10 @@ def month_patients(patients, month: dt.date, today: dt.date, *, fields=("pk",)):
         .annotate(
             clinical=Coalesce(F("month_total__clinical"), 0),
             physician=Coalesce(F("month_total__physician"), 0),
-            is_complex=ExpressionWrapper(Q(pk__in=complex_ids), output_field=BooleanField()),
+            is_complex=ExpressionWrapper(is_complex, output_field=BooleanField()),
         )
     )
-    rows = rows.annotate(next_threshold=_next_threshold_sql(month, F("clinical"), Q(pk__in=complex_ids)))
+    rows = rows.annotate(next_threshold=_next_threshold_sql(month, F("clinical"), is_complex))
     rows = rows.annotate(to_next=F("next_threshold") - F("clinical"))
     zero_ending = [When(clinical=0, physician=0, then=Value(1))] if ending else []
     return rows.annotate(
@@ -155,10 +162,14 @@ def shows(month: dt.date) -> dict[str, Q]:
     return {"billable": _billable_q(month), "near": SHOWS["near"], "none": SHOWS["none"]}
 
 
-def for_worklist(user, month: dt.date, today: dt.date, show: str | None = None):
+def for_worklist(user, month: dt.date, today: dt.date, show: str | None = None, *, complex_ids=None):
     """The worklist's rows in order (dicts: pk, names, figures); the page loads its patients."""
     rows = month_patients(
-        Patient.objects.visible_to(user), month, today, fields=("pk", "last_name", "first_name")
+        Patient.objects.visible_to(user),
+        month,
+        today,
+        fields=("pk", "last_name", "first_name"),
+        complex_ids=complex_ids,
     )
     if show in SHOWS:
         rows = rows.filter(shows(month)[show])
@@ -188,9 +199,9 @@ class Tiles:
     none: int
 
 
-def tiles(user, month: dt.date, today: dt.date) -> Tiles:
-    """The dashboard's CCM tiles in one query."""
-    rows = month_patients(Patient.objects.visible_to(user), month, today)
+def tiles(user, month: dt.date, today: dt.date, *, complex_ids=None) -> Tiles:
+    """The dashboard's CCM tiles in one query (and one for `complex_ids` if not given)."""
+    rows = month_patients(Patient.objects.visible_to(user), month, today, complex_ids=complex_ids)
     found = shows(month)
     counts = rows.aggregate(
         consented=Count("pk"),

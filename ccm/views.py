@@ -57,8 +57,9 @@ def worklist(request):
     today = timezone.localdate()
     month = _month(request)
     show = request.GET.get("show") if request.GET.get("show") in totals.SHOWS else None
-    rows = totals.for_worklist(request.user, month, today, show)
-    tiles = totals.tiles(request.user, month, today)
+    complex_ids = totals.complex_patient_ids()  # read once for the list and the tiles
+    rows = totals.for_worklist(request.user, month, today, show, complex_ids=complex_ids)
+    tiles = totals.tiles(request.user, month, today, complex_ids=complex_ids)
     paginator = Paginator(rows, PER_PAGE)
     # The count is the tiles' (the list's own count would aggregate the month once more).
     paginator.count = getattr(tiles, show) if show else tiles.consented
