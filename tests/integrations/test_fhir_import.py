@@ -449,6 +449,11 @@ def test_the_command_imports_prints_the_summary_and_fails_on_refusal(tmp_path, t
         stdout=out,
     )
     assert "dry run, nothing saved" in out.getvalue() and Task.objects.count() == 0
+    with pytest.raises(SystemExit) as refused:
+        call_command(
+            "fhir_import", str(path), "--team", team.name, stdout=io.StringIO()
+        )  # no owner for the Organization-owned task
+    assert refused.value.code == 1 and Task.objects.count() == 0
     call_command(
         "fhir_import",
         str(path),
@@ -459,11 +464,11 @@ def test_the_command_imports_prints_the_summary_and_fails_on_refusal(tmp_path, t
         stdout=io.StringIO(),
     )
     assert Task.objects.count() == 1
-    with pytest.raises(SystemExit) as refused:
-        call_command(
-            "fhir_import", str(path), stdout=io.StringIO()
-        )  # no owner for the Organization-owned task
-    assert refused.value.code == 1
+    # Again, without --owner: the task is the one imported, and keeps its owner.
+    out = io.StringIO()
+    call_command("fhir_import", str(path), stdout=out)
+    assert "unchanged: 1 CarePlan, 1 Patient, 1 Task" in out.getvalue()
+    assert Task.objects.get().owner == coordinator
 
 
 def _upload(client, bundle, team, *, dry_run):
