@@ -172,6 +172,10 @@ def test_round_trip_export_then_import_into_an_empty_database_gives_the_same_rec
     assert _snapshot() == before
     assert report.created["Task"] == 6 and report.created["Goal"] == 2
 
+    again = import_bundle(exported, team=team)  # the same Bundle again: nothing made twice
+    assert again.ok and (again.created, again.updated) == ({}, {})
+    assert _snapshot() == before
+
 
 # ---- the status table ------------------------------------------------------------------------
 
