@@ -19,7 +19,7 @@ from careplans.access import log_shown
 from integrations.import_forms import MappingForm, UploadForm
 from integrations.imports import files, service
 from integrations.imports.reading import UnreadableFile, open_sheet
-from integrations.imports.runner import HANDLERS, guess_mapping, preview
+from integrations.imports.runner import HANDLERS, file_problems, guess_mapping, preview
 from integrations.models import ImportMapping, ImportRun, RunStatus
 from integrations.summary import summary_lines
 from tasks.exports import csv_safe
@@ -91,10 +91,12 @@ def import_mapping(request, pk: int):
         kind=run.kind,
         headers=headers,
         mapping=run.mapping,
-        initial={"save_as": run.source},
+        user=request.user,
+        initial={"save_as": run.source, "team": run.team},
     )
     if request.method == "POST" and form.is_valid():
         run.mapping = form.cleaned_data["mapping"]
+        run.team = form.cleaned_data.get("team", run.team)
         name = form.cleaned_data["save_as"].strip()
         if name:
             ImportMapping.objects.update_or_create(
@@ -103,10 +105,14 @@ def import_mapping(request, pk: int):
                 defaults={"columns": run.mapping, "updated_by": request.user, "updated_at": timezone.now()},
             )
             run.source = name
-        run.save(update_fields=["mapping", "source"])
+        run.save(update_fields=["mapping", "source", "team"])
         return redirect("import_preview", run.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "integrations/import_mapping.html", {"run": run, "form": form}, status=status)
+    # Before any choice, what the file lacks as guessed (a needed column, a team), said once.
+    problems = file_problems(run, by=request.user) if request.method == "GET" else []
+    team = form["team"] if "team" in form.fields else None
+    context = {"run": run, "form": form, "problems": problems, "team": team}
+    return render(request, "integrations/import_mapping.html", context, status=status)
 
 
 @require_GET
@@ -115,6 +121,8 @@ def import_preview(request, pk: int):
     if run.status != RunStatus.UPLOADED:
         return redirect("import_run", run.pk)
     _headers(run)
+    if file_problems(run, by=request.user):
+        return redirect("import_mapping", run.pk)  # said there, once, for the file
     counts = preview(run, Path(run.stored_path), by=request.user)
     log_shown(request, [row.patient for row in counts.preview if row.patient is not None and row.patient.pk])
     columns = []

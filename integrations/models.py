@@ -175,3 +175,33 @@ class CalendarFeed(models.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+
+class FhirIdentifier(models.Model):
+    """An identifier an imported CarePlan, Goal or Task came with ("system|value", or its Bundle
+    entry's fullUrl when it had none), so that importing the resource again finds the row it made
+    and updates it instead of making another. Our own exports write our id in our system
+    (integrations.fhir.mapping.OWN_ID_SYSTEMS); a row of ours is found by it without a link."""
+
+    resource_type = models.CharField(max_length=20)
+    key = models.CharField(max_length=500)
+    care_plan = models.ForeignKey(
+        "careplans.CarePlan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    goal = models.ForeignKey(
+        "careplans.Goal", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.ForeignKey("tasks.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource_type", "key"], name="fhir_identifier_once"),
+            models.CheckConstraint(
+                condition=Q(care_plan__isnull=False) | Q(goal__isnull=False) | Q(task__isnull=False),
+                name="fhir_identifier_names_a_row",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} {self.key}"

@@ -17,18 +17,18 @@ Rules a reader of the report sees (README "FHIR R4"):
 - a CarePlan's program is found by its code (our program coding) or name; an unknown one is
   created inactive, for an admin to review, and said so in the report;
 - Goals come in through the CarePlan that lists them; a Goal no plan lists is skipped;
+- care plans, goals and tasks are upserted (integrations.fhir.import_plans): the row a resource
+  was imported as before, found by its identifier (integrations.fhir.matching), is updated, so
+  the same Bundle imported twice changes nothing;
 - statuses and due dates follow integrations.fhir.mapping's tables."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.scope import manages
-from careplans.actions import ensure_enrollment
-from careplans.models import Appointment, AppointmentStatus, CarePlan, CarePlanStatus, Goal, Patient, Program
+from careplans.models import Appointment, AppointmentStatus, CarePlan, Patient
 from integrations import scheduling
 from integrations.fhir import mapping as m
 from integrations.fhir.bundle import (
@@ -36,22 +36,16 @@ from integrations.fhir.bundle import (
     ReadBundle,
     as_date,
     as_instant,
-    coding_code,
     concept_text,
     extension_value,
     identifier_value,
     read_bundle,
 )
+from integrations.fhir.import_plans import REASON, PlanImport
+from integrations.fhir.matching import Matcher
 from integrations.fhir.report import ImportReport, Issue
 from integrations.fhir.resources import mrn_system
 from integrations.scheduling import AppointmentState
-from tasks.choices import ActivityKind, Priority, Status, TaskKind
-from tasks.models import Task
-from tasks.rights import can_own, can_own_kind
-from tasks.transitions import record
-
-REASON = "FHIR import"
-PLAN_OPEN = (CarePlanStatus.DRAFT, CarePlanStatus.ACTIVE, CarePlanStatus.ON_HOLD)
 
 
 class _Refused(Exception):
@@ -85,9 +79,10 @@ def import_bundle(data, *, by=None, team=None, default_owner=None, dry_run: bool
     return report
 
 
-class _Run:
+class _Run(PlanImport):
     def __init__(self, read: ReadBundle, report: ImportReport, *, by, team, default_owner):
         self.read, self.report, self.by, self.team, self.default_owner = read, report, by, team, default_owner
+        self.match = Matcher()
         self.patients: dict[int, Patient] = {}  # id(entry) → row
         self.plans: dict[int, CarePlan] = {}
         self.users_by_name: dict[str, User | None] = {}
@@ -302,190 +297,3 @@ class _Run:
             if value:
                 return "fhir", (f"{system}|{value}" if system else value)[:80]
         return "fhir", ""
-
-    # ---- care plans and goals ------------------------------------------------------------------
-
-    def care_plan(self, entry: Entry) -> set[int]:
-        r = entry.resource
-        patient = self.patient_of(entry, r.get("subject"), "its subject")
-        status = m.CAREPLAN_STATUS_IN.get(r.get("status") or "")
-        if status is None:
-            self.error(
-                entry, f"status {r.get('status')!r} is not one we take ({', '.join(m.CAREPLAN_STATUS_IN)})"
-            )
-        author = (
-            self.user_of(r.get("author"))
-            or self.default_owner
-            or (patient.primary_provider if patient else None)
-        )
-        if author is None:
-            self.error(entry, "its author is no user here: name a default owner (--owner)")
-        if patient is None or status is None or author is None:
-            return set()
-        period = r.get("period") or {}
-        ends_on = as_date(period.get("end"))
-        starts_on = as_date(period.get("start")) or as_date(r.get("created"))
-        if starts_on is None:
-            today = timezone.localdate()
-            starts_on = min(today, ends_on) if ends_on else today
-            self.report.notes.append(Issue(entry.label, f"no start date: starts {starts_on.isoformat()}"))
-        if ends_on and ends_on < starts_on:
-            self.error(entry, "its period ends before it starts")
-            return set()
-        program = self._program(entry, r.get("category") or [])
-        plan = CarePlan(
-            patient=patient,
-            program=program,
-            status=status,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            author=author,
-            interventions=str(r.get("description") or ""),
-        )
-        self._save(plan)
-        if status in PLAN_OPEN:
-            ensure_enrollment(patient, program, starts_on)
-        self.plans[id(entry)] = plan
-        self.report.created["CarePlan"] += 1
-        listed = set()
-        for ref in r.get("goal") or []:
-            target = self.read.resolve(ref)
-            if target is None or target.type != "Goal":
-                self.report.notes.append(
-                    Issue(
-                        entry.label,
-                        f"goal {ref.get('reference') or ref.get('display')!r} is not in the Bundle: left out",
-                    )
-                )
-                continue
-            listed.add(id(target))
-            self.goal(target, plan)
-        return listed
-
-    def _program(self, entry: Entry, categories: list[dict]) -> Program:
-        for concept in categories:
-            code = coding_code(concept, m.PROGRAM_SYSTEM)
-            if code and (found := Program.objects.filter(code=code).first()):
-                return found
-            text = concept_text(concept)
-            if text and (found := Program.objects.filter(name__iexact=text).first()):
-                return found
-        concept = categories[0] if categories else {}
-        name = (concept_text(concept) or "Imported care plans")[:120]
-        code = (coding_code(concept, m.PROGRAM_SYSTEM) or slugify(name) or "imported")[:40]
-        program, created = Program.objects.get_or_create(
-            code=code, defaults={"name": name, "is_active": False}
-        )
-        if created:
-            self.report.created["Program (inactive, for an admin to review)"] += 1
-            self.report.notes.append(Issue(entry.label, f"program {name!r} was unknown: created inactive"))
-        return program
-
-    def goal(self, entry: Entry, plan: CarePlan) -> None:
-        r = entry.resource
-        achievement = coding_code(r.get("achievementStatus"), m.ACHIEVEMENT_SYSTEM) or None
-        status = m.goal_status_in(r.get("lifecycleStatus") or "", achievement)
-        if status is None:
-            return self.error(entry, f"lifecycleStatus {r.get('lifecycleStatus')!r} is not one we take")
-        description = concept_text(r.get("description"))
-        if not description:
-            return self.error(entry, "needs a description")
-        target = next(iter(r.get("target") or []), {})
-        target_text = str(target.get("detailString") or "")
-        if not target_text and target.get("detailQuantity"):
-            q = target["detailQuantity"]
-            target_text = f"{q.get('value', '')} {q.get('unit') or q.get('code') or ''}".strip()
-        self._save(
-            Goal(care_plan=plan, description=description[:300], target=target_text[:200], status=status)
-        )
-        self.report.created["Goal"] += 1
-        return None
-
-    # ---- tasks -------------------------------------------------------------------------------
-
-    def task(self, entry: Entry) -> None:
-        r = entry.resource
-        patient = self.patient_of(entry, r.get("for"), "its patient (for)")
-        status = m.TASK_STATUS_IN.get(r.get("status") or "")
-        if status is None:
-            self.error(
-                entry, f"status {r.get('status')!r} is not one we take ({', '.join(m.TASK_STATUS_IN)})"
-            )
-        restriction_end = as_date(((r.get("restriction") or {}).get("period") or {}).get("end"))
-        due_on = as_date(extension_value(r, m.DUE_DATE_URL, "valueDate")) or restriction_end
-        if due_on is None:
-            self.error(entry, "has no due date (restriction.period.end)")
-        if patient is None or status is None or due_on is None:
-            return None
-        kind = coding_code(r.get("code"), m.TASK_KIND_SYSTEM)
-        if kind not in m.TASK_KINDS:
-            label = concept_text(r.get("code")).lower()
-            kind = next((value for value, text in TaskKind.choices if text.lower() == label), TaskKind.OTHER)
-        title = (str(r.get("description") or "") or concept_text(r.get("code")) or "Imported task").strip()
-        owner = self.user_of(r.get("owner")) or self.default_owner
-        if owner is None:
-            return self.error(entry, "its owner is no user here: name a default owner (--owner)")
-        if not can_own(owner.pk, patient.care_team_id):
-            return self.error(
-                entry, f"owner {owner.username} is not an active member of the patient's care team"
-            )
-        if not can_own_kind(owner, kind):
-            return self.error(entry, f"owner {owner.username} works scheduling and outreach calls only")
-        plan = None
-        for ref in r.get("basedOn") or []:
-            target = self.read.resolve(ref)
-            if target is not None and target.type == "CarePlan":
-                plan = self.plans.get(id(target))
-            elif ref.get("reference"):
-                self.report.notes.append(
-                    Issue(entry.label, f"basedOn {ref['reference']!r} is not in the Bundle: left out")
-                )
-        if plan is not None and plan.patient_id != patient.pk:
-            return self.error(entry, "is based on a care plan of another patient")
-        task = Task(
-            patient=patient,
-            care_plan=plan,
-            title=title[:200],
-            kind=kind,
-            owner=owner,
-            care_team_id=patient.care_team_id,
-            due_on=due_on,
-            status=status,
-            priority=m.TASK_PRIORITY_IN.get(r.get("priority") or "", Priority.NORMAL),
-            created_by=self.by,
-        )
-        self._status_fields(task, r, restriction_end)
-        self._save(task)
-        record(task, kind=ActivityKind.IMPORT, by=self.by, to_status=status, to_owner=owner, body=REASON)
-        self.report.created["Task"] += 1
-        return None
-
-    def _status_fields(self, task: Task, r: dict, restriction_end) -> None:
-        if task.status == Status.WAITING:
-            business = r.get("businessStatus")
-            reason = coding_code(business, m.WAITING_REASON_SYSTEM)
-            if reason not in m.WAITING_REASONS:
-                reason = m.WAITING_REASON_BY_LABEL.get(concept_text(business).lower(), "other")
-            task.waiting_reason = reason
-            task.waiting_until = restriction_end or task.due_on
-        elif task.status == Status.COMPLETED:
-            outcome = next(
-                (
-                    o.get("valueString")
-                    for o in r.get("output") or []
-                    if concept_text(o.get("type")) == m.OUTCOME_TYPE
-                ),
-                None,
-            )
-            task.outcome = (
-                outcome or concept_text(r.get("statusReason")) or "Completed before the import"
-            ).strip()
-            task.completed_at = (
-                as_instant((r.get("executionPeriod") or {}).get("end"))
-                or as_instant(r.get("lastModified"))
-                or timezone.now()
-            )
-        elif task.status == Status.CANCELLED:
-            task.outcome = (
-                concept_text(r.get("statusReason")) or f"Cancelled before the import ({r.get('status')})"
-            )

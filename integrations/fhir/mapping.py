@@ -23,6 +23,9 @@ RISK_LEVEL_URL = f"{BASE}:extension:risk-level"
 # needs a place of its own: this extension, written on every exported Task. Import reads it
 # first, then restriction.period.end.
 DUE_DATE_URL = f"{BASE}:extension:due-date"
+# Our own ids, in the identifier our export writes on each CarePlan, Goal and Task: importing our
+# export again finds the row by it (integrations.fhir.matching).
+OWN_ID_SYSTEMS = {"CarePlan": f"{BASE}:care-plan", "Goal": f"{BASE}:goal", "Task": f"{BASE}:task"}
 OUTCOME_TYPE = "outcome"  # Task.output[].type.text of a completed task's recorded outcome
 
 # ---- the task status table -----------------------------------------------------------------

@@ -123,6 +123,7 @@ def care_plan_resource(plan, practitioners: Practitioners, *, clinical: bool, go
     resource = {
         "resourceType": "CarePlan",
         "id": str(plan.pk),
+        "identifier": [{"system": m.OWN_ID_SYSTEMS["CarePlan"], "value": str(plan.pk)}],
         "status": m.CAREPLAN_STATUS_OUT[plan.status],
         "intent": "plan",
         "category": [
@@ -152,6 +153,7 @@ def goal_resource(goal, *, patient_id: int) -> dict:
     resource = {
         "resourceType": "Goal",
         "id": str(goal.pk),
+        "identifier": [{"system": m.OWN_ID_SYSTEMS["Goal"], "value": str(goal.pk)}],
         "lifecycleStatus": lifecycle,
         "description": {"text": goal.description},
         "subject": {"reference": f"Patient/{patient_id}"},
@@ -171,6 +173,7 @@ def task_resource(task, practitioners: Practitioners, *, plans: bool) -> dict:
     resource = {
         "resourceType": "Task",
         "id": str(task.pk),
+        "identifier": [{"system": m.OWN_ID_SYSTEMS["Task"], "value": str(task.pk)}],
         "extension": [{"url": m.DUE_DATE_URL, "valueDate": task.due_on.isoformat()}],
         "status": m.TASK_STATUS_OUT[task.status],
         "intent": "order",

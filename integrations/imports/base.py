@@ -34,7 +34,9 @@ def normalize(header: str) -> str:
 class Row:
     number: int
     values: dict[str, Any]  # field name → cell, for the mapped fields
-    headers: dict[str, str]  # field name → its column's header, for messages
+    # field name → what the user calls it, for messages: its column's header in the file when the
+    # field was mapped from one, else the field's label ("Care team"), never our internal name.
+    headers: dict[str, str]
     errors: list[tuple[str, str]] = field(default_factory=list)
     action: str = ""
     shown: dict[str, str] = field(default_factory=dict)  # the preview's cells, by field label
@@ -125,6 +127,15 @@ PATIENT_FIELDS = (
 )
 
 
+def sole_team(by) -> CareTeam | None:
+    """The team a file's rows go to when none was chosen: the one team `by` works in (None: the
+    command line, which may use every team: the practice's one team). None when there are several,
+    for the importer to choose."""
+    teams = CareTeam.objects.all() if by is None else CareTeam.objects.filter(pk__in=team_id_list(by))
+    found = list(teams.order_by("pk")[:2])
+    return found[0] if len(found) == 1 else None
+
+
 class Handler:
     """One kind of import. `check` looks at a chunk of rows (a few queries per chunk, whatever
     its size) and says for each what would happen or why it is refused; `write` saves a chunk
@@ -136,6 +147,8 @@ class Handler:
     rules: tuple[str, ...] = ()
     # The fields a mapping must include (one of each tuple).
     needs: tuple[tuple[str, ...], ...] = ()
+    # The field that, with no column mapped to it, needs a team chosen for the file ("" for none).
+    team_field = ""
 
     def __init__(self, *, by, team: CareTeam | None, source: str, reason: str):
         self.show = False  # fill each row's preview cells (the preview page only)

@@ -45,6 +45,10 @@ ATTNAME = {"care_team": "care_team_id", "location": "location_id", "primary_prov
 ATTNAMES = ("id", *(ATTNAME.get(name, name) for name in SAVED))
 
 
+# A cell that stands for a field a new patient needs: its own error, if wrong, says enough.
+COVERED_BY = {"first_name": "full_name", "last_name": "full_name", "location": "care_team"}
+
+
 def _compared(value):
     return value.pk if hasattr(value, "pk") and hasattr(value, "_meta") else value
 
@@ -96,12 +100,14 @@ class PatientHandler(Handler):
         ),
     )
     needs = (("mrn",), ("first_name", "full_name"), ("last_name", "full_name"), ("birth_date",))
+    team_field = "care_team"
     rules = (
         "Each row is matched to a patient by MRN (any case): a new MRN makes a patient, a known one "
         "updates the fields the file has columns for. An empty cell changes nothing.",
         "An MRN may appear once in a file.",
         "The care team must be one you work in; a row naming no team goes to the team chosen for "
-        "the file. An unknown team refuses the row. A patient already in another team stays there "
+        "the file (with no Care team column, a team must be chosen for the file; if you work in one "
+        "team only, it is that one). An unknown team refuses the row. A patient already in another team stays there "
         "(move them with Transfer, which moves their tasks too): such a row is refused.",
         "Restricted patients are updated only by someone granted the patient; otherwise their row "
         "is refused, as for a patient of another team.",
@@ -153,15 +159,17 @@ class PatientHandler(Handler):
             )
             return
         values = self._values(row, current)
+        if current is None:
+            # Every missing field is said, with the row's other errors (a cell that is there but
+            # wrong has said so already).
+            for name in ("first_name", "last_name", "birth_date", "care_team", "location"):
+                if values.get(name) or row.get(name) or row.get(COVERED_BY.get(name, "")):
+                    continue
+                row.error(name, f"A new patient needs {self.labels[name].lower()}.")
         if row.refused:
+            self._check_program(row)
             return
         if current is None:
-            labels = {f.name: f.label for f in self.fields}
-            for name in ("first_name", "last_name", "birth_date", "care_team", "location"):
-                if not values.get(name):
-                    row.error(name, f"A new patient needs {labels.get(name, name).lower()}.")
-            if row.refused:
-                return
             values["mrn"] = mrn
             changed = list(values)
             row.action = CREATE
@@ -199,7 +207,9 @@ class PatientHandler(Handler):
             "Name": f"{patient.last_name}, {patient.first_name}",
             "Date of birth": f"{patient.birth_date:%m/%d/%Y}" if patient.birth_date else "",
             "Team": str(self.names.team_by_id.get(patient.care_team_id, "")),
-            "Changes": ", ".join(changed) if row.action == UPDATE else "",
+            "Changes": ", ".join(row.headers.get(name, name) for name in changed)
+            if row.action == UPDATE
+            else "",
         }
 
     today = None
@@ -245,9 +255,18 @@ class PatientHandler(Handler):
             values["risk_level"] = row.parse("risk_level", parse_choice, RiskLevel, aliases=RISK_ALIASES)
         if row.get("deceased_on"):
             values["deceased_on"] = row.parse("deceased_on", parse_date, past=True)
-        if patient is None and "care_team" not in values and not row.get("care_team"):
-            row.error("care_team", "No care team: add a team column, or choose a team for the file.")
         return {name: value for name, value in values.items() if value is not None}
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return {f.name: f.label for f in self.fields}
+
+    def _check_program(self, row: Row) -> None:
+        """A refused row's program cells, checked all the same: the row lists all its errors."""
+        if row.get("program"):
+            row.parse("program", self.names.program)
+        if row.get("program_start"):
+            row.parse("program_start", parse_date)
 
     def _enrollment(self, row: Row, patient: Patient, active) -> Enrollment | None:
         if not row.get("program"):

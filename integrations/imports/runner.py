@@ -23,7 +23,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from integrations.imports.appointments import AppointmentHandler
-from integrations.imports.base import CREATE, UNCHANGED, UPDATE, Handler, Row, normalize
+from integrations.imports.base import CREATE, UNCHANGED, UPDATE, Handler, Row, normalize, sole_team
 from integrations.imports.patients import PatientHandler
 from integrations.imports.plans import CarePlanHandler, EnrollmentHandler
 from integrations.imports.reading import UnreadableFile, count_rows, open_sheet
@@ -76,6 +76,29 @@ def mapping_problems(kind: str, mapping: dict[str, str]) -> list[str]:
     return problems
 
 
+def team_problem(kind: str, mapping: dict[str, str], team) -> str:
+    """Why the file cannot be imported as mapped for want of a team, or "": with no column mapped
+    to the handler's team field, every new row would lack one. Said once, for the file (the
+    mapping page, the command line), never as the same error on each row."""
+    handler = HANDLERS[kind]
+    if not handler.team_field or team is not None or handler.team_field in mapping.values():
+        return ""
+    label = next(f.label for f in handler.fields if f.name == handler.team_field)
+    return f"Choose a team for this file, or map a column to {label}."
+
+
+def file_team(run: ImportRun, *, by):
+    """The team of the run's rows that name none: the one chosen, else the importer's only team."""
+    return run.team or sole_team(by)
+
+
+def file_problems(run: ImportRun, *, by) -> list[str]:
+    """What refuses the file as a whole before any row is read: its mapping, its team."""
+    problems = mapping_problems(run.kind, run.mapping)
+    missing_team = team_problem(run.kind, run.mapping, file_team(run, by=by))
+    return [*problems, missing_team] if missing_team else problems
+
+
 @dataclass
 class Counts:
     created: int = 0
@@ -105,12 +128,16 @@ class Counts:
         return self.created + self.updated
 
 
-def _chunks(path: Path, mapping: dict[str, str], limit: int | None = None) -> Iterator[list[Row]]:
+def _chunks(kind: str, path: Path, mapping: dict[str, str], limit: int | None = None) -> Iterator[list[Row]]:
     sheet = open_sheet(path)
     try:
         columns = [(i, header, mapping.get(header)) for i, header in enumerate(sheet.headers)]
         columns = [(i, name) for i, header, name in columns if name]
-        headers = {name: sheet.headers[i] for i, name in columns}  # shared by every row: read only
+        # What a message calls each field: its column's header, else its label. Shared by every
+        # row: read only.
+        headers = {f.name: f.label for f in HANDLERS[kind].fields} | {
+            name: sheet.headers[i] for i, name in columns
+        }
         rows = sheet.rows if limit is None else islice(sheet.rows, limit)
         while True:
             raw = list(islice(rows, CHUNK))
@@ -129,7 +156,9 @@ def _chunks(path: Path, mapping: dict[str, str], limit: int | None = None) -> It
 
 
 def make_handler(run: ImportRun, *, by) -> Handler:
-    return HANDLERS[run.kind](by=by, team=run.team, source=run.source or "import", reason=run.label)
+    return HANDLERS[run.kind](
+        by=by, team=file_team(run, by=by), source=run.source or "import", reason=run.label
+    )
 
 
 def preview(run: ImportRun, path: Path, *, by, rows: int = PREVIEW_ROWS) -> Counts:
@@ -137,7 +166,7 @@ def preview(run: ImportRun, path: Path, *, by, rows: int = PREVIEW_ROWS) -> Coun
     handler = make_handler(run, by=by)
     handler.show = True
     counts = Counts()
-    for chunk in _chunks(path, run.mapping, limit=rows):
+    for chunk in _chunks(run.kind, path, run.mapping, limit=rows):
         handler.check(chunk)
         counts.add(chunk, keep_preview=rows)
     return counts
@@ -227,14 +256,14 @@ def _run(run: ImportRun, path: Path, *, by, progress: _Progress) -> Counts:
     """Check each chunk and, while no row has been refused, save it, all in one transaction:
     rolled back at the end when a row was refused (anywhere in the file) or for a dry run.
     After the first refusal the rest is only checked, so the error report lists them all."""
-    problems = mapping_problems(run.kind, run.mapping)
+    problems = file_problems(run, by=by)
     if problems:
         raise MappingProblem(" ".join(problems))
     handler = make_handler(run, by=by)
     counts = Counts()
     done = 0
     with transaction.atomic():
-        for chunk in _chunks(path, run.mapping):
+        for chunk in _chunks(run.kind, path, run.mapping):
             handler.check(chunk)
             counts.add(chunk)
             done += len(chunk)

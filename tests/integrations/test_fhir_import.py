@@ -1,16 +1,12 @@
-"""FHIR R4 Bundle import: the HL7 examples as published, the round trip of our own export, the
-status table both ways, references, all-or-nothing, dry runs, the command and the upload page."""
+"""FHIR R4 Bundle import, what it reads: the HL7 examples as published, the round trip of our own
+export, the status table both ways, references, all-or-nothing, dry runs, appointments. The
+command and the upload page: test_fhir_import_pages; importing again: test_fhir_reimport."""
 
 import datetime
-import io
 import json
 import uuid
-from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -37,43 +33,20 @@ from tests.factories import (
     TaskFactory,
     TemplateTaskFactory,
 )
-from tests.helpers import inline_code
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def _example(name: str) -> dict:
-    return json.loads((FIXTURES / f"hl7-{name}.json").read_text())
-
-
-def _bundle(*resources, kind="collection", base="http://hl7.org/fhir") -> dict:
-    return {
-        "resourceType": "Bundle",
-        "type": kind,
-        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources],
-    }
-
-
-def _hl7_bundle() -> dict:
-    return _bundle(_example("patient-example"), _example("careplan-example"), _example("task-example1"))
-
-
-def _counts() -> dict:
-    return {m.__name__: m.objects.count() for m in (Patient, CarePlan, Goal, Task, Appointment)}
-
+from tests.integrations.fhir_helpers import bundle_of, counts, empty_patient_data, example, hl7_bundle
 
 # ---- the HL7 examples ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["patient-example", "careplan-example", "task-example1"])
 def test_the_published_r4_examples_validate_with_the_r4b_models(name):
-    resource = _example(name)
+    resource = example(name)
     model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     assert model.__class__.__module__.startswith("fhir.resources.R4B.")
 
 
 def test_the_hl7_example_task_and_careplan_import_cleanly_with_their_patient(team, coordinator):
-    report = import_bundle(_hl7_bundle(), team=team, default_owner=coordinator)
+    report = import_bundle(hl7_bundle(), team=team, default_owner=coordinator)
 
     assert report.ok, report.summary_lines()
     patient = Patient.objects.get(mrn="12345")
@@ -105,7 +78,7 @@ def test_the_hl7_example_task_and_careplan_import_cleanly_with_their_patient(tea
 
 
 def test_the_hl7_examples_in_a_transaction_bundle_with_urn_uuid_references(team, coordinator):
-    patient, plan, task = _example("patient-example"), _example("careplan-example"), _example("task-example1")
+    patient, plan, task = example("patient-example"), example("careplan-example"), example("task-example1")
     urn = "urn:uuid:8a6b5e1e-4f0e-4c1f-9a55-0f6d3e2b7c11"
     plan["subject"] = {"reference": urn}
     task["for"] = {"reference": urn}
@@ -124,10 +97,10 @@ def test_the_hl7_examples_in_a_transaction_bundle_with_urn_uuid_references(team,
 
 
 def test_without_a_default_owner_the_example_task_is_refused_and_nothing_saved(team):
-    report = import_bundle(_hl7_bundle(), team=team)
+    report = import_bundle(hl7_bundle(), team=team)
     assert not report.ok
     assert any("owner" in str(e) and e.where == "Task/example1" for e in report.errors)
-    assert _counts() == dict.fromkeys(_counts(), 0)
+    assert counts() == dict.fromkeys(counts(), 0)
 
 
 # ---- round trip ----------------------------------------------------------------------------
@@ -190,30 +163,18 @@ def test_round_trip_export_then_import_into_an_empty_database_gives_the_same_rec
     exported = json.loads(client.get(reverse("fhir_everything", args=[patient.pk])).content)
     before = _snapshot()
 
-    # The empty database: no patient data; the practice's users, teams and programs stay.
-    with connection.cursor() as cursor:  # the timeline is append-only: emptied below the ORM
-        cursor.execute("DELETE FROM tasks_activity")
-        # On PostgreSQL a trigger keeps the access log append-only: triggers are off for this
-        # one delete (as a replica applies rows), inside the test's transaction.
-        postgres = connection.vendor == "postgresql"
-        if postgres:
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute("DELETE FROM careplans_patientaccesslog")
-        if postgres:
-            cursor.execute("SET LOCAL session_replication_role = origin")
-    Task.objects.all().delete()
-    Goal.objects.all().delete()
-    Appointment.objects.all().delete()
-    CarePlan.objects.all().delete()
-    patient.enrollments.all().delete()
-    Patient.objects.all().delete()
-    assert _counts() == dict.fromkeys(_counts(), 0)
+    empty_patient_data()
+    assert counts() == dict.fromkeys(counts(), 0)
 
     report = import_bundle(exported, team=team)
 
     assert report.ok, report.summary_lines()
     assert _snapshot() == before
     assert report.created["Task"] == 6 and report.created["Goal"] == 2
+
+    again = import_bundle(exported, team=team)  # the same Bundle again: nothing made twice
+    assert again.ok and (again.created, again.updated) == ({}, {})
+    assert _snapshot() == before
 
 
 # ---- the status table ------------------------------------------------------------------------
@@ -235,7 +196,7 @@ def test_every_fhir_task_status_we_take_lands_on_the_tables_status(team, coordin
         "restriction": {"period": {"end": "2030-01-15"}},
         "businessStatus": {"text": "Lab result"},
     }
-    report = import_bundle(_bundle(_example("patient-example"), task), team=team)
+    report = import_bundle(bundle_of(example("patient-example"), task), team=team)
     assert report.ok, report.summary_lines()
     saved = Task.objects.get()
     assert (saved.status, saved.owner, saved.due_on.isoformat()) == (ours, coordinator, "2030-01-15")
@@ -263,9 +224,9 @@ def test_an_unknown_status_is_refused_with_the_codes_we_take(team, coordinator):
         "for": {"reference": "Patient/example"},
         "restriction": {"period": {"end": "2030-01-15"}},
     }
-    report = import_bundle(_bundle(_example("patient-example"), task), team=team, default_owner=coordinator)
+    report = import_bundle(bundle_of(example("patient-example"), task), team=team, default_owner=coordinator)
     assert not report.ok
-    assert _counts()["Patient"] == 0
+    assert counts()["Patient"] == 0
 
 
 # ---- references, skipping, all-or-nothing ------------------------------------------------------------
@@ -288,7 +249,7 @@ def test_a_task_for_an_existing_patient_is_resolved_by_identifier(coordinator, p
         "id": "p1",
         "identifier": [{"system": mapping.USERNAME_SYSTEM, "value": coordinator.username}],
     }
-    report = import_bundle(_bundle(practitioner, task))
+    report = import_bundle(bundle_of(practitioner, task))
     assert report.ok, report.summary_lines()
     saved = Task.objects.get()
     assert (saved.patient, saved.owner, saved.kind, saved.status) == (
@@ -300,7 +261,7 @@ def test_a_task_for_an_existing_patient_is_resolved_by_identifier(coordinator, p
 
 
 def test_unsupported_resources_are_reported_and_skipped_never_a_crash(team, coordinator):
-    bundle = _hl7_bundle()
+    bundle = hl7_bundle()
     bundle["entry"].append(
         {"resource": {"resourceType": "Observation", "id": "o1", "status": "final", "code": {"text": "x"}}}
     )
@@ -343,8 +304,8 @@ def test_a_malformed_bundle_is_refused_with_a_message(team, data):
 
 
 def test_one_bad_resource_refuses_the_whole_bundle(team, coordinator):
-    bundle = _hl7_bundle()
-    bad = _example("task-example1")
+    bundle = hl7_bundle()
+    bad = example("task-example1")
     bad["id"] = "no-due-date"
     del bad["restriction"]
     bundle["entry"].append({"fullUrl": "http://hl7.org/fhir/Task/no-due-date", "resource": bad})
@@ -353,13 +314,13 @@ def test_one_bad_resource_refuses_the_whole_bundle(team, coordinator):
     assert [(e.where, e.message) for e in report.errors] == [
         ("Task/no-due-date", "has no due date (restriction.period.end)")
     ]
-    assert _counts() == dict.fromkeys(_counts(), 0)
+    assert counts() == dict.fromkeys(counts(), 0)
 
 
 def test_a_dry_run_reports_the_same_and_changes_nothing(team, coordinator):
-    report = import_bundle(_hl7_bundle(), team=team, default_owner=coordinator, dry_run=True)
+    report = import_bundle(hl7_bundle(), team=team, default_owner=coordinator, dry_run=True)
     assert report.ok and report.created["Task"] == 1 and report.created["Patient"] == 1
-    assert _counts() == dict.fromkeys(_counts(), 0)
+    assert counts() == dict.fromkeys(counts(), 0)
     assert not Program.objects.filter(name="Weight management plan").exists()
 
 
@@ -381,7 +342,7 @@ def test_appointments_are_upserted_by_identifier_and_feed_the_schedule(team, coo
             },
         ],
     }
-    assert import_bundle(_bundle(_example("patient-example"), appointment), team=team).ok
+    assert import_bundle(bundle_of(example("patient-example"), appointment), team=team).ok
     saved = Appointment.objects.get()
     assert (saved.provider, saved.source, saved.external_id) == (provider, "fhir", "urn:ehr:appointments|42")
     assert saved.status == AppointmentStatus.BOOKED
@@ -404,7 +365,7 @@ def test_appointments_are_upserted_by_identifier_and_feed_the_schedule(team, coo
     assert labs.due_on == datetime.date(2030, 2, 27)
 
     appointment["start"] = "2030-03-02T10:30:00-05:00"
-    report = import_bundle(_bundle(_example("patient-example"), appointment), team=team)
+    report = import_bundle(bundle_of(example("patient-example"), appointment), team=team)
     assert report.updated["Appointment"] == 1 and report.unchanged["Patient"] == 1
     moved = Appointment.objects.get()
     assert moved.pk == saved.pk and moved.starts_at.day == 2
@@ -413,11 +374,11 @@ def test_appointments_are_upserted_by_identifier_and_feed_the_schedule(team, coo
     assert "The appointment it is dated from moved from 03/01/2030 to 03/02/2030 (FHIR import)" in (
         labs.activities.latest("pk").body
     )
-    again = import_bundle(_bundle(_example("patient-example"), appointment), team=team)
+    again = import_bundle(bundle_of(example("patient-example"), appointment), team=team)
     assert again.unchanged["Appointment"] == 1
 
     appointment["status"] = "cancelled"
-    import_bundle(_bundle(_example("patient-example"), appointment), team=team)
+    import_bundle(bundle_of(example("patient-example"), appointment), team=team)
     assert Appointment.objects.get().status == AppointmentStatus.CANCELLED
     assert (
         Notification.objects.filter(recipient=labs.owner, kind=Kind.APPOINTMENT_CANCELLED, task=labs).count()
@@ -426,81 +387,6 @@ def test_appointments_are_upserted_by_identifier_and_feed_the_schedule(team, coo
 
 
 def test_an_owner_outside_the_patients_team_is_refused(team, outsider):
-    report = import_bundle(_hl7_bundle(), team=team, default_owner=outsider)
+    report = import_bundle(hl7_bundle(), team=team, default_owner=outsider)
     assert not report.ok
     assert any("not an active member" in e.message for e in report.errors)
-
-
-# ---- the command and the upload page ---------------------------------------------------------
-
-
-def test_the_command_imports_prints_the_summary_and_fails_on_refusal(tmp_path, team, coordinator):
-    path = tmp_path / "bundle.json"
-    path.write_text(json.dumps(_hl7_bundle()))
-    out = io.StringIO()
-    call_command(
-        "fhir_import",
-        str(path),
-        "--team",
-        team.name,
-        "--owner",
-        coordinator.username,
-        "--dry-run",
-        stdout=out,
-    )
-    assert "dry run, nothing saved" in out.getvalue() and Task.objects.count() == 0
-    call_command(
-        "fhir_import",
-        str(path),
-        "--team",
-        str(team.pk),
-        "--owner",
-        coordinator.username,
-        stdout=io.StringIO(),
-    )
-    assert Task.objects.count() == 1
-    with pytest.raises(SystemExit) as refused:
-        call_command(
-            "fhir_import", str(path), stdout=io.StringIO()
-        )  # no owner for the Organization-owned task
-    assert refused.value.code == 1
-
-
-def _upload(client, bundle, team, *, dry_run):
-    upload = SimpleUploadedFile("bundle.json", json.dumps(bundle).encode(), content_type="application/json")
-    data = {"bundle": upload, "team": team.pk}
-    if dry_run:
-        data["dry_run"] = "on"
-    return client.post(reverse("fhir_upload"), data)
-
-
-def test_a_manager_uploads_a_bundle_dry_run_first(client, manager, team):
-    client.force_login(manager)
-    page = client.get(reverse("fhir_upload"))
-    assert page.status_code == 200 and inline_code(page.content.decode()) == []
-    response = _upload(client, _hl7_bundle(), team, dry_run=True)
-    assert response.status_code == 200 and b"Dry run" in response.content
-    assert Task.objects.count() == 0
-    response = _upload(client, _hl7_bundle(), team, dry_run=False)
-    assert response.status_code == 200, response.content.decode()[:2000]
-    assert Task.objects.get().owner == manager  # the Organization's task goes to the importer
-    assert b"Peter" not in response.content  # the report names no patient
-
-
-def test_the_upload_refuses_a_team_the_manager_does_not_manage_and_non_json(
-    client, manager, other_team, team
-):
-    client.force_login(manager)
-    assert _upload(client, _hl7_bundle(), other_team, dry_run=False).status_code == 400
-    bad = SimpleUploadedFile("bundle.json", b"\xff\xfenot json")
-    assert client.post(reverse("fhir_upload"), {"bundle": bad, "team": team.pk}).status_code == 400
-    assert _counts() == dict.fromkeys(_counts(), 0)
-
-
-@pytest.mark.parametrize("role", ["provider", "coordinator", "front_desk", "admin", "outsider"])
-def test_only_the_import_right_opens_the_upload_page(client, request, role, team):
-    user = request.getfixturevalue(role)
-    client.force_login(user)
-    assert client.get(reverse("fhir_upload")).status_code == 403
-    assert _upload(client, _hl7_bundle(), team, dry_run=False).status_code == 403
-    assert _counts()["Patient"] == 0

@@ -2,7 +2,9 @@
 [--map COLUMN=field ...] [--team TEAM] [--dry-run]
 
 The spreadsheet import from the command line, as the system: every team, every patient. Prints
-the run's summary and its refused rows; exits 1 when a row was refused (nothing was imported)."""
+the run's summary and its refused rows; exits 1 when a row was refused (nothing was imported),
+or before reading a row when the file cannot be imported as mapped (patients with no team column
+and no --team, where the practice has several teams)."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import CareTeam
+from integrations.imports.base import sole_team
 from integrations.imports.reading import UnreadableFile, open_sheet
-from integrations.imports.runner import HANDLERS, execute, guess_mapping
+from integrations.imports.runner import HANDLERS, execute, guess_mapping, team_problem
 from integrations.models import ImportKind, ImportMapping, ImportRun, RunStatus
 from integrations.summary import summary_lines
 
@@ -67,6 +70,11 @@ class Command(BaseCommand):
             mapping = {h: f for h, f in mapping.items() if f != name or not name}
             mapping[column] = name
         mapping = {h: f for h, f in mapping.items() if f}
+        care_team = care_team or sole_team(None)
+        missing_team = team_problem(kind, mapping, care_team)
+        if missing_team:  # the file's problem, said once: no run, nothing read
+            field = HANDLERS[kind].team_field
+            raise CommandError(f"{missing_team} (--team TEAM, or --map COLUMN={field})")
         run = ImportRun.objects.create(
             kind=kind,
             source=source,
