@@ -120,8 +120,10 @@ class TaskFilter(django_filters.FilterSet):
         asked = [pk for pk in (data or QueryDict()).getlist("owner") if is_id(pk)]
         if asked:
             owners |= Q(pk__in=asked)
-        self.filters["owner"].queryset = User.objects.filter(owners).order_by(
-            "last_name", "first_name", "username"
+        self.filters["owner"].queryset = (
+            User.objects.filter(owners)
+            .only("pk", "username", "first_name", "last_name")
+            .order_by("last_name", "first_name", "username")
         )
 
     def _fields(self, names, *, among: bool):

@@ -76,6 +76,12 @@ def filter_fields(fields: Iterable, *, user) -> SafeString:
     return render_partial("tasks/_filter_fields.html", {"fields": fields, "user": user, "chosen": chosen})
 
 
+def owner_options(groups) -> SafeString:
+    """An owner <select>'s options, grouped (tasks.forms.owner_groups): a practice-wide manager's
+    bulk bar offers hundreds of people."""
+    return render_partial("tasks/_owner_options.html", {"groups": groups})
+
+
 def chosen(field) -> str:
     """A checkbox filter's ticked choices, for its folded summary: "New, In progress", or "Any"."""
     return ", ".join(choice.choice_label for choice in field if choice.data["selected"]) or "Any"

@@ -33,6 +33,11 @@ def patient_timeline(timeline):
     return rows.patient_timeline(timeline)
 
 
+@register.simple_tag
+def owner_options(groups):
+    return rows.owner_options(groups)
+
+
 @register.filter
 def tel(phone: str) -> str:
     """A phone number as a tel: link target: its digits and a leading +, nothing else."""
