@@ -1,6 +1,9 @@
 import datetime
 
 from django import template
+from django.template.defaultfilters import floatformat
+
+from config.jinja2 import render_partial
 
 register = template.Library()
 
@@ -21,3 +24,16 @@ def short_duration(value: datetime.timedelta | None) -> str:
 @register.filter
 def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
+
+
+@register.simple_tag
+def breakdown_rows(rows):
+    """`{% breakdown_rows table.rows %}`: a breakdown table's <tr>s, from a Jinja2 partial (an
+    owner table of a practice-wide manager has hundreds of rows, each with two queue links)."""
+    return render_partial("dashboards/_breakdown_rows.html", {"rows": rows, "percent": percent})
+
+
+@register.simple_tag
+def reassignment_rows(rows):
+    """`{% reassignment_rows rows %}`: a reassignment table's <tr>s, as breakdown_rows."""
+    return render_partial("dashboards/_reassignment_rows.html", {"rows": rows, "floatformat": floatformat})
