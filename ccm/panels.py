@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.contrib import messages
 from django.utils import timezone
 
 from ccm import actions, codes, totals
@@ -14,6 +15,7 @@ from ccm.checklist import states_for
 from ccm.forms import ConsentForm, RevokeForm, TimeForm, TimerStopForm
 from ccm.models import Consent, EntryKind, RunningTimer, TimeEntry
 from ccm.months import current_month, key, label
+from tasks.models import Task
 
 
 def month_context(patient, month: dt.date) -> dict:
@@ -72,15 +74,26 @@ def patient_context(user, patient) -> dict:
     return context
 
 
-def timer_context(user, task, *, error: str | None = None, stop_form=None) -> dict:
-    timer = RunningTimer.objects.filter(user=user, task=task).first()
+def timer_context(user, task, *, error: str | None = None, stop_form=None, done=None) -> dict:
+    """The timer in a task's panel. The user's one timer (ccm.actions.start_timer) runs on this
+    task, on another (the panel links to it: stop it there first), or nowhere. `done`: what the
+    click that rendered it did, as (message level, words)."""
+    running = RunningTimer.objects.filter(user=user).select_related("task__patient").first()
+    here = running if running and running.task_id == task.pk else None
+    elsewhere = running if running and here is None else None
     month = current_month()
     minutes = totals.patient_month(task.patient, month)
     consented = Consent.objects.filter(patient_id=task.patient_id, revoked_on__isnull=True).first()
     return {
         "task": task,
-        "timer": timer,
+        "timer": here,
+        "elsewhere": elsewhere,
+        # Linked only while the user can still open that task (it may have left their teams).
+        "elsewhere_open": elsewhere is not None
+        and Task.objects.visible_to(user).filter(pk=elsewhere.task_id).exists(),
         "error": error,
+        "done": done and done[1],
+        "done_tag": done and messages.DEFAULT_TAGS[done[0]],
         "stop_form": stop_form or TimerStopForm(),
         "time_form": TimeForm(initial={"task": task.pk, "performed_on": timezone.localdate()}),
         "sums": minutes,

@@ -217,16 +217,26 @@ def time_edit(request, pk: int):
     return render(request, "ccm/time_entry.html", context, status=status)
 
 
+def _recorded(entry) -> tuple[int, str]:
+    """What stopping the timer recorded (a message level and its words)."""
+    if entry is None:
+        return messages.INFO, "Under 30 seconds: no time recorded."
+    plural = "s" if entry.minutes != 1 else ""
+    return messages.SUCCESS, f"Recorded {entry.minutes} minute{plural} (the timer, to the nearest minute)."
+
+
 @require_POST
 def timer(request, pk: int, verb: str):
-    """The task panel's timer: start, stop (a time entry on the task) or discard."""
+    """The task panel's timer: start, stop (a time entry on the task) or discard. An htmx post
+    gets the timer's partial back with what happened in it (a message queued for the next page
+    would show one click late); a plain post goes back to the task with it as a message."""
     task = get_task_for_user(request.user, pk)
     if verb not in ("start", "stop", "discard"):
         raise PermissionDenied
     if not request.user.has_perm("ccm.record_time"):
         raise PermissionDenied
     log_tasks_shown(request, [task])
-    error, status, form = None, 200, None
+    error, status, form, done = None, 200, None, None
     try:
         if verb == "start":
             actions.start_timer(task, by=request.user)
@@ -236,18 +246,19 @@ def timer(request, pk: int, verb: str):
             form = TimerStopForm(request.POST)
             if not form.is_valid():
                 raise ActionError("Say what was done before stopping the timer.")
-            entry = actions.stop_timer(task, by=request.user, **form.cleaned_data)
-            messages.success(request, f"{entry.minutes} min recorded.")
+            done = _recorded(actions.stop_timer(task, by=request.user, **form.cleaned_data))
             form = None
     except NotAllowed:
         raise
     except ActionError as refused:
         error, status = refused.message, 400
     if request.htmx:
-        context = panels.timer_context(request.user, task, error=error, stop_form=form)
+        context = panels.timer_context(request.user, task, error=error, stop_form=form, done=done)
         return render(request, "ccm/_timer.html", context, status=status)
     if error:
         messages.error(request, error)
+    elif done:
+        messages.add_message(request, *done)
     return redirect(f"{task.get_absolute_url()}#ccm")
 
 
