@@ -273,12 +273,18 @@ def plan_checklist(request, pk: int):
     current = state.checklist
     initial = {"version": current.version if current else 1, "is_complex": state.is_complex}
     initial.update({e.name: e.marked for e in state.elements})
-    marks = ChecklistForm(initial=initial) if request.user.has_perm("careplans.edit_clinical") else None
+    # Elements the plan's content meets show met, not as a box to tick; their marks stay as they are.
+    derived = {e.name for e in state.elements if e.derived}
+    provider = request.user.has_perm("careplans.edit_clinical")
+    marks = ChecklistForm(initial=initial, derived=derived) if provider else None
     copy = CopyForm() if (request.user.has_perm("ccm.manage_consent") or marks) else None
     status = 200
     if request.method == "POST":
         which = request.POST.get("form")
-        form = ChecklistForm(request.POST) if which == "marks" else CopyForm(request.POST)
+        if which == "marks":
+            form = ChecklistForm(request.POST, initial=initial, derived=derived)
+        else:
+            form = CopyForm(request.POST)
         if (which == "marks" and marks is None) or (which != "marks" and copy is None):
             raise PermissionDenied
         if form.is_valid():
@@ -306,7 +312,14 @@ def plan_checklist(request, pk: int):
         else:
             copy = form
         status = 400
-    context = {"plan": plan, "patient": plan.patient, "state": state, "marks": marks, "copy": copy}
+    context = {
+        "plan": plan,
+        "patient": plan.patient,
+        "state": state,
+        "marks": marks,
+        "mark_rows": [(e, marks[e.name]) for e in state.elements] if marks else [],
+        "copy": copy,
+    }
     return render(request, "ccm/checklist.html", context, status=status)
 
 
