@@ -215,6 +215,21 @@ def patient_month(patient: Patient, month: dt.date) -> dict:
     return sums
 
 
+def consent_and_month(patient_id: int, month: dt.date) -> dict:
+    """Whether the patient has an open consent, and their billable minutes of `month` per staff
+    category (MonthTotal), in one query: the task panel's timer line."""
+    of_month = MonthTotal.objects.filter(patient=OuterRef("pk"), month=month)
+    return (
+        Patient.objects.filter(pk=patient_id)
+        .values(
+            consented=Exists(Consent.objects.filter(patient=OuterRef("pk"), revoked_on__isnull=True)),
+            clinical=Coalesce(Subquery(of_month.values("clinical")), 0),
+            physician=Coalesce(Subquery(of_month.values("physician")), 0),
+        )
+        .get()
+    )
+
+
 def consent_date_sq(month: dt.date):
     return Subquery(
         Consent.objects.filter(patient=OuterRef("pk"), consented_on__lt=next_month(month))
