@@ -96,3 +96,19 @@ def test_the_task_panels_timer_line_reads_consent_and_minutes_in_one_query(
     figures = totals.consent_and_month(patient.pk, month_start)
 
     assert figures == {"consented": True, "clinical": 13, "physician": 4}
+
+
+@pytest.mark.parametrize("running", [False, True])
+def test_the_timer_panel_costs_three_queries(
+    django_assert_num_queries, coordinator, consented, task, running
+):
+    minutes_on(consented, by=coordinator, minutes=5, task=task)
+    if running:
+        actions.start_timer(task, by=coordinator)
+    task.patient  # noqa: B018  (the task panel has its patient already)
+
+    with django_assert_num_queries(3):
+        context = panels.timer_context(coordinator, task)
+        list(context["task_entries"])
+
+    assert (context["timer"] is not None) == running and context["sums"]["clinical"] == 5
