@@ -80,6 +80,7 @@ def worklist(request):
         "tiles": tiles,
         "close": totals.CLOSE,
         "near": totals.NEAR,
+        "ending_days": totals.MONTH_ENDING_DAYS,
     }
     return render(request, "ccm/worklist.html", context)
 
