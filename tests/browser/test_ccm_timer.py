@@ -88,6 +88,13 @@ def test_coordinator_times_a_call_and_the_manager_exports_the_month(live_server,
     log_in(page, live_server.url, "manager", practice["password"])
     page.goto(f"{live_server.url}/ccm/billing/")
     expect(page.locator(".ccm-billing")).to_contain_text("99490")
+    # The month picker: wide enough to read the month, not stretched across the page, and its
+    # button beside it, as tall as the field (it was a full-width field over a thin bar).
+    month = page.get_by_label("Month", exact=True).bounding_box()
+    show = page.get_by_role("button", name="Show").bounding_box()
+    assert 200 <= month["width"] <= 400, month
+    assert show["x"] > month["x"] + month["width"] and abs(show["y"] - month["y"]) < 4, (month, show)
+    assert abs(show["height"] - month["height"]) < 4, (month, show)
     screenshot("billing")
     page.get_by_label("now, before it ends").check()
     with page.expect_download() as download:
