@@ -7,7 +7,6 @@ names the rule, saves with the acting user on the history row, all in one transa
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
@@ -285,44 +284,69 @@ def adjust_time(entry: TimeEntry, *, by, minutes: int, reason: str) -> TimeEntry
 # ---- the timer ------------------------------------------------------------------------------
 
 
+class TimerRunningElsewhere(RuleViolation):
+    """A start refused because the person's timer runs on another task; `timer` is that one, so
+    the page can link to it (stop it there, or discard it)."""
+
+    rule = "one-timer-per-user"
+
+    def __init__(self, timer: RunningTimer):
+        super().__init__(
+            "Your CCM timer is already running on another task: one timer at a time, since nobody "
+            "is on two calls at once (rule: one-timer-per-user). Stop or discard that timer first."
+        )
+        self.timer = timer
+
+
 def start_timer(task, *, by) -> RunningTimer:
-    """Starts the user's timer on `task`; a second start keeps the first one's time."""
+    """Starts the user's timer on `task`; a second start keeps the first one's time. A person has
+    one timer: a start while theirs runs on another task is refused. The row is inserted first and
+    the unique key on the user settles it, so two starts at once (two tabs, a double click) cannot
+    both stand, whichever commits first."""
     if not by.has_perm("ccm.record_time"):
         raise NotAllowed("You may not record CCM time.")
     try:
         with transaction.atomic():
-            timer, _ = RunningTimer.objects.get_or_create(
-                user=by, task=task, defaults={"started_at": timezone.now()}
-            )
-    except IntegrityError:  # a double click raced us: the other start stands
-        timer = RunningTimer.objects.get(user=by, task=task)
-    return timer
+            return RunningTimer.objects.create(user=by, task=task, started_at=timezone.now())
+    except IntegrityError:  # the user's timer already runs: here (keep it) or elsewhere (refuse)
+        running = RunningTimer.objects.select_related("task__patient").get(user=by)
+    if running.task_id != task.pk:
+        raise TimerRunningElsewhere(running)
+    return running
 
 
-def stop_timer(task, *, by, description: str, now: dt.datetime | None = None) -> TimeEntry:
-    """The minutes since the start (rounded up: a call of 4 min 10 s is 5), on the day it
-    started, as a time entry on the task."""
+def timer_minutes(seconds: float) -> int:
+    """A timer's seconds as whole minutes, to the nearest (half up: 4:29 is 4, 4:30 is 5).
+    Rounding every call up would bill time nobody spent, a compliance risk on Medicare claims;
+    under 30 seconds is 0, and records nothing."""
+    return max(0, int((seconds + 30) // 60))
+
+
+def stop_timer(task, *, by, description: str, now: dt.datetime | None = None) -> TimeEntry | None:
+    """The minutes since the start, to the nearest minute (timer_minutes), on the day it started,
+    as a time entry on the task. Under 30 seconds the timer stops and records nothing (None)."""
     if not description.strip():
         raise RuleViolation("Say what was done before stopping the timer.", rule="time-description")
     with transaction.atomic():
         timer = RunningTimer.objects.select_for_update().filter(user=by, task=task).first()
         if timer is None:
             raise RuleViolation("No timer is running on this task.", rule="timer-running")
-        seconds = ((now or timezone.now()) - timer.started_at).total_seconds()
-        minutes = max(1, math.ceil(seconds / 60))
+        minutes = timer_minutes(((now or timezone.now()) - timer.started_at).total_seconds())
         if minutes > MAX_MINUTES:
             raise RuleViolation(
                 "The timer ran more than ten hours: discard it and enter the time by hand.",
                 rule="timer-too-long",
             )
-        entry = add_time(
-            task.patient,
-            by=by,
-            performed_on=timezone.localdate(timer.started_at),
-            minutes=minutes,
-            description=description,
-            task=task,
-        )
+        entry = None
+        if minutes:
+            entry = add_time(
+                task.patient,
+                by=by,
+                performed_on=timezone.localdate(timer.started_at),
+                minutes=minutes,
+                description=description,
+                task=task,
+            )
         timer.delete()
     return entry
 

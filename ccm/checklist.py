@@ -1,12 +1,14 @@
 """The CMS elements of a CCM care plan: which are met, from the plan's own content where it shows
-them, else by a provider's mark (PlanChecklist). Read for many plans at once in a fixed number of
-queries (the worklist's page, the billing export)."""
+them (and what shows it: "3 goals with a target"), else by a provider's mark (PlanChecklist).
+Read for many plans at once in one query (the worklist's page, the billing export, the patient
+page), the plan's content counted in subqueries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from careplans.models import CarePlan, CarePlanStatus, Goal
 from ccm.models import CCM_PROGRAM_CODE, PlanChecklist
@@ -38,9 +40,14 @@ CURRENT = (CarePlanStatus.ACTIVE, CarePlanStatus.ON_HOLD, CarePlanStatus.DRAFT)
 class Element:
     name: str
     label: str
-    derived_from: str | None
-    derived: bool
-    marked: bool
+    derived_from: str | None  # what in a plan can meet it ("a goal with a target"), or None
+    shown_by: str = ""  # what in this plan meets it now ("3 goals with a target"), or ""
+    marked: bool = False
+    marked_by: object = None  # who marked it met, where read (the checklist page: marks_by)
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.shown_by)
 
     @property
     def met(self) -> bool:
@@ -78,55 +85,93 @@ def is_ccm_plan(plan: CarePlan) -> bool:
     return plan.program.code == CCM_PROGRAM_CODE
 
 
+def _count(rows) -> Coalesce:
+    # COUNT in a correlated subquery: a plain Func, so the outer query gets no GROUP BY.
+    counted = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_facts(plans):
+    """`plans` with what their content shows, counted in the same query: goals with a target,
+    tasks (every task has an owner), referral tasks, recurring tasks."""
+    goals = Goal.objects.filter(care_plan=OuterRef("pk")).exclude(target="")
+    tasks = Task.objects.filter(care_plan=OuterRef("pk"))
+    return plans.annotate(
+        n_goals=_count(goals),
+        n_tasks=_count(tasks),
+        n_referrals=_count(tasks.filter(kind=TaskKind.REFERRAL)),
+        n_recurring=_count(tasks.filter(recurrence_days__gt=0)),
+    )
+
+
+def _current(patient_ids):
+    return (
+        with_facts(ccm_plans().filter(patient_id__in=list(patient_ids), status__in=CURRENT))
+        .select_related("ccm_checklist", "program")
+        .order_by("patient_id", "-starts_on", "-pk")
+    )
+
+
 def states_for(patient_ids) -> dict[int, PlanState]:
-    """Each patient's CCM plan (the newest current one) with its elements: three queries."""
+    """Each patient's CCM plan (the newest current one) with its elements: one query."""
     plans: dict[int, CarePlan] = {}
-    rows = ccm_plans().filter(patient_id__in=list(patient_ids), status__in=CURRENT)
-    for plan in rows.select_related("ccm_checklist", "program").order_by("patient_id", "-starts_on", "-pk"):
+    for plan in _current(patient_ids):
         plans.setdefault(plan.patient_id, plan)
-    return _states(plans, patient_ids)
+    return {pid: _state(plans[pid]) if pid in plans else PlanState(None, None) for pid in patient_ids}
 
 
 def state_of(plan: CarePlan) -> PlanState:
-    return _states({plan.patient_id: plan}, [plan.patient_id])[plan.patient_id]
+    """One plan's elements, with who marked each met (the checklist page): two queries."""
+    counted = with_facts(CarePlan.objects.filter(pk=plan.pk)).select_related("ccm_checklist", "program")
+    state = _state(counted.get())
+    if state.checklist is not None:
+        marks_by(state)
+    return state
 
 
-def _states(plans: dict[int, CarePlan], patient_ids) -> dict[int, PlanState]:
-    plan_ids = [p.pk for p in plans.values()]
-    with_goal = set(
-        Goal.objects.filter(care_plan_id__in=plan_ids)
-        .exclude(target="")
-        .values_list("care_plan_id", flat=True)
-    )
-    facts = Task.objects.filter(care_plan_id__in=plan_ids).values_list(
-        "care_plan_id", "kind", "recurrence_days"
-    )
-    has_tasks, referral, recurring = set(), set(), set()
-    for plan_id, kind, every in facts:
-        has_tasks.add(plan_id)
-        if kind == TaskKind.REFERRAL:
-            referral.add(plan_id)
-        if every:
-            recurring.add(plan_id)
-    states = {}
-    for patient_id in patient_ids:
-        plan = plans.get(patient_id)
-        if plan is None:
-            states[patient_id] = PlanState(None, None)
-            continue
-        checklist = getattr(plan, "ccm_checklist", None) if _has_checklist(plan) else None
-        derived = {
-            "measurable_goals": plan.pk in with_goal,
-            "interventions_responsible": bool(plan.interventions.strip()) and plan.pk in has_tasks,
-            "coordination": plan.pk in referral,
-            "periodic_review": plan.pk in recurring,
-        }
-        elements = [
-            Element(name, label, how, derived.get(name, False), bool(checklist and getattr(checklist, name)))
-            for name, label, how in ELEMENTS
-        ]
-        states[patient_id] = PlanState(plan, checklist, elements)
-    return states
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def shown_by(plan: CarePlan) -> dict[str, str]:
+    """The elements `plan`'s content meets (a plan from with_facts), each with what shows it."""
+    shown = {}
+    if plan.n_goals:
+        shown["measurable_goals"] = _plural(plan.n_goals, "goal with a target", "goals with a target")
+    if plan.interventions.strip() and plan.n_tasks:
+        tasks = _plural(plan.n_tasks, "task with its owner", "tasks with owners")
+        shown["interventions_responsible"] = f"interventions written, {tasks}"
+    if plan.n_referrals:
+        shown["coordination"] = _plural(plan.n_referrals, "referral task", "referral tasks")
+    if plan.n_recurring:
+        shown["periodic_review"] = _plural(plan.n_recurring, "recurring task", "recurring tasks")
+    return shown
+
+
+def _state(plan: CarePlan) -> PlanState:
+    checklist = getattr(plan, "ccm_checklist", None) if _has_checklist(plan) else None
+    shown = shown_by(plan)
+    elements = [
+        Element(name, label, how, shown.get(name, ""), bool(checklist and getattr(checklist, name)))
+        for name, label, how in ELEMENTS
+    ]
+    return PlanState(plan, checklist, elements)
+
+
+def marks_by(state: PlanState) -> None:
+    """Who marked each element met: the user of the history row where its mark last turned on
+    (one query over the checklist's history)."""
+    by: dict[str, object] = {}
+    rows = state.checklist.history.select_related("history_user").order_by("history_date", "history_id")
+    before: dict[str, bool] = {}
+    for row in rows:
+        for name in ELEMENT_FIELDS:
+            now = getattr(row, name)
+            if now and not before.get(name):
+                by[name] = row.history_user
+            before[name] = now
+    for element in state.elements:
+        element.marked_by = by.get(element.name) if element.marked else None
 
 
 def _has_checklist(plan: CarePlan) -> bool:

@@ -76,15 +76,17 @@ class ChecklistForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, derived=frozenset(), **kwargs):
+        """`derived`: the elements the plan's content meets. They are shown met, not offered as a
+        box; disabled, each keeps the mark it has (from `initial`) whatever is posted."""
         super().__init__(*args, **kwargs)
         for name, label, _how in ELEMENTS:
-            self.fields[name] = forms.BooleanField(label=label, required=False)
+            self.fields[name] = forms.BooleanField(label=label, required=False, disabled=name in derived)
 
 
 class CopyForm(forms.Form):
     given_on = _date("Copy given on")
-    method = forms.ChoiceField(label="How", choices=CopyMethod.choices)
+    method = forms.ChoiceField(label="Given how", choices=CopyMethod.choices)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"given_on": timezone.localdate()})

@@ -167,14 +167,18 @@ class MonthTotal(models.Model):
 
 class RunningTimer(models.Model):
     """A timer started in a task's panel: the server keeps when it started, so a reload, another
-    tab or another computer stops it at the right time."""
+    tab or another computer stops it at the right time. One per person: nobody is on two calls
+    at once, so two running timers would bill the same minutes twice."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "task"], name="ccm_one_timer_per_user_task")]
+        constraints = [
+            # Also what settles two starts at once (ccm.actions.start_timer inserts, then reads).
+            models.UniqueConstraint(fields=["user"], name="ccm_one_timer_per_user"),
+        ]
 
     def __str__(self) -> str:
         return f"CCM timer #{self.pk}"

@@ -7,25 +7,27 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.contrib import messages
 from django.utils import timezone
 
 from ccm import actions, codes, totals
 from ccm.checklist import states_for
 from ccm.forms import ConsentForm, RevokeForm, TimeForm, TimerStopForm
-from ccm.models import Consent, EntryKind, RunningTimer, TimeEntry
+from ccm.models import Consent, EntryKind, RunningTimer, StaffCategory, TimeEntry
 from ccm.months import current_month, key, label
+from tasks.models import Task
 
 
 def month_context(patient, month: dt.date) -> dict:
     """A patient's month: the sums, the codes they earn, the next threshold, the entries, and
     the minutes by day and staff category (the printable page)."""
-    sums = totals.patient_month(patient, month)
+    entries = list(TimeEntry.objects.filter(patient=patient).in_month(month).for_list())
+    sums = _sums(entries)
     state = states_for([patient.pk])[patient.pk]
     lines = codes.bill(
         month, clinical=sums["clinical"], physician=sums["physician"], complex_plan=state.is_complex
     )
     threshold = codes.next_threshold(month, sums["clinical"], complex_plan=state.is_complex)
-    entries = list(TimeEntry.objects.filter(patient=patient).in_month(month).for_list())
     by_day: dict[tuple, int] = defaultdict(int)
     for entry in entries:
         if entry.billable:
@@ -45,7 +47,26 @@ def month_context(patient, month: dt.date) -> dict:
     }
 
 
+def _sums(entries) -> dict:
+    """The month's minutes from its entries, all loaded for the page anyway (what
+    totals.patient_month sums in SQL): billable per staff category, and not billable."""
+    sums = {StaffCategory.CLINICAL: 0, StaffCategory.PHYSICIAN: 0}
+    unbillable = 0
+    for entry in entries:
+        if entry.billable:
+            sums[entry.staff_category] += entry.minutes
+        else:
+            unbillable += entry.minutes
+    return {
+        "clinical": sums[StaffCategory.CLINICAL],
+        "physician": sums[StaffCategory.PHYSICIAN],
+        "unbillable": unbillable,
+    }
+
+
 def patient_context(user, patient) -> dict:
+    """The patient page's panel: four queries (consents, the month's entries, the month closed
+    or not, the CCM plan with its content counted)."""
     month = current_month()
     consents = list(Consent.objects.filter(patient=patient).select_related("recorded_by", "revoked_by"))
     open_consent = next((c for c in consents if c.revoked_on is None), None)
@@ -72,19 +93,29 @@ def patient_context(user, patient) -> dict:
     return context
 
 
-def timer_context(user, task, *, error: str | None = None, stop_form=None) -> dict:
-    timer = RunningTimer.objects.filter(user=user, task=task).first()
+def timer_context(user, task, *, error: str | None = None, stop_form=None, done=None) -> dict:
+    """The timer in a task's panel. The user's one timer (ccm.actions.start_timer) runs on this
+    task, on another (the panel links to it: stop it there first), or nowhere. `done`: what the
+    click that rendered it did, as (message level, words)."""
+    running = RunningTimer.objects.filter(user=user).select_related("task__patient").first()
+    here = running if running and running.task_id == task.pk else None
+    elsewhere = running if running and here is None else None
     month = current_month()
-    minutes = totals.patient_month(task.patient, month)
-    consented = Consent.objects.filter(patient_id=task.patient_id, revoked_on__isnull=True).first()
+    figures = totals.consent_and_month(task.patient_id, month)
     return {
         "task": task,
-        "timer": timer,
+        "timer": here,
+        "elsewhere": elsewhere,
+        # Linked only while the user can still open that task (it may have left their teams).
+        "elsewhere_open": elsewhere is not None
+        and Task.objects.visible_to(user).filter(pk=elsewhere.task_id).exists(),
         "error": error,
+        "done": done and done[1],
+        "done_tag": done and messages.DEFAULT_TAGS[done[0]],
         "stop_form": stop_form or TimerStopForm(),
         "time_form": TimeForm(initial={"task": task.pk, "performed_on": timezone.localdate()}),
-        "sums": minutes,
+        "sums": figures,
         "month_label": label(month),
-        "consent": consented,
+        "consent": figures["consented"],
         "task_entries": TimeEntry.objects.filter(task=task).in_month(month).for_list()[:10],
     }

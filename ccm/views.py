@@ -81,6 +81,7 @@ def worklist(request):
         "tiles": tiles,
         "close": totals.CLOSE,
         "near": totals.NEAR,
+        "ending_days": totals.MONTH_ENDING_DAYS,
     }
     return render(request, "ccm/worklist.html", context)
 
@@ -218,16 +219,26 @@ def time_edit(request, pk: int):
     return render(request, "ccm/time_entry.html", context, status=status)
 
 
+def _recorded(entry) -> tuple[int, str]:
+    """What stopping the timer recorded (a message level and its words)."""
+    if entry is None:
+        return messages.INFO, "Under 30 seconds: no time recorded."
+    plural = "s" if entry.minutes != 1 else ""
+    return messages.SUCCESS, f"Recorded {entry.minutes} minute{plural} (the timer, to the nearest minute)."
+
+
 @require_POST
 def timer(request, pk: int, verb: str):
-    """The task panel's timer: start, stop (a time entry on the task) or discard."""
+    """The task panel's timer: start, stop (a time entry on the task) or discard. An htmx post
+    gets the timer's partial back with what happened in it (a message queued for the next page
+    would show one click late); a plain post goes back to the task with it as a message."""
     task = get_task_for_user(request.user, pk)
     if verb not in ("start", "stop", "discard"):
         raise PermissionDenied
     if not request.user.has_perm("ccm.record_time"):
         raise PermissionDenied
     log_tasks_shown(request, [task])
-    error, status, form = None, 200, None
+    error, status, form, done = None, 200, None, None
     try:
         if verb == "start":
             actions.start_timer(task, by=request.user)
@@ -237,18 +248,19 @@ def timer(request, pk: int, verb: str):
             form = TimerStopForm(request.POST)
             if not form.is_valid():
                 raise ActionError("Say what was done before stopping the timer.")
-            entry = actions.stop_timer(task, by=request.user, **form.cleaned_data)
-            messages.success(request, f"{entry.minutes} min recorded.")
+            done = _recorded(actions.stop_timer(task, by=request.user, **form.cleaned_data))
             form = None
     except NotAllowed:
         raise
     except ActionError as refused:
         error, status = refused.message, 400
     if request.htmx:
-        context = panels.timer_context(request.user, task, error=error, stop_form=form)
+        context = panels.timer_context(request.user, task, error=error, stop_form=form, done=done)
         return render(request, "ccm/_timer.html", context, status=status)
     if error:
         messages.error(request, error)
+    elif done:
+        messages.add_message(request, *done)
     return redirect(f"{task.get_absolute_url()}#ccm")
 
 
@@ -263,12 +275,18 @@ def plan_checklist(request, pk: int):
     current = state.checklist
     initial = {"version": current.version if current else 1, "is_complex": state.is_complex}
     initial.update({e.name: e.marked for e in state.elements})
-    marks = ChecklistForm(initial=initial) if request.user.has_perm("careplans.edit_clinical") else None
+    # Elements the plan's content meets show met, not as a box to tick; their marks stay as they are.
+    derived = {e.name for e in state.elements if e.derived}
+    provider = request.user.has_perm("careplans.edit_clinical")
+    marks = ChecklistForm(initial=initial, derived=derived) if provider else None
     copy = CopyForm() if (request.user.has_perm("ccm.manage_consent") or marks) else None
     status = 200
     if request.method == "POST":
         which = request.POST.get("form")
-        form = ChecklistForm(request.POST) if which == "marks" else CopyForm(request.POST)
+        if which == "marks":
+            form = ChecklistForm(request.POST, initial=initial, derived=derived)
+        else:
+            form = CopyForm(request.POST)
         if (which == "marks" and marks is None) or (which != "marks" and copy is None):
             raise PermissionDenied
         if form.is_valid():
@@ -296,7 +314,14 @@ def plan_checklist(request, pk: int):
         else:
             copy = form
         status = 400
-    context = {"plan": plan, "patient": plan.patient, "state": state, "marks": marks, "copy": copy}
+    context = {
+        "plan": plan,
+        "patient": plan.patient,
+        "state": state,
+        "marks": marks,
+        "mark_rows": [(e, marks[e.name]) for e in state.elements] if marks else [],
+        "copy": copy,
+    }
     return render(request, "ccm/checklist.html", context, status=status)
 
 

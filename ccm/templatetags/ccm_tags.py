@@ -46,5 +46,11 @@ def ccm_dashboard_tiles(context):
         return ""
     month = current_month()
     tiles = totals.tiles(user, month, timezone.localdate())
-    data = {"tiles": tiles, "month_key": key(month), "month_label": label(month), "near": totals.NEAR}
+    data = {
+        "tiles": tiles,
+        "month_key": key(month),
+        "month_label": label(month),
+        "near": totals.NEAR,
+        "close": totals.CLOSE,
+    }
     return render_to_string("ccm/_dashboard_tiles.html", data, request=context["request"])

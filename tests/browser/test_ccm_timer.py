@@ -67,16 +67,18 @@ def test_coordinator_times_a_call_and_the_manager_exports_the_month(live_server,
     assert (entry.author, entry.description, entry.minutes) == (
         coordinator,
         "Called about the A1c lab order",
-        8,
+        7,  # seven minutes and the seconds the test took: the nearest minute
     )
     timer = page.locator(".ccm-timer")
     expect(timer.get_by_role("button", name="Start timer")).to_be_visible()
-    expect(timer.locator("[data-ccm-month-minutes]")).to_have_text("22")
+    # Said in the panel the stop swapped in, not on the next page.
+    expect(timer.get_by_role("status")).to_contain_text("Recorded 7 minutes")
+    expect(timer.locator("[data-ccm-month-minutes]")).to_have_text("21")
     assert page.evaluate(f"window.localStorage.getItem('ccm-timer-draft:{call.pk}')") is None
 
     page.goto(f"{live_server.url}/ccm/")
     row = page.locator(f'tr[data-patient="{patient.pk}"]')
-    expect(row.locator("[data-ccm-clinical]")).to_have_text("22")
+    expect(row.locator("[data-ccm-clinical]")).to_have_text("21")
     screenshot("worklist")
     row.get_by_role("link", name="Open tasks").click()
     expect(page.locator("#open-tasks")).to_contain_text(call.title)
@@ -86,11 +88,18 @@ def test_coordinator_times_a_call_and_the_manager_exports_the_month(live_server,
     log_in(page, live_server.url, "manager", practice["password"])
     page.goto(f"{live_server.url}/ccm/billing/")
     expect(page.locator(".ccm-billing")).to_contain_text("99490")
+    # The month picker: wide enough to read the month, not stretched across the page, and its
+    # button beside it, as tall as the field (it was a full-width field over a thin bar).
+    month = page.get_by_label("Month", exact=True).bounding_box()
+    show = page.get_by_role("button", name="Show").bounding_box()
+    assert 200 <= month["width"] <= 400, month
+    assert show["x"] > month["x"] + month["width"] and abs(show["y"] - month["y"]) < 4, (month, show)
+    assert abs(show["height"] - month["height"]) < 4, (month, show)
     screenshot("billing")
     page.get_by_label("now, before it ends").check()
     with page.expect_download() as download:
         page.get_by_role("button", name="and close the month").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert [(r["mrn"], r["code"], r["minutes"]) for r in rows] == [("MRN-1001", "99490", "22")]
+    assert [(r["mrn"], r["code"], r["minutes"]) for r in rows] == [("MRN-1001", "99490", "21")]
     assert ClosedMonth.objects.get().month == today.replace(day=1)
     _clean(page)

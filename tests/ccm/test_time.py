@@ -1,9 +1,9 @@
-"""Consent, time entries, edits, adjustments, closed months and the timer (ccm.actions)."""
+"""Consent, time entries, edits, adjustments and closed months (ccm.actions; the timer:
+test_timer.py)."""
 
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from accounts.errors import NotAllowed, RuleViolation
 from ccm import actions, totals
@@ -171,32 +171,3 @@ def test_an_open_months_entry_is_edited_not_adjusted(consented, coordinator):
     entry = minutes_on(consented, by=coordinator, minutes=10)
     with pytest.raises(RuleViolation, match="still open"):
         actions.adjust_time(entry, by=coordinator, minutes=5, reason="More")
-
-
-def test_the_timer_records_the_minutes_since_its_server_side_start(consented, coordinator, task):
-    timer = actions.start_timer(task, by=coordinator)
-    assert (
-        actions.start_timer(task, by=coordinator).started_at == timer.started_at
-    )  # a second start keeps the first
-    entry = actions.stop_timer(
-        task, by=coordinator, description="Call", now=timer.started_at + dt.timedelta(minutes=12, seconds=5)
-    )
-    assert (entry.minutes, entry.task, entry.author) == (13, task, coordinator)
-    with pytest.raises(RuleViolation, match="No timer"):
-        actions.stop_timer(task, by=coordinator, description="Again")
-
-
-def test_a_timer_across_midnight_counts_on_the_day_it_started(consented, coordinator, task, settings):
-    # A call from 11:50 pm on the last day of a month to 12:10 am: the month it started in.
-    month_start = timezone.localdate().replace(day=1)
-    last_day = month_start - dt.timedelta(days=1)
-    started = timezone.make_aware(dt.datetime.combine(last_day, dt.time(23, 50)))
-    timer = actions.start_timer(task, by=coordinator)
-    timer.started_at = started
-    timer.save()
-    entry = actions.stop_timer(
-        task, by=coordinator, description="Late call", now=started + dt.timedelta(minutes=20)
-    )
-    assert entry.performed_on == last_day
-    assert _sums(consented, month_start)["clinical"] == 0
-    assert _sums(consented, last_day.replace(day=1))["clinical"] == 20

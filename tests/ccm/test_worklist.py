@@ -178,3 +178,21 @@ def test_checklist_met_from_the_plan_and_by_a_provider(client, provider, ccm_pla
     state = client.get(url).context["state"]
     assert state.complete and state.shared and state.is_complex
     assert PlanChecklist.objects.get().history.first().history_user == provider
+
+
+def test_the_worklist_and_the_tile_say_which_minutes_they_mean(client, manager, spread, monkeypatch):
+    """The order and the tile use different numbers (totals.CLOSE, totals.NEAR); the words say
+    which is which, from the constants: other values show on both pages."""
+    monkeypatch.setattr(totals, "CLOSE", 9)
+    monkeypatch.setattr(totals, "NEAR", 4)
+    monkeypatch.setattr(totals, "MONTH_ENDING_DAYS", 11)
+    client.force_login(manager)
+
+    worklist = client.get(reverse("ccm_worklist")).content.decode()
+    tile = client.get(reverse("dashboard")).content.decode()
+
+    assert "first (highlighted), patients within 9 minutes of their next billing threshold" in worklist
+    assert "in the month's last 11 days, patients with no time yet" in worklist
+    assert "Within 4 minutes of a billing threshold (" in worklist
+    assert "Within 4 minutes of a billing threshold</h3>" in tile
+    assert "the worklist lists those within 9 first" in tile
