@@ -355,6 +355,12 @@ def discard_timer(task, *, by) -> None:
     RunningTimer.objects.filter(user=by, task=task).delete()
 
 
+def discard_own_timer(*, by) -> None:
+    """The user's running timer, wherever it runs: from any task panel, when the timer's own task
+    is one they can no longer open (moved to another team). Only their own row goes."""
+    RunningTimer.objects.filter(user=by).delete()
+
+
 # ---- closing a month ------------------------------------------------------------------------
 
 

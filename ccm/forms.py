@@ -18,7 +18,7 @@ def _date(label: str, **kwargs) -> forms.DateField:
 
 class ConsentForm(forms.Form):
     consented_on = _date("Consent given on")
-    method = forms.ChoiceField(label="How", choices=ConsentMethod.choices)
+    method = forms.ChoiceField(label="Consent given", choices=ConsentMethod.choices)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"consented_on": timezone.localdate()})

@@ -229,11 +229,12 @@ def _recorded(entry) -> tuple[int, str]:
 
 @require_POST
 def timer(request, pk: int, verb: str):
-    """The task panel's timer: start, stop (a time entry on the task) or discard. An htmx post
+    """The task panel's timer: start, stop (a time entry on the task), discard, or discard the
+    user's timer running on a task they can no longer open (discard-elsewhere). An htmx post
     gets the timer's partial back with what happened in it (a message queued for the next page
     would show one click late); a plain post goes back to the task with it as a message."""
     task = get_task_for_user(request.user, pk)
-    if verb not in ("start", "stop", "discard"):
+    if verb not in ("start", "stop", "discard", "discard-elsewhere"):
         raise PermissionDenied
     if not request.user.has_perm("ccm.record_time"):
         raise PermissionDenied
@@ -244,6 +245,8 @@ def timer(request, pk: int, verb: str):
             actions.start_timer(task, by=request.user)
         elif verb == "discard":
             actions.discard_timer(task, by=request.user)
+        elif verb == "discard-elsewhere":
+            actions.discard_own_timer(by=request.user)
         else:
             form = TimerStopForm(request.POST)
             if not form.is_valid():

@@ -123,6 +123,24 @@ def test_a_timer_elsewhere_on_a_task_no_longer_visible_is_not_named(client, coor
     assert other_task.patient.last_name not in page and other_task.get_absolute_url() not in page
 
 
+def test_a_timer_on_a_task_no_longer_visible_can_be_discarded_from_another_panel(
+    client, coordinator, colleague, task, other_task
+):
+    """Nothing is recorded, only the person's own timer goes (a colleague's stays), and the panel
+    then offers the timer again."""
+    RunningTimer.objects.create(user=coordinator, task=other_task, started_at=timezone.now())
+    RunningTimer.objects.create(user=colleague, task=task, started_at=timezone.now())
+    client.force_login(coordinator)
+    assert _url(task, "discard-elsewhere") in client.get(task.get_absolute_url()).content.decode()
+
+    response = client.post(_url(task, "discard-elsewhere"), headers=HTMX)
+
+    assert response.status_code == 200
+    assert list(RunningTimer.objects.values_list("user", flat=True)) == [colleague.pk]
+    assert not TimeEntry.objects.exists()
+    assert "Start timer" in response.content.decode()
+
+
 def _race(job):
     """Run `job` in two threads on their own connections: the first commits only after the
     second has started, so the second's check cannot see the first's row."""
