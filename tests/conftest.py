@@ -171,3 +171,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture
+def world(request, db):
+    """A user of every role and objects of their team and another (tests/config/url_calls.World):
+    what the authorization matrix and the access log tests call every URL on."""
+    from tests.config.url_calls import World  # the matrix's module, loaded only by its tests
+
+    return World(request)

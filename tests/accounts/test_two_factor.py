@@ -9,7 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
 from accounts.twofactor import RECOVERY_CODE_COUNT, new_recovery_codes
-from tests.config.test_urls import CASES, MATRIX, _call, _call_verb, world  # noqa: F401 (fixture)
+from tests.config.test_urls import CASES, MATRIX
+from tests.config.url_calls import _call, _call_verb
 from tests.factories import UserFactory, member
 from tests.helpers import authenticator, inline_code, totp_code
 
@@ -45,7 +46,7 @@ def location(response) -> str:
 
 @pytest.mark.parametrize(("name", "verb"), GATED)
 @pytest.mark.parametrize("phone", [True, False], ids=["has-app", "no-app"])
-def test_a_manager_reaches_no_page_before_the_second_step(client, world, manager, name, verb, phone):  # noqa: F811
+def test_a_manager_reaches_no_page_before_the_second_step(client, world, manager, name, verb, phone):
     """Every URL of the app: with an authenticator, to the code; without one, to setting it up.
     Nothing is written."""
     if phone:

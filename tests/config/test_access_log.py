@@ -16,16 +16,8 @@ from ccm.totals import recount
 from notifications.models import Kind, Notification
 from tasks.access_log import REFUSED_TARGETS
 from tasks.views import VERBS
-from tests.config.test_urls import (
-    MATRIX,
-    URL_NAMES,
-    VERB_MATRIX,
-    VERB_STATUS,
-    World,
-    _as,
-    _call_verb,
-    ccm_args,
-)
+from tests.config.test_urls import MATRIX, URL_NAMES, VERB_MATRIX
+from tests.config.url_calls import VERB_STATUS, World, _as, _call_verb, ccm_args
 from tests.factories import TaskFactory
 
 # URL name → the role that shows it in the test below (one allowed to).
@@ -185,7 +177,7 @@ def _request_ccm(client, name: str, world: World):
         billable=True,
     )
     recount(patient.pk)
-    url = reverse(name, args=ccm_args(name, world))
+    url = reverse(name, args=ccm_args(name, world, target=MATRIX[name].target))
     if name == "ccm_consent":
         consent.delete()
         return client.post(url, {"consented_on": today.isoformat(), "method": "verbal"})
@@ -253,7 +245,7 @@ def test_a_refusal_is_logged_with_the_user_and_the_patient(client, world, name):
     _as(client, world, "outsider")
     target = MATRIX[name].target
     if name.startswith("ccm_"):
-        args = ccm_args(name, world)
+        args = ccm_args(name, world, target=target)
     else:
         pk = {"patient": world.patient.pk, "task": world.task.pk, "care_plan": world.care_plan.pk}[target]
         args = [pk, "start"] if name == "task_action" else [pk]
