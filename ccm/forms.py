@@ -67,7 +67,14 @@ class AdjustForm(forms.Form):
 
 
 class TimerStopForm(forms.Form):
+    """What the stopped call was about. Its ids are its own: the task's timer panel also holds the
+    by-hand form, whose "What was done" field would otherwise share the id (and the label)."""
+
     description = forms.CharField(label="What was done", max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_timer_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ChecklistForm(forms.Form):

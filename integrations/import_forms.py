@@ -33,6 +33,9 @@ class UploadForm(forms.Form):
             ("", "— guess from the headers —"),
             *((n, n) for n in sorted(set(names))),
         ]
+        if ImportKind.PATIENTS not in kinds:  # front desk imports appointments only: no team to choose
+            del self.fields["team"]
+            return
         self.fields["team"].queryset = CareTeam.objects.filter(pk__in=team_id_list(user)).order_by("name")
         self.fields["team"].initial = sole_team(user)  # one team: theirs, shown chosen
 

@@ -71,7 +71,7 @@ def import_list(request):
                 file_name=Path(data["file"].name).name[:200],
                 stored_path=path,
                 mapping=mapping,
-                team=data["team"],
+                team=data.get("team"),
                 created_by=request.user,
             )
             return redirect("import_mapping", run.pk)

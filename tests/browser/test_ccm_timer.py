@@ -46,7 +46,7 @@ def test_coordinator_times_a_call_and_the_manager_exports_the_month(live_server,
     assert started.value.status == 200
     timer = page.locator(".ccm-timer")
     expect(timer.get_by_role("status")).to_contain_text("Timer running since")
-    timer.get_by_label("What was done").fill("Called about the A1c lab order")
+    timer.locator(".ccm-timer-stop").get_by_label("What was done").fill("Called about the A1c lab order")
     # The call goes on for seven minutes: the server's start stamp is what counts.
     RunningTimer.objects.filter(task=call).update(
         started_at=RunningTimer.objects.get(task=call).started_at - datetime.timedelta(minutes=7)
@@ -56,7 +56,7 @@ def test_coordinator_times_a_call_and_the_manager_exports_the_month(live_server,
     timer = page.locator(".ccm-timer")
     expect(timer.get_by_role("status")).to_contain_text("Timer running since")
     expect(timer.locator("[data-ccm-elapsed]")).to_contain_text("7:")
-    expect(timer.get_by_label("What was done")).to_have_value(
+    expect(timer.locator(".ccm-timer-stop").get_by_label("What was done")).to_have_value(
         "Called about the A1c lab order"
     )  # kept in localStorage
     screenshot("timer-running-after-reload")

@@ -73,6 +73,9 @@ def test_the_web_export_gives_the_commands_rows_and_closes_the_month(
     assert ClosedMonth.objects.get().month == last_month
     entry = billed.ccm_time.filter(author=coordinator).get()
     assert not actions.can_edit(coordinator, entry) and actions.can_adjust(coordinator, entry)
+    # Closed now: exporting again closes nothing more, and the button says so.
+    page = client.get(reverse("ccm_billing"), {"month": f"{last_month:%Y-%m}"}).content.decode()
+    assert "again (CSV)" in page and "and close the month" not in page
 
 
 def test_a_future_month_is_not_exported(client, manager, month_start):

@@ -102,6 +102,18 @@ def test_another_tasks_panel_says_where_the_timer_runs(client, coordinator, task
     assert "Stop timer" in client.get(task.get_absolute_url()).content.decode()
 
 
+def test_a_running_timers_panel_labels_each_description_field_once(client, coordinator, task):
+    """The stop form and the by-hand form both ask "What was done": each label names its own
+    field, so clicking one never types into the other."""
+    actions.start_timer(task, by=coordinator)
+    client.force_login(coordinator)
+
+    page = client.get(task.get_absolute_url()).content.decode()
+
+    assert page.count('id="id_timer_description"') == 1 and page.count('id="id_description"') == 1
+    assert 'for="id_timer_description"' in page and 'for="id_description"' in page
+
+
 def test_a_plain_post_start_elsewhere_comes_back_with_the_rule(client, coordinator, task, second_call):
     actions.start_timer(task, by=coordinator)
     client.force_login(coordinator)

@@ -107,6 +107,25 @@ def test_front_desk_may_import_appointments_only(client, front_desk, patient):
     assert client.get(reverse("import_run", args=[patients_run.pk])).status_code == 403
 
 
+def test_front_desk_is_not_asked_for_a_team_and_uploads_appointments(client, front_desk, patient):
+    """The team for rows that name none is a patients-only choice: front desk, importing
+    appointments only, is not shown it (nor the FHIR bundle upload it has no right to)."""
+    client.force_login(front_desk)
+    page = client.get(reverse("import_list"))
+    assert "team" not in page.context["form"].fields
+    assert "Team for rows that name none" not in page.content.decode()
+    assert reverse("fhir_upload") not in page.content.decode()
+
+    content = f"Appointment ID,MRN,Date,Time,Status\r\nA-1,{patient.mrn},03/10/2031,9:30 AM,booked\r\n"
+    assert _upload(client, content, kind="appointments", name="visits.csv").status_code == 302
+    assert ImportRun.objects.get().team is None
+
+
+def test_a_manager_finds_the_fhir_bundle_upload_from_the_imports_page(client, manager):
+    client.force_login(manager)
+    assert reverse("fhir_upload") in client.get(reverse("import_list")).content.decode()
+
+
 def test_a_run_in_progress_polls_and_a_finished_one_reloads(client, manager, patient):
     client.force_login(manager)
     run = import_run_of(manager, patient)
