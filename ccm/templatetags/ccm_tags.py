@@ -51,6 +51,5 @@ def ccm_dashboard_tiles(context):
         "month_key": key(month),
         "month_label": label(month),
         "near": totals.NEAR,
-        "close": totals.CLOSE,
     }
     return render_to_string("ccm/_dashboard_tiles.html", data, request=context["request"])

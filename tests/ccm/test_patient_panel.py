@@ -112,3 +112,27 @@ def test_the_timer_panel_costs_three_queries(
         list(context["task_entries"])
 
     assert (context["timer"] is not None) == running and context["sums"]["clinical"] == 5
+
+
+def test_an_incomplete_plan_names_what_it_misses(client, coordinator, patient, consented, ccm_plan):
+    """The panel says which CMS elements are missing, not only how many."""
+    from ccm import checklist
+
+    client.force_login(coordinator)
+    missing = checklist.state_of(ccm_plan).missing
+
+    page = client.get(_page(patient)).content.decode()
+
+    assert missing and f"missing: {', '.join(missing)}" in page
+
+
+def test_adding_time_by_hand_while_the_timer_runs_warns_against_counting_twice(
+    client, coordinator, consented, task
+):
+    client.force_login(coordinator)
+    warning = "so no minute is counted twice"
+    assert warning not in client.get(task.get_absolute_url()).content.decode()
+
+    actions.start_timer(task, by=coordinator)
+
+    assert warning in client.get(task.get_absolute_url()).content.decode()

@@ -195,4 +195,5 @@ def test_the_worklist_and_the_tile_say_which_minutes_they_mean(client, manager, 
     assert "in the month's last 11 days, patients with no time yet" in worklist
     assert "Within 4 minutes of a billing threshold (" in worklist
     assert "Within 4 minutes of a billing threshold</h3>" in tile
-    assert "the worklist lists those within 9 first" in tile
+    assert "1 to 4 clinical staff minutes short of the next code" in tile
+    assert "the filters and period above do not apply" in tile
