@@ -153,6 +153,11 @@ def import_start(request, pk: int):
     return redirect("import_run", run.pk)
 
 
+def _key_label(run: ImportRun) -> str:
+    """What the run page and the error report call a refused row's key ("Appointment id · MRN")."""
+    return " · ".join(HANDLERS[run.kind].key_labels)
+
+
 @require_GET
 def import_run(request, pk: int):
     run = get_run_for_user(request.user, pk)
@@ -161,7 +166,7 @@ def import_run(request, pk: int):
     context = {
         "run": run,
         "summary": summary_lines(run, titled=False),
-        "key_label": HANDLERS[run.kind].key_label,
+        "key_label": _key_label(run),
         "errors": run.row_errors.all()[:SHOWN_ERRORS],
         "can_import": run.status == RunStatus.DONE
         and run.dry_run
@@ -193,7 +198,7 @@ def import_errors(request, pk: int):
     staff search by), column, reason; no other cell's value."""
     run = get_run_for_user(request.user, pk)
     writer = csv.writer(_Echo())
-    key_label = HANDLERS[run.kind].key_label.lower()
+    key_label = _key_label(run).lower()
 
     def lines():
         yield writer.writerow(["row", key_label, "column", "reason"])

@@ -177,26 +177,29 @@ class Handler:
     # -- shared steps --------------------------------------------------------------------
 
     # The fields that say which row a refusal means (the first filled of each tuple), and what
-    # the run page and the error report call them.
+    # the pages and the error report call them.
     key_fields: tuple[tuple[str, ...], ...] = (("mrn", "ehr_id"),)
-    key_label = "MRN"
+    key_labels: tuple[str, ...] = ("MRN",)
 
     def identify(self, rows: list[Row]) -> None:
         """Name each refused row by its key as the file gives it (never as the database has it:
         a refused row may name a patient the importer may not see), so a refusal says which
         patient is meant, not only a row number."""
         for row in rows:
-            if row.refused:
-                row.key = " · ".join(self._cells(row, self.key_fields))[:120]
-                row.who = " · ".join(filter(None, [row.key, self.name_in_file(row)]))
+            if not row.refused:
+                continue
+            cells = self._cells(row)
+            if any(cells):
+                row.key = " · ".join(cell or "(empty)" for cell in cells)[:120]
+            labelled = [f"{label} {cell}" for label, cell in zip(self.key_labels, cells, strict=True) if cell]
+            row.who = " · ".join(filter(None, [*labelled, self.name_in_file(row)]))
 
-    @staticmethod
-    def _cells(row: Row, fields: tuple[tuple[str, ...], ...]) -> list[str]:
-        cells = []
-        for choices in fields:
-            cell = next((cell_text(row.get(name)) for name in choices if cell_text(row.get(name))), "")
-            cells.append(cell or "(empty)")
-        return cells if any(cell != "(empty)" for cell in cells) else []
+    def _cells(self, row: Row) -> list[str]:
+        """Each key field's cell as the file gives it ("" where empty)."""
+        return [
+            next((cell_text(row.get(name)) for name in choices if cell_text(row.get(name))), "")
+            for choices in self.key_fields
+        ]
 
     def name_in_file(self, row: Row) -> str:
         """The patient's name as the row gives it, for the preview ("" when the kind has none)."""

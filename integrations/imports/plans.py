@@ -39,7 +39,7 @@ class EnrollmentHandler(Handler):
     )
     needs = (("mrn", "ehr_id"), ("program",), ("started_on",))
     key_fields = (("mrn", "ehr_id"), ("program",))
-    key_label = "MRN · Program"
+    key_labels = ("MRN", "Program")
     rules = (
         "Each row is matched by patient, program and start date: a new one enrolls the patient, a known "
         "one updates its end date and status. The same enrollment may appear once in a file.",
@@ -136,7 +136,7 @@ class CarePlanHandler(Handler):
     )
     needs = (("mrn", "ehr_id"), ("template",), ("starts_on",))
     key_fields = (("mrn", "ehr_id"), ("template",))
-    key_label = "MRN · Template"
+    key_labels = ("MRN", "Template")
     rules = (
         "Each row applies a template to a patient from its start date, exactly as the care plan "
         "intake page does: the tasks get the same owners (by role, in the patient's team) and due dates.",

@@ -4,6 +4,7 @@ and a finished run's page without a progress bar."""
 
 import html
 
+import pytest
 from django.urls import reverse
 
 from integrations.imports import files
@@ -75,8 +76,8 @@ def test_the_preview_names_each_refused_rows_patient_as_the_file_gives_them(clie
     run = _run(manager, PATIENTS, PATIENT_MAPPING)
     page = client.get(reverse("import_preview", args=[run.pk]))
     rows = _cells(page)
-    assert rows[1][0] == "3 Q-2 · Okoro, Ben" and rows[1][1] == "refuse"
-    assert rows[2][0] == "4 Q-3 · <b>Marsh</b>, Carla"  # the file's cell, escaped
+    assert rows[1][0] == "3 MRN Q-2 · Okoro, Ben" and rows[1][1] == "refuse"
+    assert rows[2][0] == "4 MRN Q-3 · <b>Marsh</b>, Carla"  # the file's cell, escaped
     assert "<b>Marsh</b>" not in page.content.decode()
     assert rows[0][0] == "2"  # a row that will be saved shows its patient in its own columns
 
@@ -131,20 +132,30 @@ def test_a_refused_appointment_is_named_by_its_id_and_mrn(client, manager, patie
     content = f"Appt ID,MRN,Date,Time\nA-9,{patient.mrn},someday,10:30\n"
     run = import_run_of(manager, patient, content=content)
     rows = _cells(client.get(reverse("import_preview", args=[run.pk])))
-    assert rows[0][0] == f"2 A-9 · {patient.mrn}"
+    assert rows[0][0] == f"2 Appointment id A-9 · MRN {patient.mrn}"
     client.post(reverse("import_start", args=[run.pk]))
     page = client.get(reverse("import_run", args=[run.pk]))
     assert '<th scope="col">Appointment id · MRN</th>' in page.content.decode()
     assert _cells(page)[0][:2] == ["2", f"A-9 · {patient.mrn}"]
 
 
-def test_a_refused_enrollment_is_named_by_mrn_and_program(client, manager, patient, diabetes):
+@pytest.mark.parametrize(
+    ("kind", "field", "label"),
+    [(ImportKind.ENROLLMENTS, "program", "Program"), (ImportKind.CAREPLANS, "template", "Template")],
+)
+def test_a_refused_enrollment_or_plan_is_named_by_mrn_and_program_or_template(
+    client, manager, patient, diabetes, kind, field, label
+):
     client.force_login(manager)
-    content = f"MRN,Program,Start\n{patient.mrn},Bariatrics,03/05/2026\n"
-    mapping = {"MRN": "mrn", "Program": "program", "Start": "started_on"}
-    run = _run(manager, content, mapping, kind=ImportKind.ENROLLMENTS)
+    content = f"MRN,What,Start\n{patient.mrn},Bariatrics,03/05/2026\n"
+    start = "started_on" if kind == ImportKind.ENROLLMENTS else "starts_on"
+    run = _run(manager, content, {"MRN": "mrn", "What": field, "Start": start}, kind=kind)
     rows = _cells(client.get(reverse("import_preview", args=[run.pk])))
-    assert rows[0][0] == f"2 {patient.mrn} · Bariatrics"
+    assert rows[0][0] == f"2 MRN {patient.mrn} · {label} Bariatrics"
+    client.post(reverse("import_start", args=[run.pk]))
+    report = b"".join(client.get(reverse("import_errors", args=[run.pk])).streaming_content).decode()
+    assert report.splitlines()[0] == f"row,mrn · {label.lower()},column,reason"
+    assert report.splitlines()[1].startswith(f"2,{patient.mrn} · Bariatrics,What,")
 
 
 def test_a_finished_run_shows_its_summary_once_and_no_progress_bar(client, manager, patient):
