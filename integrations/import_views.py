@@ -2,7 +2,8 @@
 
 Each run is its importer's own (anyone else: 404), and each page needs the right to import the
 run's kind (403). Only the preview shows patients (it is logged); the other pages show counts,
-column names and reasons, never a cell of the file."""
+column names and reasons, and of a refused row only its key as the file gives it (its MRN; an
+appointment's id), which is what staff search by: never a name or another cell of the file."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from careplans.access import log_shown
 from integrations.import_forms import MappingForm, UploadForm
 from integrations.imports import files, service
 from integrations.imports.reading import UnreadableFile, open_sheet
-from integrations.imports.runner import HANDLERS, file_problems, guess_mapping, preview
+from integrations.imports.runner import HANDLERS, PREVIEW_ROWS, file_problems, guess_mapping, preview
 from integrations.models import ImportMapping, ImportRun, RunStatus
 from integrations.summary import summary_lines
 from tasks.exports import csv_safe
@@ -133,6 +134,8 @@ def import_preview(request, pk: int):
         "rows": counts.preview,
         "columns": columns,
         "counts": counts,
+        # Rows past the preview are unread here: they may be refused too.
+        "more": len(counts.preview) >= PREVIEW_ROWS,
         "rules": HANDLERS[run.kind].rules,
         "labels": {f.name: f.label for f in HANDLERS[run.kind].fields},
     }
@@ -150,6 +153,11 @@ def import_start(request, pk: int):
     return redirect("import_run", run.pk)
 
 
+def _key_label(run: ImportRun) -> str:
+    """What the run page and the error report call a refused row's key ("Appointment id · MRN")."""
+    return " · ".join(HANDLERS[run.kind].key_labels)
+
+
 @require_GET
 def import_run(request, pk: int):
     run = get_run_for_user(request.user, pk)
@@ -157,7 +165,8 @@ def import_run(request, pk: int):
         return redirect("import_preview", run.pk)  # not started (or the queue was unreachable)
     context = {
         "run": run,
-        "summary": summary_lines(run),
+        "summary": summary_lines(run, titled=False),
+        "key_label": _key_label(run),
         "errors": run.row_errors.all()[:SHOWN_ERRORS],
         "can_import": run.status == RunStatus.DONE
         and run.dry_run
@@ -169,8 +178,8 @@ def import_run(request, pk: int):
 
 @require_GET
 def import_progress(request, pk: int):
-    """The progress bar alone, polled by htmx while the run goes; once it ends, the page reloads
-    to show the summary and the errors."""
+    """The progress bar alone, polled by htmx while the run is queued or running; once it ends,
+    the page reloads to show the summary (and the refusals) in its place."""
     run = get_run_for_user(request.user, pk)
     response = render(request, "integrations/_import_progress.html", {"run": run})
     if run.is_finished and request.headers.get("HX-Request"):
@@ -185,14 +194,18 @@ class _Echo:
 
 @require_GET
 def import_errors(request, pk: int):
-    """The error report: row, column, reason (never a cell's value)."""
+    """The error report: row, the row's key (its MRN...: which patient is meant, in the terms
+    staff search by), column, reason; no other cell's value."""
     run = get_run_for_user(request.user, pk)
     writer = csv.writer(_Echo())
+    key_label = _key_label(run).lower()
 
     def lines():
-        yield writer.writerow(["row", "column", "reason"])
+        yield writer.writerow(["row", key_label, "column", "reason"])
         for error in run.row_errors.order_by("row", "pk").iterator(chunk_size=2000):
-            yield writer.writerow([error.row, csv_safe(error.column), csv_safe(error.message)])
+            yield writer.writerow(
+                [error.row, csv_safe(error.key), csv_safe(error.column), csv_safe(error.message)]
+            )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-run-{run.pk}-errors.csv"'

@@ -134,10 +134,13 @@ class ImportRun(models.Model):
 
 class ImportRowError(models.Model):
     """Why one row of a run was refused: the row number as a spreadsheet shows it (the header is
-    row 1), the column header, the reason. Read as the run's downloadable error report."""
+    row 1), the row's key as the file gives it (its MRN; an appointment's id and MRN; an
+    enrollment's MRN and program, a plan's MRN and template: what staff search by, never a name),
+    the column header, the reason. Read as the run's downloadable error report."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
     row = models.PositiveIntegerField()
+    key = models.CharField(max_length=120, blank=True)
     column = models.CharField(max_length=120, blank=True)
     message = models.CharField(max_length=300)
 

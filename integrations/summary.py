@@ -3,8 +3,10 @@
 from integrations.models import ImportRun
 
 
-def summary_lines(run: ImportRun) -> list[str]:
-    head = f"{run.label}: {run.get_kind_display().lower()} from {run.file_name}"
+def summary_lines(run: ImportRun, *, titled: bool = True) -> list[str]:
+    """`titled=False` for the run's page, whose heading names the run already."""
+    what = f"{run.get_kind_display().lower()} from {run.file_name}"
+    head = f"{run.label}: {what}" if titled else what[:1].upper() + what[1:]
     if run.source:
         head += f" ({run.source})"
     if run.dry_run:

@@ -61,6 +61,8 @@ class AppointmentHandler(Handler):
         Field("status", "Status", aliases=("status", "appointmentstatus", "apptstatus")),
     )
     needs = (("external_id",), ("mrn", "ehr_id"), ("starts_at",))
+    key_fields = (("external_id",), ("mrn", "ehr_id"))
+    key_labels = ("Appointment id", "MRN")
     rules = (
         "Each row is matched by its appointment id within this source: a new id adds an appointment, "
         "a known one updates it. An appointment id may appear once in a file.",

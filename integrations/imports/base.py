@@ -26,6 +26,15 @@ class Field:
     aliases: tuple[str, ...] = ()
 
 
+def cell_text(value) -> str:
+    """A cell as one short line of text (a spreadsheet's number or date cell included)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an MRN typed as a number: 1234, not 1234.0
+    return " ".join(str(value).split())[:60]
+
+
 def normalize(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(header).lower())
 
@@ -42,6 +51,11 @@ class Row:
     shown: dict[str, str] = field(default_factory=dict)  # the preview's cells, by field label
     patient: Patient | None = None
     payload: Any = None  # what the handler's write step needs
+    # Which row a refusal means, as the file gives it (set for refused rows only): `key` is the
+    # row's key (its MRN; an appointment's id and MRN...), kept with its refusals for the run page
+    # and the error report; `who` adds the name the file gives, for the preview alone.
+    key: str = ""
+    who: str = ""
 
     def get(self, name: str):
         return self.values.get(name)
@@ -161,6 +175,35 @@ class Handler:
         self.seen: dict[Any, int] = {}  # a row's key → the first row that had it
 
     # -- shared steps --------------------------------------------------------------------
+
+    # The fields that say which row a refusal means (the first filled of each tuple), and what
+    # the pages and the error report call them.
+    key_fields: tuple[tuple[str, ...], ...] = (("mrn", "ehr_id"),)
+    key_labels: tuple[str, ...] = ("MRN",)
+
+    def identify(self, rows: list[Row]) -> None:
+        """Name each refused row by its key as the file gives it (never as the database has it:
+        a refused row may name a patient the importer may not see), so a refusal says which
+        patient is meant, not only a row number."""
+        for row in rows:
+            if not row.refused:
+                continue
+            cells = self._cells(row)
+            if any(cells):
+                row.key = " · ".join(cell or "(empty)" for cell in cells)[:120]
+            labelled = [f"{label} {cell}" for label, cell in zip(self.key_labels, cells, strict=True) if cell]
+            row.who = " · ".join(filter(None, [*labelled, self.name_in_file(row)]))
+
+    def _cells(self, row: Row) -> list[str]:
+        """Each key field's cell as the file gives it ("" where empty)."""
+        return [
+            next((cell_text(row.get(name)) for name in choices if cell_text(row.get(name))), "")
+            for choices in self.key_fields
+        ]
+
+    def name_in_file(self, row: Row) -> str:
+        """The patient's name as the row gives it, for the preview ("" when the kind has none)."""
+        return ""
 
     def once_in_file(self, row: Row, key, name: str, what: str) -> None:
         first = self.seen.setdefault(key, row.number)

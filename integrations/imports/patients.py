@@ -11,7 +11,16 @@ from simple_history.utils import bulk_create_with_history
 
 from bulksql import history_rows, id_set, insert_select
 from careplans.models import Enrollment, EnrollmentStatus, Patient, RiskLevel
-from integrations.imports.base import CREATE, PATIENT_FIELDS, UNCHANGED, UPDATE, Field, Handler, Row
+from integrations.imports.base import (
+    CREATE,
+    PATIENT_FIELDS,
+    UNCHANGED,
+    UPDATE,
+    Field,
+    Handler,
+    Row,
+    cell_text,
+)
 from integrations.imports.values import parse_choice, parse_date, split_name, text
 
 CHUNK_INSERT = 1000
@@ -116,6 +125,12 @@ class PatientHandler(Handler):
         "A Program column enrolls the patient (from Enrolled on, else today) unless already enrolled.",
     )
 
+    def name_in_file(self, row: Row) -> str:
+        last, first = cell_text(row.get("last_name")), cell_text(row.get("first_name"))
+        if last or first:
+            return ", ".join(filter(None, [last, first]))
+        return cell_text(row.get("full_name"))
+
     def check(self, rows: list[Row]) -> None:
         """Three queries a chunk at most: the known patients by MRN (as plain values: a re-run of
         100,000 unchanged rows builds no model object), which of them the importer may see, and
@@ -199,17 +214,19 @@ class PatientHandler(Handler):
         row.patient = patient
         row.payload = (changed, enroll, values if row.action == CREATE else None)
         if self.show:
-            self._show(row, patient, changed)
+            self._show(row, patient, changed, enroll)
 
-    def _show(self, row: Row, patient: Patient, changed: list[str]) -> None:
+    def _show(self, row: Row, patient: Patient, changed: list[str], enroll: Enrollment | None) -> None:
+        """The preview's cells; its Changes name the fields updated and the enrollment made."""
+        changes = [row.headers.get(name, name) for name in changed] if row.action == UPDATE else []
+        if enroll is not None:
+            changes.append(f"enrolls in {enroll.program.name} from {enroll.started_on:%m/%d/%Y}")
         row.shown = {
             "MRN": patient.mrn,
             "Name": f"{patient.last_name}, {patient.first_name}",
             "Date of birth": f"{patient.birth_date:%m/%d/%Y}" if patient.birth_date else "",
             "Team": str(self.names.team_by_id.get(patient.care_team_id, "")),
-            "Changes": ", ".join(row.headers.get(name, name) for name in changed)
-            if row.action == UPDATE
-            else "",
+            "Changes": ", ".join(changes),
         }
 
     today = None

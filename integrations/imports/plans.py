@@ -38,6 +38,8 @@ class EnrollmentHandler(Handler):
         Field("status", "Status", aliases=("status", "enrollmentstatus")),
     )
     needs = (("mrn", "ehr_id"), ("program",), ("started_on",))
+    key_fields = (("mrn", "ehr_id"), ("program",))
+    key_labels = ("MRN", "Program")
     rules = (
         "Each row is matched by patient, program and start date: a new one enrolls the patient, a known "
         "one updates its end date and status. The same enrollment may appear once in a file.",
@@ -133,6 +135,8 @@ class CarePlanHandler(Handler):
         Field("ends_on", "End date", aliases=("endson", "end", "enddate", "planend")),
     )
     needs = (("mrn", "ehr_id"), ("template",), ("starts_on",))
+    key_fields = (("mrn", "ehr_id"), ("template",))
+    key_labels = ("MRN", "Template")
     rules = (
         "Each row applies a template to a patient from its start date, exactly as the care plan "
         "intake page does: the tasks get the same owners (by role, in the patient's team) and due dates.",

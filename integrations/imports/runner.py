@@ -105,7 +105,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     refused: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    errors: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, key, column, reason
     preview: list[Row] = field(default_factory=list)
 
     def add(self, rows: list[Row], *, keep_preview: int = 0) -> None:
@@ -113,7 +113,9 @@ class Counts:
             if row.refused:
                 self.refused += 1
                 room = MAX_ERRORS - len(self.errors)
-                self.errors.extend((row.number, column, message) for column, message in row.errors[:room])
+                self.errors.extend(
+                    (row.number, row.key, column, message) for column, message in row.errors[:room]
+                )
             elif row.action == CREATE:
                 self.created += 1
             elif row.action == UPDATE:
@@ -168,6 +170,7 @@ def preview(run: ImportRun, path: Path, *, by, rows: int = PREVIEW_ROWS) -> Coun
     counts = Counts()
     for chunk in _chunks(run.kind, path, run.mapping, limit=rows):
         handler.check(chunk)
+        handler.identify(chunk)
         counts.add(chunk, keep_preview=rows)
     return counts
 
@@ -233,7 +236,10 @@ def execute(
     finally:
         progress.close()
     ImportRowError.objects.bulk_create(
-        [ImportRowError(run=run, row=n, column=c[:120], message=m[:300]) for n, c, m in counts.errors],
+        [
+            ImportRowError(run=run, row=n, key=k, column=c[:120], message=m[:300])
+            for n, k, c, m in counts.errors
+        ],
         batch_size=2000,
     )
     run.status, run.message, run.finished_at = status, message, timezone.now()
@@ -265,6 +271,7 @@ def _run(run: ImportRun, path: Path, *, by, progress: _Progress) -> Counts:
     with transaction.atomic():
         for chunk in _chunks(run.kind, path, run.mapping):
             handler.check(chunk)
+            handler.identify(chunk)
             counts.add(chunk)
             done += len(chunk)
             if counts.refused or run.dry_run:

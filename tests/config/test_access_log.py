@@ -85,9 +85,11 @@ NOT_PHI = {
     "import_list": "the upload form and the user's runs: file names and counts",
     "import_mapping": "the file's column headers and the fields they fill",
     "import_start": "starts the run, then redirects to its summary",
-    "import_run": "a run's counts and its refusals: row, column and reason, never a cell's value",
+    "import_run": "a run's counts and its refusals: row, column, reason and the row's key (MRN...) "
+    "as the importer's own file gave it; no patient record is read, no name shown",
     "import_progress": "a run's progress: rows checked and saved",
-    "import_errors": "the refusals as CSV: row, column and reason, never a cell's value",
+    "import_errors": "the refusals as CSV: row, the row's key (MRN...) as the importer's own file gave "
+    "it, column and reason; no patient record is read, no name",
     "fhir_upload": "the Bundle upload form and the import's report: counts and problems by bundle "
     "reference, no patient named",
     "calendar_settings": "the user's own calendar feed settings",

@@ -132,7 +132,7 @@ def test_an_unmapped_fields_error_names_its_label_in_the_preview_the_report_and_
     client.post(reverse("import_start", args=[run.pk]))
     report = client.get(reverse("import_errors", args=[run.pk]))
     assert b"".join(report.streaming_content).decode().splitlines()[1] == (
-        "2,MRN,No MRN or EHR id: which patient is it?"
+        "2,X-1 · (empty),MRN,No MRN or EHR id: which patient is it?"  # the row's key: its id, no MRN
     )
 
 

@@ -56,8 +56,8 @@ def test_upload_map_preview_and_import(client, manager, team):
     assert not Patient.objects.exists()
     report = client.get(reverse("import_errors", args=[run.pk]))
     assert b"".join(report.streaming_content).decode().splitlines() == [
-        "row,column,reason",
-        '3,DOB,"DOB is not a date: write it as MM/DD/YYYY, M/D/YY or YYYY-MM-DD."',
+        "row,mrn,column,reason",
+        '3,P-2,DOB,"DOB is not a date: write it as MM/DD/YYYY, M/D/YY or YYYY-MM-DD."',
     ]
 
     # The fixed file, with the saved mapping: imported.
@@ -137,6 +137,18 @@ def test_a_run_in_progress_polls_and_a_finished_one_reloads(client, manager, pat
     ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE)
     done = client.get(reverse("import_progress", args=[run.pk]), headers={"HX-Request": "true"})
     assert done["HX-Refresh"] == "true" and "hx-trigger" not in done.text
+    assert "<progress" not in done.text  # a finished run shows no bar: its page shows the summary
+
+    page = client.get(reverse("import_run", args=[run.pk]))
+    assert "<progress" not in page.text
+
+
+def test_a_queued_run_shows_its_progress_bar_on_the_page(client, manager, patient):
+    client.force_login(manager)
+    run = import_run_of(manager, patient)
+    ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
+    page = client.get(reverse("import_run", args=[run.pk]))
+    assert "Waiting for the worker" in page.text and "<progress" in page.text
 
 
 @pytest.mark.parametrize("content", ["", "\x00\x01binary"])
