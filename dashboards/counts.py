@@ -1,8 +1,9 @@
 """Every count on the dashboard in one query: a UNION ALL branch per scan (open work, the
 period's completions, the period's closings), each figure counted with the row set its
 drill-down lists (tasks.rowsets; the queue filter of each is in the comment beside it). A
-manager's open work is read from the kept counts instead (dashboards.open_counts): one query
-more, whose cost does not grow with the tasks."""
+manager's open work is read from the kept counts instead (dashboards.open_counts), and the
+closed days' completions and closings from the flow rows (dashboards.flow_days): a query more
+each, whose cost does not grow with the tasks."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.db.models import (
     Count,
     F,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -24,9 +26,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from dashboards import open_counts
+from dashboards import flow_days, open_counts
 from dashboards.slices import Slice
 from tasks import rowsets
+from tasks.choices import Status
 
 # The breakdown dimensions, as (field path on Task, output field).
 DIMENSIONS = {
@@ -106,13 +109,10 @@ def count_figures(s: Slice) -> Counts:
     the queue filter of each is in the comment)."""
     tasks = s.tasks()
     today = s.today
-    done = rowsets.with_completed_on(rowsets.completed_between(tasks, min(s.start, s.week_start), today))
+    done, closed = _flow_tasks(s)
+    done = rowsets.with_completed_on(done)
     period = rowsets.window_q("completed_at", s.start, s.end)
     week = rowsets.window_q("completed_at", s.week_start, today)
-    closed = {
-        "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
-        "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
-    }
 
     def per_task(events):
         return (
@@ -183,4 +183,39 @@ def count_figures(s: Slice) -> Counts:
         counts.rows[row["figure"]].append(row)
     if kept:
         counts.rows["open"] += open_counts.open_rows(s)
+    if s.flow_coverage is not None:
+        for row in flow_days.flow_rows(s, s.flow_coverage):
+            counts.rows[row["figure"]].append(row)
     return counts
+
+
+def _flow_tasks(s: Slice):
+    """The completions (of the period and this week) and the closings (of the period) to count
+    from the tasks: all of them; or, where the closed days' flow rows answer
+    (dashboards.flow_days), those of the days after them (today) and of the patients the rows
+    leave out (granted one by one), whose whole period is counted here."""
+    tasks, today = s.tasks(), s.today
+    first = min(s.start, s.week_start)
+    cov = s.flow_coverage
+    if cov is None:
+        return rowsets.completed_between(tasks, first, today), {
+            "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
+            "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
+        }
+    granted = flow_days.granted_q(s)
+    live = cov.live_from
+    done = rowsets.window_q("completed_at", live, today)
+    completed = rowsets.completed_in_q(max(s.start, live), s.end) if s.end >= live else None
+    cancelled = rowsets.cancelled_in_q(max(s.start, live), s.end) if s.end >= live else None
+    if granted is not None:
+        done |= granted & rowsets.window_q("completed_at", first, today)
+        completed = _or(completed, granted & rowsets.completed_in_q(s.start, s.end))
+        cancelled = _or(cancelled, granted & rowsets.cancelled_in_q(s.start, s.end))
+    return tasks.filter(done, status=Status.COMPLETED), {
+        "closed_completed": tasks.none() if completed is None else tasks.filter(completed),
+        "closed_cancelled": tasks.none() if cancelled is None else tasks.filter(cancelled),
+    }
+
+
+def _or(a: Q | None, b: Q) -> Q:
+    return b if a is None else a | b
