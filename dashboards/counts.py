@@ -45,11 +45,14 @@ WORKLOAD = ("owner", "program", "risk", "location", "kind")
 # Tasks closed in the period are counted in two branches, completed and cancelled ones, each
 # read from its own index alone (one scan of both, OR-ed, had to visit the table).
 CLOSED = ("closed", "reassigned", "reassignments", "reschedules")
+BRANCHES_COMPLETED = ("on_time", "late", "week_on_time", "week_late")
 BRANCHES = {
     "open": ("open", "overdue", "due_today", "upcoming", "wait_ended"),
-    "completed": ("on_time", "late", "week_on_time", "week_late"),
+    "completed": BRANCHES_COMPLETED,
     "closed_completed": CLOSED,
     "closed_cancelled": CLOSED,
+    # The closed days' completions and closings, summed from their daily rows (dashboards.flow_days).
+    "flow": (*BRANCHES_COMPLETED, *CLOSED),
 }
 SLOTS = max(len(names) for names in BRANCHES.values())
 
@@ -178,14 +181,14 @@ def count_figures(s: Slice) -> Counts:
             for name, rows in closed.items()
         ),
     ]
+    flow = flow_days.flow_rows(s)
+    if flow is not None:
+        queries.append(_branch("flow", flow, ("team", "owner", "kind"), flow_days.flow_sums(s)))
     counts = Counts()
     for row in queries[0].union(*queries[1:], all=True):
         counts.rows[row["figure"]].append(row)
     if kept:
         counts.rows["open"] += open_counts.open_rows(s)
-    if s.flow_coverage is not None:
-        for row in flow_days.flow_rows(s, s.flow_coverage):
-            counts.rows[row["figure"]].append(row)
     return counts
 
 

@@ -21,7 +21,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    SmallIntegerField,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.scope import team_id_list
@@ -152,37 +167,36 @@ def _between(first: datetime.date, last: datetime.date) -> Q:
     return Q(day__gte=first, day__lte=last)
 
 
-def flow_rows(s, cov: Coverage) -> list[dict]:
-    """The period's (and this week's) completions and closings on the closed days, per team,
-    owner and type: rows for dashboards.counts' completed and closed branches."""
-    condition = open_counts.kept_condition(s)
+def flow_rows(s):
+    """The flow rows of the slice's closed days (None: the rows do not answer it), for the
+    "flow" branch of dashboards.counts, summed with flow_sums."""
+    cov = s.flow_coverage
+    condition = None if cov is None else open_counts.kept_condition(s)
     if condition is None:
-        return []
+        return None
+    return FlowDay.objects.filter(condition, _between(cov.first, cov.last))
+
+
+def _sum(name: str, days: Q):
+    return Coalesce(Sum(name, filter=days), 0, output_field=IntegerField())
+
+
+def flow_sums(s) -> dict:
+    """The period's (and this week's) completions and closings of the closed days, in the order
+    of dashboards.counts.BRANCHES["flow"]."""
+    cov = s.flow_coverage
     period = _between(s.start, min(s.end, cov.last))
     week = _between(s.week_start, cov.last)
-    summed = (
-        FlowDay.objects.filter(condition, _between(cov.first, cov.last))
-        .order_by()
-        .values("care_team_id", "owner_id", "kind")
-        .annotate(
-            sum_on_time=Sum("on_time", filter=period),
-            sum_late=Sum("late", filter=period),
-            sum_week_on_time=Sum("on_time", filter=week),
-            sum_week_late=Sum("late", filter=week),
-            sum_closed=Sum("closed", filter=period),
-            sum_reassigned=Sum("reassigned", filter=period),
-            sum_reassignments=Sum("reassignments", filter=period),
-            sum_reschedules=Sum("reschedules", filter=period),
-        )
-    )
-    rows = []
-    for r in summed:
-        dims = {"d_team": r["care_team_id"], "d_owner": r["owner_id"], "d_kind": r["kind"]}
-        completed = [r[f"sum_{n}"] or 0 for n in ("on_time", "late", "week_on_time", "week_late")]
-        closed = [r[f"sum_{n}"] or 0 for n in ("closed", "reassigned", "reassignments", "reschedules")]
-        rows.append({**dims, "figure": "completed", **{f"n{i}": n for i, n in enumerate(completed)}})
-        rows.append({**dims, "figure": "closed_completed", **{f"n{i}": n for i, n in enumerate(closed)}})
-    return rows
+    return {
+        "on_time": _sum("on_time", period),
+        "late": _sum("late", period),
+        "week_on_time": _sum("on_time", week),
+        "week_late": _sum("late", week),
+        "closed": _sum("closed", period),
+        "reassigned": _sum("reassigned", period),
+        "reassignments": _sum("reassignments", period),
+        "reschedules": _sum("reschedules", period),
+    }
 
 
 # ---- time in status --------------------------------------------------------------------------
@@ -224,22 +238,24 @@ class StatusStats:
 def exit_stats(s, cov: Coverage, live_exits) -> dict[str, StatusStats]:
     """Per open status: tasks that moved on, moves, and the histogram of their time in status,
     from the rows of the closed days and `live_exits` (the timeline rows of the rest: today, and
-    the granted patients' whole period). Two queries."""
+    the granted patients' whole period), in one query."""
     stats: dict[str, StatusStats] = defaultdict(lambda: StatusStats(histogram=defaultdict(int)))
+    nothing = Cast(Value(None), DateTimeField())
+    parts = []
     condition = open_counts.kept_condition(s, owner=False)
     if condition is not None:
         first_in_period = Q(previous_day__isnull=True) | Q(previous_day__lt=s.start)
-        for row in (
+        parts.append(
             FlowExit.objects.filter(condition, _between(s.start, min(s.end, cov.last)))
             .order_by()
-            .values("from_status", "bucket")
-            .annotate(moves=Sum("n"), first=Sum("n", filter=first_in_period))
-        ):
-            st = stats[row["from_status"]]
-            st.exits += row["moves"]
-            st.tasks += row["first"] or 0
-            if row["bucket"] is not None:
-                st.histogram[row["bucket"]] += row["moves"]
+            .values(f_status=F("from_status"), f_bucket=F("bucket"))
+            .annotate(
+                f_moves=Sum("n"),
+                f_first=Coalesce(Sum("n", filter=first_in_period), 0),
+                f_left=nothing,
+                f_entered=nothing,
+            )
+        )
     # A live move counts its task unless the task moved on from the status earlier in the period.
     earlier = Activity.objects.filter(
         task=OuterRef("task"),
@@ -249,12 +265,27 @@ def exit_stats(s, cov: Coverage, live_exits) -> dict[str, StatusStats]:
     ).filter(
         Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
     )
-    for status, left_at, entered_at, again in live_exits.annotate(again=Exists(earlier)).values_list(
-        "from_status", "created_at", "from_status_since", "again"
+    parts.append(
+        live_exits.order_by()
+        .annotate(
+            f_status=F("from_status"),
+            f_bucket=Cast(Value(None), SmallIntegerField()),
+            f_moves=Value(1),
+            f_first=Case(When(Exists(earlier), then=Value(0)), default=Value(1)),
+            f_left=F("created_at"),
+            f_entered=F("from_status_since"),
+        )
+        .values("f_status", "f_bucket", "f_moves", "f_first", "f_left", "f_entered")
+    )
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for status, bucket, moves, first, left_at, entered_at in rows.values_list(
+        "f_status", "f_bucket", "f_moves", "f_first", "f_left", "f_entered"
     ):
         st = stats[status]
-        st.exits += 1
-        st.tasks += 0 if again else 1
-        if entered_at is not None:
-            st.histogram[bucket_of(left_at - entered_at)] += 1
+        st.exits += moves
+        st.tasks += first
+        if left_at is not None and entered_at is not None:  # a move counted live
+            bucket = bucket_of(left_at - entered_at)
+        if bucket is not None:
+            st.histogram[bucket] += moves
     return stats
