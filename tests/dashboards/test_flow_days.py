@@ -306,3 +306,43 @@ def test_percentiles_from_buckets_are_within_five_percent():
     for fraction in (0.5, 0.9):
         exact = percentile_cont(sorted(samples), fraction)
         assert abs(flow_days.percentile(histogram, fraction) - exact) <= exact * 0.05
+
+
+def test_the_daylight_saving_day_is_cut_at_local_midnight(client, settings, director, patient, coordinator):
+    """New York, 1 November 2026 has 25 hours: closings at 00:30 (EDT) and 23:30 (EST) count on
+    it, 00:30 the next day on the 2nd, from the rows as counted live."""
+    import time_machine
+
+    settings.TIME_ZONE = "America/New_York"
+    nov = datetime.date(2026, 11, 1)
+    with time_machine.travel(datetime.datetime(2026, 11, 5, 17, tzinfo=datetime.UTC), tick=False):
+        times = [local(nov, 0, 30), local(nov, 23, 30), local(nov + datetime.timedelta(days=1), 0, 30)]
+        for when in times:
+            task = TaskFactory(patient=patient, owner=coordinator, due_on=nov, status=Status.COMPLETED)
+            Task.objects.filter(pk=task.pk).update(completed_at=when)
+            Activity.objects.filter(task=task, kind=ActivityKind.STATUS_CHANGE).update(
+                created_at=when, from_status_since=when - 5 * H
+            )
+        params = {"start": nov - datetime.timedelta(days=2)}
+        live = board_of(client, director, **params)
+        flow_days.rebuild(first=nov - datetime.timedelta(days=3), last=datetime.date(2026, 11, 4))
+        rows = board_of(client, director, **params)
+
+        assert rows.slice.flow_coverage is not None
+        assert flow(rows) == flow(live)
+        assert_close(live, rows)
+        by_day = dict(FlowDay.objects.values_list("day", "on_time"))
+        assert by_day == {nov: 2, nov + datetime.timedelta(days=1): 0}
+        assert dict(FlowDay.objects.values_list("day", "late")) == {
+            nov: 0,
+            nov + datetime.timedelta(days=1): 1,
+        }
+
+
+def test_the_page_says_where_the_flow_figures_come_from(client, history, director):
+    client.force_login(director)
+    assert "Closed days as of" not in client.get(reverse("dashboard")).text
+    build(history.today)
+    page = client.get(reverse("dashboard")).text
+    assert "Closed days as of" in page and "today live" in page
+    assert "median and 90th percentile to within 5%" in page
