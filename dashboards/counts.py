@@ -7,6 +7,7 @@ each, whose cost does not grow with the tasks."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -194,9 +195,9 @@ def count_figures(s: Slice) -> Counts:
 
 def _flow_tasks(s: Slice):
     """The completions (of the period and this week) and the closings (of the period) to count
-    from the tasks: all of them; or, where the closed days' flow rows answer
-    (dashboards.flow_days), those of the days after them (today) and of the patients the rows
-    leave out (granted one by one), whose whole period is counted here."""
+    from the tasks: all of them; or, where the flow rows answer (dashboards.flow_days), those
+    after the instant the rows were built to (today's last minutes) and those of the patients
+    the rows leave out (granted one by one), whose whole period is counted here."""
     tasks, today = s.tasks(), s.today
     first = min(s.start, s.week_start)
     cov = s.flow_coverage
@@ -205,20 +206,17 @@ def _flow_tasks(s: Slice):
             "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
             "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
         }
+    done = flow_days.since_q("completed_at", cov, first, today)
+    completed = Q(status=Status.COMPLETED) & flow_days.since_q("completed_at", cov, s.start, s.end)
+    cancelled = Q(status=Status.CANCELLED, pk__in=flow_days.cancellations_since(cov, s.start, s.end)) & ~Q(
+        pk__in=flow_days.cancellations_since(None, s.end + datetime.timedelta(days=1), None)
+    )
     granted = flow_days.granted_q(s)
-    live = cov.live_from
-    done = rowsets.window_q("completed_at", live, today)
-    completed = rowsets.completed_in_q(max(s.start, live), s.end) if s.end >= live else None
-    cancelled = rowsets.cancelled_in_q(max(s.start, live), s.end) if s.end >= live else None
     if granted is not None:
         done |= granted & rowsets.window_q("completed_at", first, today)
-        completed = _or(completed, granted & rowsets.completed_in_q(s.start, s.end))
-        cancelled = _or(cancelled, granted & rowsets.cancelled_in_q(s.start, s.end))
+        completed |= granted & rowsets.completed_in_q(s.start, s.end)
+        cancelled |= granted & rowsets.cancelled_in_q(s.start, s.end)
     return tasks.filter(done, status=Status.COMPLETED), {
-        "closed_completed": tasks.none() if completed is None else tasks.filter(completed),
-        "closed_cancelled": tasks.none() if cancelled is None else tasks.filter(cancelled),
+        "closed_completed": tasks.filter(completed),
+        "closed_cancelled": tasks.filter(cancelled),
     }
-
-
-def _or(a: Q | None, b: Q) -> Q:
-    return b if a is None else a | b

@@ -28,6 +28,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -45,7 +46,7 @@ from dashboards import flow_sql, open_counts
 from dashboards.forms import MAX_DAYS
 from dashboards.models import FlowDay, FlowDayTaken, FlowExit
 from tasks import rowsets
-from tasks.choices import ActivityKind
+from tasks.choices import ActivityKind, Status
 from tasks.models import Activity
 
 # The job rebuilds this many days up to yesterday: a task changed after its closing day (reopened,
@@ -67,22 +68,27 @@ class Built:
     rows: int
 
 
-def _bounds(day: datetime.date) -> list:
+def _bounds(day: datetime.date, until: datetime.datetime | None = None) -> list:
+    """The day, its start, and its end: the next day's start, or `until` if earlier."""
     ops = connection.ops
+    end = rowsets.day_start(day + datetime.timedelta(days=1))
     return [
         ops.adapt_datefield_value(day),
         ops.adapt_datetimefield_value(rowsets.day_start(day)),
-        ops.adapt_datetimefield_value(rowsets.day_start(day + datetime.timedelta(days=1))),
+        ops.adapt_datetimefield_value(min(end, until) if until else end),
     ]
 
 
-def rebuild(*, first: datetime.date, last: datetime.date) -> Built:
+def rebuild(*, first: datetime.date, last: datetime.date, until: datetime.datetime | None = None) -> Built:
     """Replace the flow rows of every day from `first` to `last` (both included), and mark them
-    taken. Days from today on are refused: the page counts today live."""
+    taken. Today (or a later day) is built only up to `until` (the job passes the time it runs),
+    and the page counts what happens after that instant live."""
     if last < first:
         raise ValueError("last is before first")
-    if last >= timezone.localdate():
-        raise ValueError("only days before today are built (today is counted live)")
+    now = timezone.now()
+    until = min(until or now, now)
+    if rowsets.day_start(last) >= until:
+        raise ValueError("the last day has not begun")
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     ops = connection.ops
     tz = timezone.get_current_timezone_name()
@@ -94,8 +100,8 @@ def rebuild(*, first: datetime.date, last: datetime.date) -> Built:
         FlowDayTaken.objects.filter(day__gte=first, day__lte=last).delete()
         for start in range(0, len(days), DAYS_PER_STATEMENT):
             batch = days[start : start + DAYS_PER_STATEMENT]
-            params = [value for day in batch for value in _bounds(day)]
-            window = _bounds(batch[0])[1:2] + _bounds(batch[-1])[2:3]
+            params = [value for day in batch for value in _bounds(day, until)]
+            window = _bounds(batch[0])[1:2] + _bounds(batch[-1], until)[2:3]
             cursor.execute(flow_sql.flow_day_insert(len(batch)), [*params, *window, *window])
             rows += cursor.rowcount
             reach = ops.adapt_datetimefield_value(
@@ -106,16 +112,19 @@ def rebuild(*, first: datetime.date, last: datetime.date) -> Built:
                 [*params, *window, reach, *previous_params],
             )
             rows += cursor.rowcount
-        taken_at = timezone.now()
-        FlowDayTaken.objects.bulk_create(FlowDayTaken(day=day, taken_at=taken_at) for day in days)
+        FlowDayTaken.objects.bulk_create(_taken(day, until, now) for day in days)
     return Built(len(days), rows)
 
 
+def _taken(day: datetime.date, until: datetime.datetime, now: datetime.datetime) -> FlowDayTaken:
+    end = rowsets.day_start(day + datetime.timedelta(days=1))
+    return FlowDayTaken(day=day, taken_at=now, until=min(end, until), whole=end <= until)
+
+
 def maintain(today: datetime.date | None = None, days: int = REBUILD_DAYS) -> Built:
-    """The job: the last `days` days up to yesterday, rebuilt."""
+    """The job: the last `days` days and today up to now, rebuilt."""
     today = today or timezone.localdate()
-    yesterday = today - datetime.timedelta(days=1)
-    return rebuild(first=today - datetime.timedelta(days=days), last=yesterday)
+    return rebuild(first=today - datetime.timedelta(days=days), last=today)
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -123,33 +132,53 @@ def maintain(today: datetime.date | None = None, days: int = REBUILD_DAYS) -> Bu
 
 @dataclass(frozen=True)
 class Coverage:
-    """The rows answer the days from `first` to `last`; the days after are counted live."""
+    """The rows answer the days from `first` to `last` up to the instant `until` (within `last`
+    or at its end); what happened after is counted live."""
 
     first: datetime.date
     last: datetime.date
+    until: datetime.datetime
     taken_at: datetime.datetime
-
-    @property
-    def live_from(self) -> datetime.date:
-        return self.last + datetime.timedelta(days=1)
 
 
 def coverage(s) -> Coverage | None:
     """Whether the rows answer the slice's flow figures: a manager's teams (a person's own work
-    is small: counted live), every closed day from the first the figures need (the period's or
-    this week's start) to yesterday taken. One query."""
+    is small: counted live), every day taken from the first the figures need (the period's or
+    this week's start) to the last taken, each whole but the last. One query."""
     if s.scope != rowsets.Scope.TEAMS:
         return None
     first = min(s.start, s.week_start)
-    last = s.today - datetime.timedelta(days=1)
-    if last < first:
-        return None
-    taken = FlowDayTaken.objects.filter(day__gte=first, day__lte=last).aggregate(
-        n=Count("pk"), taken_at=Min("taken_at")
+    taken = FlowDayTaken.objects.filter(day__gte=first, day__lte=s.today).aggregate(
+        n=Count("pk"),
+        first=Min("day"),
+        last=Max("day"),
+        until=Max("until"),
+        taken_at=Min("taken_at"),
+        partial=Count("pk", filter=Q(whole=False)),
+        last_partial=Max("day", filter=Q(whole=False)),
     )
-    if taken["n"] != (last - first).days + 1:
+    if taken["first"] != first or taken["n"] != (taken["last"] - first).days + 1:
         return None
-    return Coverage(first, last, taken["taken_at"])
+    if taken["partial"] > 1 or (taken["partial"] == 1 and taken["last_partial"] != taken["last"]):
+        return None
+    return Coverage(first, taken["last"], taken["until"], taken["taken_at"])
+
+
+def since_q(field: str, cov: Coverage | None, first: datetime.date, last: datetime.date | None) -> Q:
+    """`field` (a timestamp) on a day from `first` to `last` (None: no end), and not before the
+    instant the rows were built to: what the page counts live."""
+    since = rowsets.day_start(first)
+    q = Q(**{f"{field}__gte": max(since, cov.until) if cov else since})
+    if last is not None:
+        q &= Q(**{f"{field}__lt": rowsets.day_start(last + datetime.timedelta(days=1))})
+    return q
+
+
+def cancellations_since(cov: Coverage | None, first: datetime.date, last: datetime.date | None):
+    """The tasks cancelled (at least once) in since_q's window."""
+    return Activity.objects.filter(
+        since_q("created_at", cov, first, last), kind=ActivityKind.STATUS_CHANGE, to_status=Status.CANCELLED
+    ).values("task_id")
 
 
 def granted_q(s) -> Q | None:

@@ -17,7 +17,6 @@ from dashboards.models import MetricSnapshot, SnapshotDay
 from dashboards.slices import Figure, Slice
 from tasks import rowsets
 from tasks.choices import OPEN_STATUSES, Status
-from tasks.models import Activity
 
 
 @dataclass(frozen=True)
@@ -76,16 +75,16 @@ def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusT
 
 
 def _from_flow_rows(s: Slice, cov: flow_days.Coverage) -> list[StatusTime]:
-    """The closed days from the flow rows' histograms (median and 90th percentile to within 5%),
-    the rest (today; the patients granted one by one, whose rows are not kept) from the timeline."""
-    live = None
-    if s.end >= cov.live_from:
-        live = s.timeline() & rowsets.status_exits(cov.live_from, s.end)
+    """The days built from the flow rows' histograms (median and 90th percentile to within 5%),
+    the rest (the moves since they were built; the patients granted one by one, whose rows are
+    not kept) from the timeline."""
+    live = s.timeline() & rowsets.status_exits(None, None).filter(
+        flow_days.since_q("created_at", cov, s.start, s.end)
+    )
     granted = flow_days.granted_q(s)
     if granted is not None:
-        theirs = (s.timeline() & rowsets.status_exits(s.start, s.end)).filter(granted)
-        live = theirs if live is None else live | theirs
-    found = flow_days.exit_stats(s, cov, Activity.objects.none() if live is None else live)
+        live = live | (s.timeline() & rowsets.status_exits(s.start, s.end)).filter(granted)
+    found = flow_days.exit_stats(s, cov, live)
     return _rows(
         s,
         {

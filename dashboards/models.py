@@ -183,11 +183,15 @@ class FlowExit(models.Model):
 
 
 class FlowDayTaken(models.Model):
-    """A closed day whose flow rows were built, and when. The dashboard reads the rows only when
-    every closed day of its period is taken; else it counts the period from the tasks."""
+    """A day whose flow rows were built, when, and up to which instant: the day's end, or (today,
+    built by the job as it goes) the instant of the rebuild, after which the page counts live.
+    The dashboard reads the rows only when every day from its period's first to the last taken
+    is taken, all whole but the last; else it counts the period from the tasks."""
 
     day = models.DateField(unique=True)
     taken_at = models.DateTimeField()
+    until = models.DateTimeField(help_text="The rows count what happened before this instant.")
+    whole = models.BooleanField(help_text="Built up to the day's end (practice time).")
 
     def __str__(self) -> str:
         return f"flow day {self.day}"

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.roles import Role
@@ -164,10 +165,12 @@ def assert_close(live, rows):
                 assert abs(y - x) <= x * 0.05 + datetime.timedelta(seconds=1), (a.label, x, y)
 
 
-def build(today):
-    return flow_days.rebuild(
-        first=today - datetime.timedelta(days=BACK), last=today - datetime.timedelta(days=1)
-    )
+def build(today, until=None):
+    """Rows up to yesterday's end, or (`until`) up to that instant today, as the job builds them."""
+    first = today - datetime.timedelta(days=BACK)
+    if until is None:
+        return flow_days.rebuild(first=first, last=today - datetime.timedelta(days=1))
+    return flow_days.rebuild(first=first, last=today, until=until)
 
 
 def slices(known):
@@ -183,23 +186,30 @@ def slices(known):
 
 
 @pytest.mark.parametrize("viewer", ["director", "manager", "granted", "desk_manager"])
-def test_the_rows_give_the_figures_counted_live(client, request, history, viewer):
+def test_the_rows_give_the_figures_counted_live(client, request, history, viewer, coordinator, colleague):
+    """Rows built up to a moment today, then work done after it (counted live on top of them):
+    every figure as when the whole period is counted from the tasks."""
     if viewer == "granted":
         user = request.getfixturevalue("director")
         restricted = Task.objects.filter(patient__is_restricted=True).first().patient
         assign_perm("careplans.view_patient", user, restricted)
     else:
         user = request.getfixturevalue(viewer)
-    live = [board_of(client, user, **params) for params in slices(history)]
-    assert all(b.slice.flow_coverage is None for b in live)
+    build(history.today, until=timezone.now())
+    t = history.tasks
+    actions.complete_task(Task.objects.get(pk=t["c"].pk), by=coordinator, outcome="Done after the rebuild")
+    actions.cancel_task(Task.objects.get(pk=t["d"].pk), by=colleague, reason="Not needed")
+    actions.start_task(Task.objects.get(pk=t["a"].pk), by=coordinator)
 
-    build(history.today)
-    for params, before in zip(slices(history), live, strict=True):
-        after = board_of(client, user, **params)
-        assert after.slice.flow_coverage is not None, params
-        assert flow(after) == flow(before), params
-        assert_close(before, after)
-    assert sum(r.completed.value for r in live[0].completion) > 0
+    with_rows = [board_of(client, user, **params) for params in slices(history)]
+    assert all(b.slice.flow_coverage is not None for b in with_rows)
+    FlowDayTaken.objects.all().delete()
+    for params, rows in zip(slices(history), with_rows, strict=True):
+        live = board_of(client, user, **params)
+        assert live.slice.flow_coverage is None
+        assert flow(rows) == flow(live), params
+        assert_close(live, rows)
+    assert sum(r.completed.value for r in with_rows[0].completion) > 0
 
 
 def test_the_figures_from_rows_equal_their_queue_links(client, history, director):
@@ -234,20 +244,24 @@ def test_a_task_reopened_after_its_closing_day_moves_at_the_next_rebuild(client,
 def test_the_job_is_idempotent(history):
     def rows():
         return (
-            sorted(FlowDay.objects.values_list(*[f.name for f in FlowDay._meta.fields if f.name != "id"])),
+            sorted(
+                FlowDay.objects.values_list(*[f.name for f in FlowDay._meta.fields if f.name != "id"]),
+                key=str,
+            ),
             sorted(
                 FlowExit.objects.values_list(*[f.name for f in FlowExit._meta.fields if f.name != "id"]),
                 key=str,
             ),
-            sorted(FlowDayTaken.objects.values_list("day", flat=True)),
+            sorted(FlowDayTaken.objects.values_list("day", "whole")),
         )
 
     dashboard_jobs.maintain_flow_days()
     first = rows()
     dashboard_jobs.maintain_flow_days()
     assert rows() == first
-    assert len(first[2]) == flow_days.REBUILD_DAYS
-    assert first[2][-1] == history.today - datetime.timedelta(days=1)
+    assert len(first[2]) == flow_days.REBUILD_DAYS + 1
+    assert first[2][-1] == (history.today, False)  # today, up to the run
+    assert all(whole for _, whole in first[2][:-1])
 
 
 def test_a_day_not_taken_sends_the_whole_period_to_the_live_count(client, history, director):
@@ -260,9 +274,18 @@ def test_a_day_not_taken_sends_the_whole_period_to_the_live_count(client, histor
     assert flow(live) == flow(with_rows)
 
 
-def test_today_is_never_built(history):
+def test_a_day_not_begun_is_never_built(history):
     with pytest.raises(ValueError):
-        flow_days.rebuild(first=history.today, last=history.today)
+        flow_days.rebuild(first=history.today, last=history.today + datetime.timedelta(days=1))
+
+
+def test_a_partial_day_before_the_last_sends_the_page_to_the_live_count(client, history, director):
+    """Yesterday built up to an instant (the job stopped then), today built whole after: the
+    rows would miss yesterday's end, so the page counts the period live."""
+    today = history.today
+    build(today, until=timezone.now())
+    FlowDayTaken.objects.filter(day=today - datetime.timedelta(days=1)).update(whole=False)
+    assert board_of(client, director).slice.flow_coverage is None
 
 
 def test_a_day_is_cut_at_local_midnight(history, coordinator):

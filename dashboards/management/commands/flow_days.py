@@ -9,12 +9,12 @@ from dashboards import flow_days
 class Command(BaseCommand):
     help = (
         "Rebuild the dashboard's flow rows (completions, closings, time in status per closed day) "
-        "for the last N days up to yesterday: the backfill after installing them, or after a long "
-        "stop of the job (which rebuilds the last weeks every 10 minutes). Idempotent."
+        "for the last N days and today up to now: the backfill after installing them, or after a "
+        "long stop of the job (which rebuilds the last weeks every 10 minutes). Idempotent."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=flow_days.REBUILD_DAYS, help="Days up to yesterday.")
+        parser.add_argument("--days", type=int, default=flow_days.REBUILD_DAYS, help="Days before today.")
 
     def handle(self, *args, days: int, **options):
         if days < 1:
