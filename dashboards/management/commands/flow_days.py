@@ -20,7 +20,5 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError("--days must be at least 1")
         today = timezone.localdate()
-        built = flow_days.rebuild(
-            first=today - datetime.timedelta(days=days), last=today - datetime.timedelta(days=1)
-        )
+        built = flow_days.rebuild(first=today - datetime.timedelta(days=days), last=today)
         self.stdout.write(self.style.SUCCESS(f"Rebuilt {built.days} days: {built.rows} rows."))
