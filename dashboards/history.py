@@ -13,7 +13,7 @@ from django.db.models import Count, F, Sum, Value
 from accounts.scope import managed_team_ids
 from dashboards import flow_days
 from dashboards.aggregates import PercentilesCont, percentile_cont
-from dashboards.models import MetricSnapshot, SnapshotDay
+from dashboards.models import MetricSnapshot, SnapshotDay, TeamSnapshot
 from dashboards.slices import Figure, Slice
 from tasks import rowsets
 from tasks.choices import OPEN_STATUSES, Status
@@ -130,8 +130,8 @@ def trend(s: Slice) -> list[TrendPoint] | None:
     """Backlog and overdue at the start of each day of the period, from the nightly snapshots;
     days without a snapshot are left out (a gap, not a zero). None where the snapshots cannot
     answer: they are kept per team, location, program and owner, not per primary provider."""
-    if s.scope == rowsets.Scope.TEAMS:
-        rows = MetricSnapshot.objects.filter(
+    if s.scope == rowsets.Scope.TEAMS:  # summed over owners: a tenth of the rows
+        rows = TeamSnapshot.objects.filter(
             care_team__in=managed_team_ids(s.user) if s.team_ids is None else s.team_ids
         )
     elif s.scope == rowsets.Scope.MINE:
@@ -145,7 +145,7 @@ def trend(s: Slice) -> list[TrendPoint] | None:
     ):
         if value:
             rows = rows.filter(**{name: value})
-    # One pass over the period's rows (an index-only scan of metricsnapshot_team_day_idx), and
+    # One pass over the period's rows (an index-only scan of teamsnapshot_team_day_idx), and
     # the days taken with zeros, so a day taken with no open task reads 0, not a gap.
     days = SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
     summed = (

@@ -58,6 +58,34 @@ class MetricSnapshot(models.Model):
         return f"snapshot {self.day} #{self.pk}"
 
 
+class TeamSnapshot(models.Model):
+    """MetricSnapshot summed over owners: the trend of a manager's teams, filtered by team,
+    location and program, reads these (a tenth of the rows: about ten owners a team). Written
+    with the snapshots, by the same function (dashboards.services.take_snapshots)."""
+
+    day = models.DateField()
+    care_team = models.ForeignKey("accounts.CareTeam", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        "careplans.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    backlog = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # The trend of a manager's teams: an index-only scan (dashboards.history.trend).
+            models.Index(
+                fields=["care_team", "day"],
+                include=["location", "program", "backlog", "overdue"],
+                name="teamsnapshot_team_day_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"team snapshot {self.day} #{self.pk}"
+
+
 class SnapshotDay(models.Model):
     """A day whose snapshot was taken, and when. The trend shows these days only: a day the job
     never ran is a gap in the chart, not a drop to zero."""

@@ -244,6 +244,7 @@ def bulk_practice(team, n: int, *, user) -> None:
         for p in programs
         for o in owners[:3]
     )
+    services.sum_team_snapshots(first=days[-1], last=days[0])
     assert SnapshotDay.objects.count() == 90
 
 
