@@ -95,6 +95,10 @@ def rebuild(*, first: datetime.date, last: datetime.date, until: datetime.dateti
     previous_day, previous_params = ops.datetime_cast_date_sql("prev.at", (), tz)
     rows = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One rebuild at a time (readers never wait): a second waits, then replaces the
+            # first's rows instead of adding to them. (SQLite runs one writer at a time anyway.)
+            cursor.execute("LOCK TABLE dashboards_flowdaytaken IN EXCLUSIVE MODE")
         FlowDay.objects.filter(day__gte=first, day__lte=last).delete()
         FlowExit.objects.filter(day__gte=first, day__lte=last).delete()
         FlowDayTaken.objects.filter(day__gte=first, day__lte=last).delete()
