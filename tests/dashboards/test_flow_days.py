@@ -364,8 +364,8 @@ def test_the_daylight_saving_day_is_cut_at_local_midnight(client, settings, dire
 
 def test_the_page_says_where_the_flow_figures_come_from(client, history, director):
     client.force_login(director)
-    assert "Closed days as of" not in client.get(reverse("dashboard")).text
+    assert "Flow figures from daily rows up to" not in client.get(reverse("dashboard")).text
     build(history.today)
     page = client.get(reverse("dashboard")).text
-    assert "Closed days as of" in page and "today live" in page
+    assert "Flow figures from daily rows up to" in page and "live since" in page
     assert "median and 90th percentile to within 5%" in page
