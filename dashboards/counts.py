@@ -1,11 +1,13 @@
 """Every count on the dashboard in one query: a UNION ALL branch per scan (open work, the
 period's completions, the period's closings), each figure counted with the row set its
 drill-down lists (tasks.rowsets; the queue filter of each is in the comment beside it). A
-manager's open work is read from the kept counts instead (dashboards.open_counts): one query
-more, whose cost does not grow with the tasks."""
+manager's open work is read from the kept counts instead (dashboards.open_counts), and the
+closed days' completions and closings from the flow rows (dashboards.flow_days): a query more
+each, whose cost does not grow with the tasks."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from django.db.models import (
     Count,
     F,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -24,9 +27,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from dashboards import open_counts
+from dashboards import flow_days, open_counts
 from dashboards.slices import Slice
 from tasks import rowsets
+from tasks.choices import Status
 
 # The breakdown dimensions, as (field path on Task, output field).
 DIMENSIONS = {
@@ -42,11 +46,14 @@ WORKLOAD = ("owner", "program", "risk", "location", "kind")
 # Tasks closed in the period are counted in two branches, completed and cancelled ones, each
 # read from its own index alone (one scan of both, OR-ed, had to visit the table).
 CLOSED = ("closed", "reassigned", "reassignments", "reschedules")
+BRANCHES_COMPLETED = ("on_time", "late", "week_on_time", "week_late")
 BRANCHES = {
     "open": ("open", "overdue", "due_today", "upcoming", "wait_ended"),
-    "completed": ("on_time", "late", "week_on_time", "week_late"),
+    "completed": BRANCHES_COMPLETED,
     "closed_completed": CLOSED,
     "closed_cancelled": CLOSED,
+    # The closed days' completions and closings, summed from their daily rows (dashboards.flow_days).
+    "flow": (*BRANCHES_COMPLETED, *CLOSED),
 }
 SLOTS = max(len(names) for names in BRANCHES.values())
 
@@ -106,13 +113,10 @@ def count_figures(s: Slice) -> Counts:
     the queue filter of each is in the comment)."""
     tasks = s.tasks()
     today = s.today
-    done = rowsets.with_completed_on(rowsets.completed_between(tasks, min(s.start, s.week_start), today))
+    done, closed = _flow_tasks(s)
+    done = rowsets.with_completed_on(done)
     period = rowsets.window_q("completed_at", s.start, s.end)
     week = rowsets.window_q("completed_at", s.week_start, today)
-    closed = {
-        "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
-        "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
-    }
 
     def per_task(events):
         return (
@@ -178,9 +182,41 @@ def count_figures(s: Slice) -> Counts:
             for name, rows in closed.items()
         ),
     ]
+    flow = flow_days.flow_rows(s)
+    if flow is not None:
+        queries.append(_branch("flow", flow, ("team", "owner", "kind"), flow_days.flow_sums(s)))
     counts = Counts()
     for row in queries[0].union(*queries[1:], all=True):
         counts.rows[row["figure"]].append(row)
     if kept:
         counts.rows["open"] += open_counts.open_rows(s)
     return counts
+
+
+def _flow_tasks(s: Slice):
+    """The completions (of the period and this week) and the closings (of the period) to count
+    from the tasks: all of them; or, where the flow rows answer (dashboards.flow_days), those
+    after the instant the rows were built to (today's last minutes) and those of the patients
+    the rows leave out (granted one by one), whose whole period is counted here."""
+    tasks, today = s.tasks(), s.today
+    first = min(s.start, s.week_start)
+    cov = s.flow_coverage
+    if cov is None:
+        return rowsets.completed_between(tasks, first, today), {
+            "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
+            "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
+        }
+    done = flow_days.since_q("completed_at", cov, first, today)
+    completed = Q(status=Status.COMPLETED) & flow_days.since_q("completed_at", cov, s.start, s.end)
+    cancelled = Q(status=Status.CANCELLED, pk__in=flow_days.cancellations_since(cov, s.start, s.end)) & ~Q(
+        pk__in=flow_days.cancellations_since(None, s.end + datetime.timedelta(days=1), None)
+    )
+    granted = flow_days.granted_q(s)
+    if granted is not None:
+        done |= granted & rowsets.window_q("completed_at", first, today)
+        completed |= granted & rowsets.completed_in_q(s.start, s.end)
+        cancelled |= granted & rowsets.cancelled_in_q(s.start, s.end)
+    return tasks.filter(done, status=Status.COMPLETED), {
+        "closed_completed": tasks.filter(completed),
+        "closed_cancelled": tasks.filter(cancelled),
+    }

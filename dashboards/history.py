@@ -11,8 +11,9 @@ from django.db import connection
 from django.db.models import Count, F, Sum, Value
 
 from accounts.scope import managed_team_ids
+from dashboards import flow_days
 from dashboards.aggregates import PercentilesCont, percentile_cont
-from dashboards.models import MetricSnapshot, SnapshotDay
+from dashboards.models import MetricSnapshot, SnapshotDay, TeamSnapshot
 from dashboards.slices import Figure, Slice
 from tasks import rowsets
 from tasks.choices import OPEN_STATUSES, Status
@@ -37,6 +38,8 @@ def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusT
     """Median and 90th percentile of the time spent in each open status before moving on, over
     the moves made in the period. percentile_cont in PostgreSQL; the same interpolation in Python
     elsewhere (`in_database=False` forces it, for tests)."""
+    if s.flow_coverage is not None and s.user.has_perm("careplans.view_clinical"):
+        return _from_flow_rows(s, s.flow_coverage)
     if in_database is None:
         in_database = connection.vendor == "postgresql"
     exits = _exits(s)
@@ -68,6 +71,35 @@ def time_in_status(s: Slice, *, in_database: bool | None = None) -> list[StatusT
                 percentile_cont(values, 0.5),
                 percentile_cont(values, 0.9),
             )
+    return _rows(s, stats)
+
+
+def _from_flow_rows(s: Slice, cov: flow_days.Coverage) -> list[StatusTime]:
+    """The days built from the flow rows' histograms (median and 90th percentile to within 5%),
+    the rest (the moves since they were built; the patients granted one by one, whose rows are
+    not kept) from the timeline."""
+    live = s.timeline() & rowsets.status_exits(None, None).filter(
+        flow_days.since_q("created_at", cov, s.start, s.end)
+    )
+    granted = flow_days.granted_q(s)
+    if granted is not None:
+        live = live | (s.timeline() & rowsets.status_exits(s.start, s.end)).filter(granted)
+    found = flow_days.exit_stats(s, cov, live)
+    return _rows(
+        s,
+        {
+            status: (
+                st.tasks,
+                st.exits,
+                flow_days.percentile(st.histogram, 0.5),
+                flow_days.percentile(st.histogram, 0.9),
+            )
+            for status, st in found.items()
+        },
+    )
+
+
+def _rows(s: Slice, stats: dict) -> list[StatusTime]:
     rows = []
     for status in OPEN_STATUSES:
         n_tasks, n_exits, median, p90 = stats.get(status, (0, 0, None, None))
@@ -98,8 +130,8 @@ def trend(s: Slice) -> list[TrendPoint] | None:
     """Backlog and overdue at the start of each day of the period, from the nightly snapshots;
     days without a snapshot are left out (a gap, not a zero). None where the snapshots cannot
     answer: they are kept per team, location, program and owner, not per primary provider."""
-    if s.scope == rowsets.Scope.TEAMS:
-        rows = MetricSnapshot.objects.filter(
+    if s.scope == rowsets.Scope.TEAMS:  # summed over owners: a tenth of the rows
+        rows = TeamSnapshot.objects.filter(
             care_team__in=managed_team_ids(s.user) if s.team_ids is None else s.team_ids
         )
     elif s.scope == rowsets.Scope.MINE:
@@ -113,7 +145,7 @@ def trend(s: Slice) -> list[TrendPoint] | None:
     ):
         if value:
             rows = rows.filter(**{name: value})
-    # One pass over the period's rows (an index-only scan of metricsnapshot_team_day_idx), and
+    # One pass over the period's rows (an index-only scan of teamsnapshot_team_day_idx), and
     # the days taken with zeros, so a day taken with no open task reads 0, not a gap.
     days = SnapshotDay.objects.filter(day__gte=s.trend_start, day__lte=s.end)
     summed = (

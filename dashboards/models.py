@@ -58,6 +58,34 @@ class MetricSnapshot(models.Model):
         return f"snapshot {self.day} #{self.pk}"
 
 
+class TeamSnapshot(models.Model):
+    """MetricSnapshot summed over owners: the trend of a manager's teams, filtered by team,
+    location and program, reads these (a tenth of the rows: about ten owners a team). Written
+    with the snapshots, by the same function (dashboards.services.take_snapshots)."""
+
+    day = models.DateField()
+    care_team = models.ForeignKey("accounts.CareTeam", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        "careplans.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    backlog = models.PositiveIntegerField()
+    overdue = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # The trend of a manager's teams: an index-only scan (dashboards.history.trend).
+            models.Index(
+                fields=["care_team", "day"],
+                include=["location", "program", "backlog", "overdue"],
+                name="teamsnapshot_team_day_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"team snapshot {self.day} #{self.pk}"
+
+
 class SnapshotDay(models.Model):
     """A day whose snapshot was taken, and when. The trend shows these days only: a day the job
     never ran is a gap in the chart, not a drop to zero."""
@@ -121,3 +149,77 @@ class OpenCountAnchor(models.Model):
 
     def __str__(self) -> str:
         return f"open counts as of {self.day}"
+
+
+# ---- flow figures per closed day (dashboards.flow_days) ------------------------------------------
+# Derived data, rebuilt whole per day from the tasks and the timeline by dashboards.flow_days.rebuild
+# (the job every 10 minutes for the last weeks, `manage.py flow_days` for more). Plain ids, no
+# foreign keys, the keys of OpenCount, so one condition (open_counts.kept_condition) selects a
+# slice of either. Restricted patients are left out, as from the open counts.
+
+
+class FlowDay(models.Model):
+    """The tasks closed on `day` (practice time) that share these values, as they are at the
+    rebuild: completed on time or late (by their latest completion), closed (completed or
+    cancelled, by their latest closing), reassigned at least once, and their reassignments and
+    reschedules (the counts of dashboards.counts' completed and closed branches)."""
+
+    day = models.DateField()
+    care_team_id = models.BigIntegerField()
+    patient_team_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField()
+    program_id = models.BigIntegerField(null=True, blank=True)
+    location_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20)
+    on_time = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    reassigned = models.IntegerField(default=0)
+    reassignments = models.IntegerField(default=0)
+    reschedules = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "care_team_id"], name="flowday_day_team_idx")]
+
+    def __str__(self) -> str:
+        return f"flow {self.day} #{self.pk}"
+
+
+class FlowExit(models.Model):
+    """Moves out of an open status on `day` (practice time) that share these values: `n` of them,
+    whose time in the status fell in log-scale `bucket` (dashboards.flow_days.BUCKET_FACTOR;
+    None: the timeline does not say since when), and whose task's previous move out of the same
+    status fell on `previous_day` (None: it had none). The tasks that moved on in a period are
+    the moves whose previous one falls before the period: exact, summed over days. No owner or
+    type: a viewer without the clinical right is counted from the timeline."""
+
+    day = models.DateField()
+    care_team_id = models.BigIntegerField()
+    patient_team_id = models.BigIntegerField()
+    program_id = models.BigIntegerField(null=True, blank=True)
+    location_id = models.BigIntegerField()
+    from_status = models.CharField(max_length=12)
+    previous_day = models.DateField(null=True, blank=True)
+    bucket = models.SmallIntegerField(null=True, blank=True)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "care_team_id"], name="flowexit_day_team_idx")]
+
+    def __str__(self) -> str:
+        return f"flow exits {self.day} #{self.pk}"
+
+
+class FlowDayTaken(models.Model):
+    """A day whose flow rows were built, when, and up to which instant: the day's end, or (today,
+    built by the job as it goes) the instant of the rebuild, after which the page counts live.
+    The dashboard reads the rows only when every day from its period's first to the last taken
+    is taken, all whole but the last; else it counts the period from the tasks."""
+
+    day = models.DateField(unique=True)
+    taken_at = models.DateTimeField()
+    until = models.DateTimeField(help_text="The rows count what happened before this instant.")
+    whole = models.BooleanField(help_text="Built up to the day's end (practice time).")
+
+    def __str__(self) -> str:
+        return f"flow day {self.day}"

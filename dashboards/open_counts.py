@@ -50,14 +50,16 @@ def current_anchor() -> OpenCountAnchor | None:
     return OpenCountAnchor.objects.order_by("-pk").first()
 
 
-def _condition(s) -> Q | None:
-    """`Slice.tasks().open()` on the counts, for patients seen through the user's teams."""
+def kept_condition(s, *, owner: bool = True) -> Q | None:
+    """`Slice.tasks().open()` on the counts, for patients seen through the user's teams: also
+    the slice of the flow rows (dashboards.flow_days), which share their keys. `owner=False`
+    for rows kept without owner and type, which only a viewer with the clinical right reads."""
     user = s.user
     teams = team_id_list(user)
     if not teams or not user.is_active:
         return None
     condition = Q(patient_team_id__in=teams)
-    if not user.has_perm("careplans.view_clinical"):  # tasks.models.visibility_q
+    if owner and not user.has_perm("careplans.view_clinical"):  # tasks.models.visibility_q
         condition &= Q(kind__in=FRONT_DESK_KINDS) | Q(owner_id=user.pk)
     condition &= Q(care_team_id__in=managed_team_ids(user) if s.team_ids is None else s.team_ids)
     if s.care_team_id:
@@ -88,7 +90,7 @@ def _sum(condition: Q | None = None):
 def open_rows(s) -> list[dict]:
     """The rows of the "open" figures (dashboards.counts.BRANCHES["open"]) for the slice, from
     the counts: one per owner, program, risk, location and type, as the tasks' count gives them."""
-    condition = _condition(s)
+    condition = kept_condition(s)
     if condition is None:
         return []
     today, week_end = s.today, s.today + datetime.timedelta(days=rowsets.UPCOMING_DAYS)

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from careplans.models import CarePlan, Patient
-from dashboards.models import MetricSnapshot, SnapshotDay
+from dashboards.models import MetricSnapshot, SnapshotDay, TeamSnapshot
 from tasks.choices import OPEN_STATUSES
 from tasks.models import Task
 from tasks.rowsets import day_start
@@ -44,10 +44,12 @@ def take_snapshots(*, first: datetime.date, last: datetime.date) -> SnapshotResu
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     with transaction.atomic():
         MetricSnapshot.objects.filter(day__gte=first, day__lte=last).delete()
+        TeamSnapshot.objects.filter(day__gte=first, day__lte=last).delete()
         SnapshotDay.objects.filter(day__gte=first, day__lte=last).delete()
         rows = 0
         for start in range(0, len(days), DAYS_PER_STATEMENT):
             rows += _insert(days[start : start + DAYS_PER_STATEMENT])
+        sum_team_snapshots(first=first, last=last)
         taken_at = timezone.now()
         SnapshotDay.objects.bulk_create(SnapshotDay(day=day, taken_at=taken_at) for day in days)
     return SnapshotResult(days=len(days), rows=rows)
@@ -93,4 +95,24 @@ def _insert(days: list[datetime.date]) -> int:
     params += [ops.adapt_datetimefield_value(day_start(days[0]))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# MetricSnapshot summed over owners, for the trend of a manager's teams (also run by the migration
+# that added TeamSnapshot, on the snapshots already taken).
+TEAM_SNAPSHOT_SQL = """
+    INSERT INTO dashboards_teamsnapshot (day, care_team_id, location_id, program_id, backlog, overdue)
+    SELECT day, care_team_id, location_id, program_id, SUM(backlog), SUM(overdue)
+    FROM dashboards_metricsnapshot
+    WHERE day >= %s AND day <= %s
+    GROUP BY day, care_team_id, location_id, program_id
+"""
+
+
+def sum_team_snapshots(*, first: datetime.date, last: datetime.date) -> int:
+    """The team rows of the days from `first` to `last` from their snapshots (those days' team
+    rows must be gone: take_snapshots deletes them first)."""
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(TEAM_SNAPSHOT_SQL, [ops.adapt_datefield_value(first), ops.adapt_datefield_value(last)])
         return cursor.rowcount

@@ -48,6 +48,14 @@ class Slice:
         return Activity.objects.none() if condition is None else Activity.objects.filter(condition)
 
     @cached_property
+    def flow_coverage(self):
+        """Which closed days the flow rows answer for this slice (dashboards.flow_days), or None:
+        every flow figure counted from the tasks. Read once per page."""
+        from dashboards import flow_days  # flow_days reads slices' users and dates, not this module
+
+        return flow_days.coverage(self)
+
+    @cached_property
     def _tasks(self):
         condition = self._condition("")
         return Task.objects.none() if condition is None else Task.objects.filter(condition)

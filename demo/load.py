@@ -36,6 +36,7 @@ from accounts.errors import ActionError
 from careplans.actions import GoalChange, update_care_plan
 from careplans.models import Appointment, CarePlan, CarePlanTemplate, EnrollmentStatus, GoalStatus, Patient
 from config.celery import app as celery_app
+from dashboards import flow_days
 from dashboards.services import take_snapshots
 from demo.ccm import add_ccm
 from demo.practice import (
@@ -125,6 +126,7 @@ def seed_demo(
         raise
     today = timezone.localdate()
     take_snapshots(first=today - dt.timedelta(days=TREND_DAYS - 1), last=today)
+    flow_days.rebuild(first=today - dt.timedelta(days=TREND_DAYS), last=today - dt.timedelta(days=1))
     summary = ", ".join(f"{n} {label}" for label, n in counts.items())
     return DemoResult(True, f"Loaded the demo practice: {summary} in {time.perf_counter() - started:.1f}s.")
 

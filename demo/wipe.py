@@ -16,7 +16,7 @@ from careplans.models import (
     PatientUserObjectPermission,
 )
 from ccm.models import ClosedMonth, Consent, PlanChecklist, RunningTimer, TimeEntry
-from dashboards.models import MetricSnapshot, SnapshotDay
+from dashboards.models import FlowDay, FlowDayTaken, FlowExit, MetricSnapshot, SnapshotDay, TeamSnapshot
 from notifications.models import Notification
 from tasks.models import Activity, Task
 
@@ -29,7 +29,11 @@ PRACTICE_MODELS = (
     ClosedMonth,
     Notification,
     MetricSnapshot,
+    TeamSnapshot,
     SnapshotDay,
+    FlowDay,
+    FlowExit,
+    FlowDayTaken,
     PatientAccessLog,
     Activity,
     Task,

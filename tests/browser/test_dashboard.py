@@ -17,6 +17,7 @@ def morning(practice):
     """The practice's team with a manager, a colleague, overdue and completed work, a reassigned
     task, and 30 days of snapshots for the trend."""
     from accounts.roles import Role
+    from dashboards import services
     from dashboards.models import MetricSnapshot, SnapshotDay
     from tasks import actions
     from tasks.choices import TaskKind
@@ -58,6 +59,7 @@ def morning(practice):
         )
         for n, d in enumerate(days)
     )
+    services.sum_team_snapshots(first=days[0], last=days[-1])
     return {**practice, "manager": manager}
 
 

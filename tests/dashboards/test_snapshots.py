@@ -149,3 +149,23 @@ def test_trend_sums_the_slices_of_the_users_scope(history, manager, coordinator,
     assert trend(manager, rowsets.Scope.TEAMS) == [(d - one, 1, 0), (d, 4, 2), (d + one, 2, 0)]
     assert trend(manager, rowsets.Scope.TEAMS, team_ids=(team.pk,)) == trend(manager, rowsets.Scope.TEAMS)
     assert trend(coordinator, rowsets.Scope.MINE) == [(d - one, 1, 0), (d, 3, 1), (d + one, 1, 0)]
+
+
+def test_team_rows_sum_the_snapshots_over_owners(history):
+    """The trend of a manager's teams reads TeamSnapshot: the snapshots summed over owners,
+    replaced with them when a day is taken again."""
+    from django.db.models import Sum
+
+    from dashboards.models import TeamSnapshot
+
+    first, last = history - datetime.timedelta(days=3), history
+    services.take_snapshots(first=first, last=last)
+    services.take_snapshots(first=first, last=last)
+    keys = ("day", "care_team_id", "location_id", "program_id")
+
+    def summed(model):
+        rows = model.objects.values(*keys).annotate(b=Sum("backlog"), o=Sum("overdue")).order_by()
+        return sorted((tuple(r[k] for k in keys), r["b"], r["o"]) for r in rows)
+
+    assert summed(TeamSnapshot) == summed(MetricSnapshot)
+    assert TeamSnapshot.objects.count() == len(summed(MetricSnapshot)) > 0
