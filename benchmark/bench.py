@@ -204,6 +204,9 @@ def _dashboard_ready() -> None:
     first_flow = today - dt.timedelta(days=FLOW_DAYS)
     if FlowDayTaken.objects.filter(day__gte=first_flow, day__lte=yesterday).count() < FLOW_DAYS:
         flow_days.rebuild(first=first_flow, last=yesterday)
+    # And today up to now, as the job leaves it every 10 minutes: what the page counts live is
+    # what happened since its last run (here: nothing; at a practice, at most ten minutes' work).
+    flow_days.rebuild(first=today, last=today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
