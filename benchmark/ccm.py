@@ -114,6 +114,11 @@ def worklist_pages(ctx, n: int) -> list[str]:
     return [variants[i % len(variants)] for i in range(n)]
 
 
+def tiles_pages(ctx, n: int) -> list[str]:
+    """The dashboard's CCM tiles, which the dashboard loads after it has drawn (htmx)."""
+    return [reverse("ccm_dashboard_tiles")] * n
+
+
 def export_runs(ctx, n: int):
     """Last month's billing rows for the whole practice, written as CSV (what the web export and
     `manage.py ccm_report` do; the web export would close the month, so it is not run here)."""
@@ -133,5 +138,6 @@ def export_runs(ctx, n: int):
 # (name, targets, runs) for bench.CASES.
 CASES = [
     (f"CCM worklist ({CONSENTED:,} consented), practice-wide manager", worklist_pages, None),
+    ("CCM dashboard tiles (loaded after the dashboard), practice-wide manager", tiles_pages, None),
     ("CCM billing export, last month (CSV)", export_runs, 5),
 ]

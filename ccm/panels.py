@@ -119,3 +119,15 @@ def timer_context(user, task, *, error: str | None = None, stop_form=None, done=
         "consent": figures["consented"],
         "task_entries": TimeEntry.objects.filter(task=task).in_month(month).for_list()[:10],
     }
+
+
+def tiles_context(user) -> dict:
+    """This month's CCM tiles of the dashboard: billable, within a few minutes of a threshold, no
+    time yet (one pass over the user's consented patients, plus the complex ones)."""
+    month = current_month()
+    return {
+        "tiles": totals.tiles(user, month, timezone.localdate()),
+        "month_key": key(month),
+        "month_label": label(month),
+        "near": totals.NEAR,
+    }

@@ -5,6 +5,7 @@ from ccm import views
 # Names without a namespace, like every other page's (tests/config/test_urls.py reverses them).
 urlpatterns = [
     path("", views.worklist, name="ccm_worklist"),
+    path("tiles/", views.dashboard_tiles, name="ccm_dashboard_tiles"),
     path("patients/<id:pk>/consent/", views.consent_record, name="ccm_consent"),
     path("patients/<id:pk>/consent/revoke/", views.consent_revoke, name="ccm_consent_revoke"),
     path("patients/<id:pk>/time/", views.time_add, name="ccm_time_add"),

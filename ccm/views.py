@@ -86,6 +86,15 @@ def worklist(request):
     return render(request, "ccm/worklist.html", context)
 
 
+@require_GET
+@permission_required("ccm.view_ccm", raise_exception=True)
+def dashboard_tiles(request):
+    """The dashboard's CCM tiles, loaded by the dashboard after it has drawn (htmx): the month's
+    counts of every consented patient cost a pass over them, which the overdue figures do not
+    wait for. Counts only, no patient named."""
+    return render(request, "ccm/_dashboard_tiles.html", panels.tiles_context(request.user))
+
+
 def _back(patient, task=None) -> str:
     return f"{task.get_absolute_url()}#ccm" if task else f"{patient.get_absolute_url()}#ccm"
 

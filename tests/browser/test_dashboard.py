@@ -75,6 +75,8 @@ def test_manager_dashboard_draws_its_charts_accessibly_and_opens_the_queue(
     # strict CSP refuses it.
     expect(page.locator("#trend-chart")).to_have_attribute("data-chart-drawn", "true")
     expect(page.locator("#completion-chart")).to_have_attribute("data-chart-drawn", "true")
+    # The CCM tiles arrive after the page, from their own URL (htmx, under the same CSP).
+    expect(page.get_by_role("heading", name="Billable this month")).to_be_visible()
     screenshot("dashboard")
 
     trend = page.evaluate("Chart.getChart('trend-chart').data.datasets.map(d => d.data.length)")

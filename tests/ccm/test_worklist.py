@@ -133,10 +133,16 @@ def test_the_patient_page_shows_consent_minutes_and_codes(client, coordinator, c
     assert "Consented" in page and "99490" in page and "25</strong> min clinical staff" in page
 
 
-def test_the_dashboard_shows_ccm_tiles(client, manager, spread):
+def test_the_dashboard_loads_the_ccm_tiles_after_it_draws(client, manager, spread):
     client.force_login(manager)
     page = client.get(reverse("dashboard")).content.decode()
-    assert "Billable this month" in page and "show=near" in page
+    tiles_url = reverse("ccm_dashboard_tiles")
+    assert f'hx-get="{tiles_url}" hx-trigger="load"' in page and "Billable this month" not in page
+
+    tiles = client.get(tiles_url, headers={"HX-Request": "true"})
+
+    assert tiles.status_code == 200 and "no-store" in tiles["Cache-Control"]
+    assert "Billable this month" in tiles.content.decode() and "show=near" in tiles.content.decode()
 
 
 def test_time_by_hand_through_the_patient_page(client, medical_assistant, consented, today):
@@ -189,7 +195,7 @@ def test_the_worklist_and_the_tile_say_which_minutes_they_mean(client, manager, 
     client.force_login(manager)
 
     worklist = client.get(reverse("ccm_worklist")).content.decode()
-    tile = client.get(reverse("dashboard")).content.decode()
+    tile = client.get(reverse("ccm_dashboard_tiles")).content.decode()
 
     assert "first (highlighted), patients within 9 minutes of their next billing threshold" in worklist
     assert "in the month's last 11 days, patients with no time yet" in worklist

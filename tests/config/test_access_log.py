@@ -82,6 +82,7 @@ NOT_PHI = {
     "notification_preferences": "the user's email choices",
     "dashboard": "counts per owner, program, type and team: no patient is named",
     "dashboard_export": "the dashboard's tables: counts, no patient is named",
+    "ccm_dashboard_tiles": "the dashboard's CCM tiles: counts of consented patients, no patient is named",
     "import_list": "the upload form and the user's runs: file names and counts",
     "import_mapping": "the file's column headers and the fields they fill",
     "import_start": "starts the run, then redirects to its summary",

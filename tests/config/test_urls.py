@@ -222,6 +222,7 @@ MATRIX: dict[str, Row] = {
     # Chronic care management (ccm.*): front desk and admin see no CCM time or codes. Providers,
     # coordinators, assistants and managers see it; the outsider's worklist holds only their team.
     "ccm_worklist": Row("get", None, every(OK, front_desk=DENIED, admin=DENIED), LOGIN, "post"),
+    "ccm_dashboard_tiles": Row("get", None, every(OK, front_desk=DENIED, admin=DENIED), LOGIN, "post"),
     "ccm_patient_print": Row("get", "patient", CCM_PAGE, anonymous=LOGIN, wrong_method="post"),
     "ccm_time_edit": Row("get", "time_entry", CCM_PAGE, anonymous=LOGIN, wrong_method="put"),
     "ccm_checklist": Row("get", "care_plan", CCM_PAGE, anonymous=LOGIN, wrong_method="put"),
