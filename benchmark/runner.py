@@ -147,13 +147,15 @@ def sql_floor(statements: list[str]) -> float:
     """Milliseconds to run one request's SQL statements (session, user and rights included)
     through a bare cursor, every row fetched: the time the database needs, without Django
     building querysets, models, the template and the response. Timed as a request is. In a
-    transaction rolled back after: the access log rows and session saves are not written twice."""
+    transaction rolled back after: the access log rows and session saves are not written twice.
+    A request without SQL (the login page) has none: 0, not the time of opening a cursor."""
+    statements = [sql for sql in statements if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)]
+    if not statements:
+        return 0.0
     with transaction.atomic():
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for sql in statements:
-                if sql.lstrip().upper().startswith(TRANSACTION_CONTROL):
-                    continue
                 cursor.execute(sql)
                 if cursor.description:
                     cursor.fetchall()
