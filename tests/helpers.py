@@ -3,12 +3,14 @@ and what to do when the machine lacks a service a test needs."""
 
 import os
 import re
+import threading
+import time
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import NoReturn
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from tasks.models import Activity, Task
@@ -132,3 +134,42 @@ def totp_code(device) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = max(time.time(), device.t0 + (device.last_t + 1) * device.step)
     return f"{totp.token():0{device.digits}d}"
+
+
+def race(job, *, second_may_fail: bool = False):
+    """Run `job(0)` and `job(1)` in two threads, each on its own database connection: the first
+    commits only after the second has started, so the second cannot see the first's uncommitted
+    rows. Returns both results; with `second_may_fail`, what the second raised is its result (the
+    refusal under test), else any exception fails the test."""
+    started = threading.Barrier(2, timeout=10)
+    results, errors = {}, []
+
+    def first():
+        try:
+            with transaction.atomic():
+                results["first"] = job(0)
+                started.wait()
+                time.sleep(0.5)  # the second is now running against our uncommitted rows
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            started.wait()
+            results["second"] = job(1)
+        except Exception as error:
+            if not second_may_fail:
+                errors.append(error)
+            results["second"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    return results["first"], results["second"]

@@ -2,11 +2,9 @@
 the nearest, and what a stop recorded said in the panel it swaps in."""
 
 import datetime as dt
-import threading
-import time
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +13,7 @@ from accounts.roles import sync_role_permissions
 from ccm import actions, totals
 from ccm.models import RunningTimer, TimeEntry
 from tests.factories import PatientFactory, TaskFactory
-from tests.helpers import inline_code
+from tests.helpers import inline_code, race
 
 HTMX = {"HX-Request": "true"}
 
@@ -153,41 +151,6 @@ def test_a_timer_on_a_task_no_longer_visible_can_be_discarded_from_another_panel
     assert "Start timer" in response.content.decode()
 
 
-def _race(job):
-    """Run `job` in two threads on their own connections: the first commits only after the
-    second has started, so the second's check cannot see the first's row."""
-    started = threading.Barrier(2, timeout=10)
-    results, errors = {}, []
-
-    def first():
-        try:
-            with transaction.atomic():
-                results["first"] = job(0)
-                started.wait()
-                time.sleep(0.5)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    def second():
-        try:
-            started.wait()
-            results["second"] = job(1)
-        except Exception as error:
-            results["second"] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
-    return results["first"], results["second"]
-
-
 @pytest.fixture
 def seeded(transactional_db):
     """The role groups: a transactional test before this one may have flushed them."""
@@ -199,7 +162,7 @@ def seeded(transactional_db):
 def test_two_starts_at_once_on_two_tasks_cannot_both_stand(team, coordinator):
     calls = [TaskFactory(patient=PatientFactory(care_team=team), owner=coordinator) for _ in range(2)]
 
-    first, second = _race(lambda i: actions.start_timer(calls[i], by=coordinator))
+    first, second = race(lambda i: actions.start_timer(calls[i], by=coordinator), second_may_fail=True)
 
     assert first.task_id == calls[0].pk
     assert isinstance(second, actions.TimerRunningElsewhere) and second.timer.task_id == calls[0].pk
