@@ -7,7 +7,6 @@ each, whose cost does not grow with the tasks."""
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from django.db.models import (
     Count,
     F,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -206,12 +204,10 @@ def _flow_tasks(s: Slice):
             "closed_completed": tasks.filter(rowsets.completed_in_q(s.start, s.end)),
             "closed_cancelled": tasks.filter(rowsets.cancelled_in_q(s.start, s.end)),
         }
-    done = flow_days.since_q("completed_at", cov, first, today)
-    completed = Q(status=Status.COMPLETED) & flow_days.since_q("completed_at", cov, s.start, s.end)
-    cancelled = Q(status=Status.CANCELLED, pk__in=flow_days.cancellations_since(cov, s.start, s.end)) & ~Q(
-        pk__in=flow_days.cancellations_since(None, s.end + datetime.timedelta(days=1), None)
-    )
-    granted = flow_days.granted_q(s)
+    done = rowsets.window_q("completed_at", first, today, not_before=cov.until)
+    completed = rowsets.completed_in_q(s.start, s.end, not_before=cov.until)
+    cancelled = rowsets.cancelled_in_q(s.start, s.end, not_before=cov.until)
+    granted = open_counts.granted_q(s)
     if granted is not None:
         done |= granted & rowsets.window_q("completed_at", first, today)
         completed |= granted & rowsets.completed_in_q(s.start, s.end)

@@ -40,13 +40,11 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from accounts.scope import team_id_list
-from careplans.models import granted_patient_ids
 from dashboards import flow_sql, open_counts
 from dashboards.forms import MAX_DAYS
 from dashboards.models import FlowDay, FlowDayTaken, FlowExit
 from tasks import rowsets
-from tasks.choices import ActivityKind, Status
+from tasks.choices import ActivityKind
 from tasks.models import Activity
 
 # The job rebuilds this many days up to yesterday: a task changed after its closing day (reopened,
@@ -166,34 +164,6 @@ def coverage(s) -> Coverage | None:
     if taken["partial"] > 1 or (taken["partial"] == 1 and taken["last_partial"] != taken["last"]):
         return None
     return Coverage(first, taken["last"], taken["until"], taken["taken_at"])
-
-
-def since_q(field: str, cov: Coverage | None, first: datetime.date, last: datetime.date | None) -> Q:
-    """`field` (a timestamp) on a day from `first` to `last` (None: no end), and not before the
-    instant the rows were built to: what the page counts live."""
-    since = rowsets.day_start(first)
-    q = Q(**{f"{field}__gte": max(since, cov.until) if cov else since})
-    if last is not None:
-        q &= Q(**{f"{field}__lt": rowsets.day_start(last + datetime.timedelta(days=1))})
-    return q
-
-
-def cancellations_since(cov: Coverage | None, first: datetime.date, last: datetime.date | None):
-    """The tasks cancelled (at least once) in since_q's window."""
-    return Activity.objects.filter(
-        since_q("created_at", cov, first, last), kind=ActivityKind.STATUS_CHANGE, to_status=Status.CANCELLED
-    ).values("task_id")
-
-
-def granted_q(s) -> Q | None:
-    """The tasks (or timeline rows: the same paths) the rows leave out that the viewer sees:
-    patients granted one by one outside the viewer's teams, or restricted (open_counts.granted_only)."""
-    granted = granted_patient_ids(s.user)
-    if not granted:
-        return None
-    return Q(patient__in=granted) & ~Q(
-        patient__care_team_id__in=team_id_list(s.user), patient__is_restricted=False
-    )
 
 
 def _between(first: datetime.date, last: datetime.date) -> Q:

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, F, Sum, Value
 
 from accounts.scope import managed_team_ids
-from dashboards import flow_days
+from dashboards import flow_days, open_counts
 from dashboards.aggregates import PercentilesCont, percentile_cont
 from dashboards.models import MetricSnapshot, SnapshotDay, TeamSnapshot
 from dashboards.slices import Figure, Slice
@@ -78,10 +78,8 @@ def _from_flow_rows(s: Slice, cov: flow_days.Coverage) -> list[StatusTime]:
     """The days built from the flow rows' histograms (median and 90th percentile to within 5%),
     the rest (the moves since they were built; the patients granted one by one, whose rows are
     not kept) from the timeline."""
-    live = s.timeline() & rowsets.status_exits(None, None).filter(
-        flow_days.since_q("created_at", cov, s.start, s.end)
-    )
-    granted = flow_days.granted_q(s)
+    live = s.timeline() & rowsets.status_exits(s.start, s.end, not_before=cov.until)
+    granted = open_counts.granted_q(s)
     if granted is not None:
         live = live | (s.timeline() & rowsets.status_exits(s.start, s.end)).filter(granted)
     found = flow_days.exit_stats(s, cov, live)

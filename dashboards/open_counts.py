@@ -71,16 +71,22 @@ def kept_condition(s, *, owner: bool = True) -> Q | None:
     return condition
 
 
-def granted_only(s, tasks):
-    """Of `tasks` (the slice's), those the counts leave out: tasks of patients granted to the
-    user one by one (or opened in an emergency) that the user's teams do not show."""
+def granted_q(s) -> Q | None:
+    """What the kept counts (and the flow rows) leave out that the viewer sees, on tasks or
+    timeline rows (the same paths): patients granted to the user one by one (or opened in an
+    emergency) that the user's teams do not show. None: there are none."""
     granted = granted_patient_ids(s.user)
     if not granted:
         return None
-    teams = team_id_list(s.user)
-    return tasks.filter(patient__in=granted).exclude(
-        patient__care_team_id__in=teams, patient__is_restricted=False
+    return Q(patient__in=granted) & ~Q(
+        patient__care_team_id__in=team_id_list(s.user), patient__is_restricted=False
     )
+
+
+def granted_only(s, tasks):
+    """Of `tasks` (the slice's), those the counts leave out (granted_q), or None."""
+    granted = granted_q(s)
+    return None if granted is None else tasks.filter(granted)
 
 
 def _sum(condition: Q | None = None):

@@ -75,12 +75,20 @@ def week_start(today: datetime.date) -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
-def window_q(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
+def window_q(
+    field: str,
+    first: datetime.date | None,
+    last: datetime.date | None,
+    *,
+    not_before: datetime.datetime | None = None,
+) -> Q:
     """`field` (a timestamp) falls on a local day from `first` to `last`, both included; an
-    omitted end leaves that side open."""
+    omitted end leaves that side open. `not_before`: and not before that instant (the dashboard
+    counts live only what its daily rows do not hold: dashboards.flow_days)."""
     q = Q()
     if first is not None:
-        q &= Q(**{f"{field}__gte": day_start(first)})
+        since = day_start(first)
+        q &= Q(**{f"{field}__gte": max(since, not_before) if not_before else since})
     if last is not None:
         q &= Q(**{f"{field}__lt": day_start(last + datetime.timedelta(days=1))})
     return q
@@ -202,18 +210,22 @@ def late(tasks):
     return with_completed_on(tasks).filter(LATE, status=Status.COMPLETED)
 
 
-def _cancellations(first: datetime.date | None, last: datetime.date | None):
+def _cancellations(first: datetime.date | None, last: datetime.date | None, not_before=None):
     return Activity.objects.filter(
-        window_q("created_at", first, last), kind=ActivityKind.STATUS_CHANGE, to_status=Status.CANCELLED
+        window_q("created_at", first, last, not_before=not_before),
+        kind=ActivityKind.STATUS_CHANGE,
+        to_status=Status.CANCELLED,
     ).values("task_id")
 
 
-def completed_in_q(first: datetime.date | None, last: datetime.date | None) -> Q:
-    return Q(status=Status.COMPLETED) & window_q("completed_at", first, last)
+def completed_in_q(first: datetime.date | None, last: datetime.date | None, *, not_before=None) -> Q:
+    return Q(status=Status.COMPLETED) & window_q("completed_at", first, last, not_before=not_before)
 
 
-def cancelled_in_q(first: datetime.date | None, last: datetime.date | None) -> Q:
-    cancelled = Q(status=Status.CANCELLED, pk__in=_cancellations(first, last))
+def cancelled_in_q(first: datetime.date | None, last: datetime.date | None, *, not_before=None) -> Q:
+    """Cancelled now, its latest cancellation on a day from `first` to `last` (and, with
+    `not_before`, that cancellation not before that instant)."""
+    cancelled = Q(status=Status.CANCELLED, pk__in=_cancellations(first, last, not_before))
     if last is not None:
         cancelled &= ~Q(pk__in=_cancellations(last + datetime.timedelta(days=1), None))
     return cancelled
@@ -251,10 +263,15 @@ def rescheduled_q() -> Q:
     return Q(pk__in=reschedules().values("task_id"))
 
 
-def status_exits(first: datetime.date | None, last: datetime.date | None, *, status: str | None = None):
-    """Timeline rows where a task left an open status, on a day from `first` to `last`."""
+def status_exits(
+    first: datetime.date | None, last: datetime.date | None, *, status: str | None = None, not_before=None
+):
+    """Timeline rows where a task left an open status, on a day from `first` to `last` (and not
+    before the instant `not_before`)."""
     exits = Activity.objects.filter(
-        window_q("created_at", first, last), kind=ActivityKind.STATUS_CHANGE, from_status__in=OPEN_STATUSES
+        window_q("created_at", first, last, not_before=not_before),
+        kind=ActivityKind.STATUS_CHANGE,
+        from_status__in=OPEN_STATUSES,
     )
     return exits.filter(from_status=status) if status else exits
 
